@@ -1,0 +1,73 @@
+#include "fs/cli/args.h"
+
+#include <charconv>
+
+namespace esfs::cli {
+
+std::optional<std::string> ParsedArgs::Get(const std::string& name) const {
+  auto it = values.find(name);
+  if (it == values.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::vector<std::string> ParsedArgs::GetAll(const std::string& name) const {
+  auto it = values.find(name);
+  return it == values.end() ? std::vector<std::string>{} : it->second;
+}
+
+Result<ParsedArgs> ParseArgs(const std::vector<std::string>& argv, const std::vector<OptionSpec>& specs) {
+  ParsedArgs parsed;
+  bool options_done = false;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& word = argv[i];
+    if (options_done || word.size() < 2 || word[0] != '-' || word == "-") {
+      parsed.positional.push_back(word);
+      continue;
+    }
+    if (word == "--") {
+      options_done = true;
+      continue;
+    }
+    if (word == "-h" || word == "--help") {
+      parsed.help = true;
+      continue;
+    }
+    if (word.rfind("--", 0) != 0) return Status::InvalidArgument("unknown option " + word);
+    std::string name = word.substr(2);
+    std::optional<std::string> inline_value;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    const OptionSpec* spec = nullptr;
+    for (const auto& s : specs) {
+      if (s.name == name) spec = &s;
+    }
+    if (spec == nullptr) return Status::InvalidArgument("unknown option --" + name);
+    if (!spec->repeatable && parsed.Has(name)) {
+      return Status::InvalidArgument("option --" + name + " given twice");
+    }
+    if (!spec->takes_value) {
+      if (inline_value) return Status::InvalidArgument("option --" + name + " takes no value");
+      parsed.values[name].push_back("");
+      continue;
+    }
+    if (!inline_value) {
+      if (i + 1 >= argv.size()) return Status::InvalidArgument("option --" + name + " needs a value");
+      inline_value = argv[++i];
+    }
+    parsed.values[name].push_back(*inline_value);
+  }
+  return parsed;
+}
+
+Result<int64_t> ParseInteger(const std::string& text, const std::string& what) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return Status::InvalidArgument(what + " must be a whole number, not \"" + text + "\"");
+  }
+  return value;
+}
+
+}  // namespace esfs::cli

@@ -1,0 +1,202 @@
+#include "keys/identity.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "core/address.h"
+#include "core/base32.h"
+#include "core/signing.h"
+
+namespace esfs::keys {
+namespace {
+
+constexpr size_t kMaxKeyFileBytes = 64 * 1024;
+constexpr std::string_view kTestMessage = "a test message to sign";
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+// A string that holds secret material and is wiped when it goes away.
+struct WipedString {
+  std::string text;
+  ~WipedString() {
+    if (!text.empty()) sodium_memzero(text.data(), text.size());
+  }
+};
+
+void WipeJsonSecret(core::OrderedJson& json) {
+  auto it = json.find("secret");
+  if (it != json.end() && it->is_string()) {
+    auto& s = it->get_ref<std::string&>();
+    sodium_memzero(s.data(), s.size());
+  }
+}
+
+Result<std::string> ReadSmallFile(const std::string& file, const WarningSink& warn) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError("key file " + file + ": " + ErrnoText());
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument("key file " + file + ": not a regular file");
+  }
+  if ((st.st_mode & 077) != 0 && warn) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    warn("key file " + file + " can be read by other users (mode " + mode + "); run: chmod 600 " + file);
+  }
+  if (static_cast<size_t>(st.st_size) > kMaxKeyFileBytes) {
+    ::close(fd);
+    return Status::InvalidArgument("key file " + file + ": too large to be a keypair file");
+  }
+  std::string text(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  text.resize(done);
+  return text;
+}
+
+Status WriteAll(int fd, std::string_view data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IoError(ErrnoText());
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Identity> Identity::FromSeed(std::string_view shortname,
+                                    std::span<const uint8_t, core::kEd25519SeedBytes> seed) {
+  core::InitCrypto();
+  core::Ed25519PublicKey public_key;
+  SecretKey secret;
+  crypto_sign_seed_keypair(public_key.data(), secret.mutable_bytes().data(), seed.data());
+  std::string address = "@" + std::string(shortname) + "." + core::Base32Encode(public_key);
+  if (auto parsed = core::ParseAuthorAddress(address); !parsed.ok()) {
+    return Status::InvalidArgument(parsed.status().message());
+  }
+  return Identity(std::move(address), std::move(secret));
+}
+
+Result<Identity> Identity::Generate(std::string_view shortname) {
+  core::InitCrypto();
+  std::array<uint8_t, core::kEd25519SeedBytes> seed;
+  randombytes_buf(seed.data(), seed.size());
+  auto identity = FromSeed(shortname, seed);
+  WipeSecret(seed);
+  return identity;
+}
+
+Result<Identity> Identity::FromKeypairJson(const core::OrderedJson& json) {
+  // The reference's checkAuthorKeypairIsValid, with 6.8.5's strict decoding.
+  auto address = json.find("address");
+  auto secret = json.find("secret");
+  if (!json.is_object() || address == json.end() || secret == json.end() || !address->is_string() ||
+      !secret->is_string()) {
+    return Status::InvalidArgument("address and secret must be strings");
+  }
+  const auto& address_text = address->get_ref<const std::string&>();
+  auto parsed = core::ParseAuthorAddress(address_text);
+  if (!parsed.ok()) return Status::InvalidArgument(parsed.status().message());
+  auto seed = core::Base32Decode(secret->get_ref<const std::string&>());
+  if (!seed.ok()) {
+    return Status::InvalidArgument("crash while decoding author keypair: " + seed.status().message());
+  }
+  if (seed->size() != core::kEd25519SeedBytes) {
+    WipeSecret(*seed);
+    return Status::InvalidArgument("crash while signing: the secret must decode to 32 bytes");
+  }
+  auto identity = FromSeed(parsed->shortname,
+                           std::span<const uint8_t, core::kEd25519SeedBytes>(seed->data(), 32));
+  WipeSecret(*seed);
+  if (!identity.ok()) return identity;
+  core::Ed25519PublicKey claimed;
+  const bool decodable = core::DecodeAuthorKey(address_text, &claimed);
+  auto signature = core::Ed25519Sign(kTestMessage, identity->secret_key().bytes());
+  if (!decodable || !core::Ed25519Verify(signature, kTestMessage, claimed) ||
+      identity->address() != address_text) {
+    return Status::InvalidArgument("pubkey does not match secret");
+  }
+  return identity;
+}
+
+std::string Identity::EncodedSecret() const { return core::Base32Encode(secret_.seed()); }
+
+std::string Identity::ToKeypairJson() const {
+  core::OrderedJson json = {{"address", address_}, {"secret", EncodedSecret()}};
+  std::string text = json.dump(2) + "\n";
+  WipeJsonSecret(json);
+  return text;
+}
+
+void Identity::Sign(core::Document& doc) const {
+  doc.author = address_;
+  doc.contentHash = core::ContentHash(doc.content);
+  core::SignDocument(doc, secret_.bytes());
+}
+
+Result<Identity> LoadIdentity(const std::string& file, const WarningSink& warn) {
+  auto text = ReadSmallFile(file, warn);
+  if (!text.ok()) return text.status();
+  WipedString secret_text{std::move(text.value())};
+  auto json = core::ParseJson(secret_text.text);
+  if (!json.ok()) {
+    return Status::InvalidArgument("key file " + file + ": not a keypair file (" +
+                                   json.status().message() + ")");
+  }
+  auto identity = Identity::FromKeypairJson(*json);
+  WipeJsonSecret(*json);
+  if (!identity.ok()) {
+    return Status::InvalidArgument("key file " + file + ": " + identity.status().message());
+  }
+  return identity;
+}
+
+Status SaveIdentity(const Identity& identity, const std::string& file, bool overwrite) {
+  namespace fs = std::filesystem;
+  const fs::path target(file);
+  std::error_code ec;
+  if (target.has_parent_path() && !fs::exists(target.parent_path(), ec)) {
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) return Status::IoError("key file " + file + ": cannot create its folder: " + ec.message());
+    ::chmod(target.parent_path().c_str(), 0700);
+  }
+  if (!overwrite && fs::exists(target, ec)) {
+    return Status::AlreadyExists("key file " + file + " already exists (not overwriting an identity)");
+  }
+  std::string temp = file + ".tmp-XXXXXX";
+  int fd = ::mkstemp(temp.data());  // mode 0600
+  if (fd < 0) return Status::IoError("key file " + file + ": " + ErrnoText());
+  WipedString contents{identity.ToKeypairJson()};
+  Status written = WriteAll(fd, contents.text);
+  if (written.ok() && ::fsync(fd) != 0) written = Status::IoError(ErrnoText());
+  ::close(fd);
+  if (written.ok()) {
+    // link() refuses to replace an existing file, so two keygens racing
+    // cannot overwrite each other's identity.
+    int rc = overwrite ? ::rename(temp.c_str(), file.c_str()) : ::link(temp.c_str(), file.c_str());
+    if (rc != 0) {
+      written = errno == EEXIST ? Status::AlreadyExists("key file " + file + " already exists")
+                                : Status::IoError("key file " + file + ": " + ErrnoText());
+    }
+  }
+  ::unlink(temp.c_str());
+  return written;
+}
+
+}  // namespace esfs::keys
