@@ -27,7 +27,7 @@ bool ReplacesForIngest(const Document& incoming, const Document& stored) {
 
 bool WinsOver(const Document& a, const Document& b) {
   if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;
-  return a.signature > b.signature;
+  return a.signature < b.signature;
 }
 
 }  // namespace esfs::core

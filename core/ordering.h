@@ -12,8 +12,10 @@ namespace esfs::core {
 bool ReplacesForIngest(const Document& incoming, const Document& stored);
 
 // The winner rule among the documents of different authors at one path:
-// true if |a| wins over |b|: higher timestamp, then the greater signature
-// string (earthstar 5.7.6; see docs/conformance.md for 6.8.5's choice).
+// true if |a| wins over |b|: higher timestamp, then the SMALLER signature
+// string. Equal timestamps are where 5.7.6 (greater signature) and 6.8.5,
+// the pub's library (smaller), disagree; DESIGN decision 1 follows 6.8.5.
+// docs/conformance.md explains the choice.
 bool WinsOver(const Document& a, const Document& b);
 
 }  // namespace esfs::core

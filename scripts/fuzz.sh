@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Builds and runs the libFuzzer targets of tests/fuzz (docs/fuzzing.md).
+#
+#   scripts/fuzz.sh SECONDS [TARGET...]
+#
+# TARGET is fuzz_document and/or fuzz_address_path (default: both).
+# SECONDS is the total fuzzing time, split between the targets in turn:
+# with both, fuzz_document gets 2/3 of it and fuzz_address_path 1/3 (the
+# address/path code is small and saturates quickly). Building, seeding and
+# replaying regressions come on top.
+#
+# Environment:
+#   ESFS_FUZZ_BUILD    build directory (default: build-fuzz, git-ignored)
+#   ESFS_VECTORS_DIR   test vectors for the seed corpus (default: ../shared/vectors)
+#   FUZZ_ARGS          extra libFuzzer flags for every target (e.g. "-jobs=2")
+#
+# Under the build directory, fuzz/ holds seeds/<target> (regenerated from the
+# vectors on every run), corpus/<target> (what libFuzzer found, kept between
+# runs), artifacts/<target> (crashing inputs) and logs/<target>.log.
+#
+# Prints one summary line per target; exits 1 if any target crashed (or a
+# file of tests/fuzz/regressions no longer passes), 2 on usage/build errors.
+set -u -o pipefail
+
+usage() { echo "usage: $0 SECONDS [fuzz_document|fuzz_address_path]..." >&2; exit 2; }
+[[ $# -ge 1 && $1 =~ ^[0-9]+$ && $1 -gt 0 ]] || usage
+SECONDS_TOTAL=$1
+shift
+TARGETS=("$@")
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(fuzz_document fuzz_address_path)
+for t in "${TARGETS[@]}"; do
+  [[ $t == fuzz_document || $t == fuzz_address_path ]] || usage
+done
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${ESFS_FUZZ_BUILD:-$ROOT/build-fuzz}
+VECTORS=${ESFS_VECTORS_DIR:-$ROOT/../shared/vectors}
+WORK=$BUILD/fuzz
+FUZZ_DIR=$ROOT/tests/fuzz
+
+# --- build (configure once; the build itself is incremental) ---
+if [[ ! -f $BUILD/CMakeCache.txt ]]; then
+  CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DESFS_FUZZ=ON -DESFS_TESTS=OFF -DESFS_BENCH=OFF -DESFS_SANITIZE=ON >/dev/null || exit 2
+fi
+cmake --build "$BUILD" -j"$(nproc)" --target "${TARGETS[@]}" fuzz_seed_corpus >/dev/null ||
+  { echo "fuzz.sh: build failed (run: cmake --build $BUILD --target ${TARGETS[*]})" >&2; exit 2; }
+
+# --- seed corpus from the vectors ---
+rm -rf "$WORK/seeds"
+mkdir -p "$WORK/seeds/fuzz_document" "$WORK/seeds/fuzz_address_path"
+shopt -s nullglob
+vector_files=("$VECTORS"/*.json)
+if [[ ${#vector_files[@]} -eq 0 ]]; then
+  echo "fuzz.sh: no vectors in $VECTORS; fuzzing from the saved corpus only" >&2
+else
+  "$BUILD/fuzz_seed_corpus" "$WORK/seeds/fuzz_document" "$WORK/seeds/fuzz_address_path" \
+    "${vector_files[@]}" || exit 2
+fi
+
+# --- time split ---
+declare -A BUDGET
+if [[ ${#TARGETS[@]} -eq 1 ]]; then
+  BUDGET[${TARGETS[0]}]=$SECONDS_TOTAL
+else
+  doc=$((SECONDS_TOTAL * 2 / 3))
+  ((doc > 0)) || doc=1
+  addr=$((SECONDS_TOTAL - doc))
+  ((addr > 0)) || addr=1
+  BUDGET[fuzz_document]=$doc
+  BUDGET[fuzz_address_path]=$addr
+fi
+declare -A MAXLEN=([fuzz_document]=65536 [fuzz_address_path]=4096)
+declare -A DICT=([fuzz_document]=document.dict [fuzz_address_path]=address_path.dict)
+
+failed=0
+summaries=()
+for t in "${TARGETS[@]}"; do
+  short=${t#fuzz_}
+  corpus=$WORK/corpus/$t
+  artifacts=$WORK/artifacts/$t
+  log=$WORK/logs/$t.log
+  mkdir -p "$corpus" "$artifacts" "$WORK/logs"
+
+  # Known crashers first: every tests/fuzz/regressions/<short>-* must pass now.
+  regressions=("$FUZZ_DIR/regressions/$short"-*)
+  if [[ ${#regressions[@]} -gt 0 ]]; then
+    if "$BUILD/$t" -runs=1 "${regressions[@]}" >"$WORK/logs/$t.regressions.log" 2>&1; then
+      echo "$t: ${#regressions[@]} regression input(s) pass"
+    else
+      echo "$t: a regression input still fails, see $WORK/logs/$t.regressions.log"
+      failed=1
+    fi
+  fi
+
+  before=$(ls "$artifacts" | grep -cE '^(crash|leak|timeout|oom)-')
+  echo "$t: fuzzing for ${BUDGET[$t]} s (log: $log)"
+  # shellcheck disable=SC2086  # FUZZ_ARGS is a list of flags
+  "$BUILD/$t" "$corpus" "$WORK/seeds/$t" \
+    -max_total_time="${BUDGET[$t]}" -max_len="${MAXLEN[$t]}" -timeout=25 \
+    -dict="$FUZZ_DIR/${DICT[$t]}" -artifact_prefix="$artifacts/" \
+    -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1
+  rc=$?
+
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  [[ -n $runs ]] || runs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
+  secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
+  status=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1 |
+    sed -E 's/.*(cov: [0-9]+ ft: [0-9]+ corp: [0-9]+\/[^ ]+).*/\1/')
+  crashes=$(ls "$artifacts" | grep -cE '^(crash|leak|timeout|oom)-')
+  new=$((crashes - before))
+  if ((rc != 0 && new <= 0)); then new=1; fi  # died without writing an artifact
+  summary="$t: ${runs:-0} runs in ${secs:-?} s, ${status:-no coverage line}, crashes: $new (exit $rc)"
+  summaries+=("$summary")
+  if ((new > 0)); then
+    failed=1
+    echo "$t: CRASH; from $log:"
+    awk '/ERROR|runtime error|^fuzz_(document|address_path): /{on=1} on&&n<40{print; n++}' "$log"
+    grep -E 'Test unit written|^SUMMARY' "$log"
+    echo "Copy the input to tests/fuzz/regressions/$short-<name> and report it."
+  fi
+done
+
+echo "---- fuzz summary ----"
+printf '%s\n' "${summaries[@]}"
+exit $failed
