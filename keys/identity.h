@@ -12,12 +12,13 @@
 #include <string_view>
 
 #include "core/document.h"
+#include "core/signer.h"
 #include "core/status.h"
 #include "keys/secret_key.h"
 
 namespace esfs::keys {
 
-class Identity {
+class Identity final : public core::Signer {
  public:
   // A new random identity. InvalidArgument if the shortname is not 4
   // characters of [a-z0-9] starting with a letter.
@@ -31,7 +32,7 @@ class Identity {
   // (checkAuthorKeypairIsValid) and returns its messages.
   static Result<Identity> FromKeypairJson(const core::OrderedJson& json);
 
-  const std::string& address() const { return address_; }
+  const std::string& address() const override { return address_; }
   // base32 of the seed: only for writing the keypair file.
   std::string EncodedSecret() const;
   const SecretKey& secret_key() const { return secret_; }
@@ -40,7 +41,7 @@ class Identity {
   std::string ToKeypairJson() const;
 
   // Fills contentHash and signature of |doc| (author set to this identity).
-  void Sign(core::Document& doc) const;
+  void Sign(core::Document& doc) const override;
 
  private:
   Identity(std::string address, SecretKey secret)

@@ -1,0 +1,169 @@
+#include "core/lmdb_txn.h"
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+namespace esfs::core {
+namespace {
+
+MDB_val Val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}; }
+
+}  // namespace
+
+Status LmdbStatus(int rc, const std::string& what) {
+  if (rc == 0) return Status::Ok();
+  if (rc == MDB_NOTFOUND) return Status::NotFound(what + ": not found");
+  if (rc == ENOSPC) return Status::Storage(what + ": the disk is full (nothing was changed)");
+  if (rc == EACCES) return Status::Storage(what + ": permission denied");
+  if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID) {
+    return Status::Corruption(what + ": " + mdb_strerror(rc));
+  }
+  return Status::Storage(what + ": " + mdb_strerror(rc));
+}
+
+ReadTxn::ReadTxn(ReadTxn&& other) noexcept : txn_(other.txn_), lock_(std::move(other.lock_)) {
+  other.txn_ = nullptr;
+}
+
+ReadTxn::~ReadTxn() {
+  if (txn_ != nullptr) mdb_txn_abort(txn_);
+}
+
+Result<std::string_view> ReadTxn::Get(MDB_dbi dbi, std::string_view key) const {
+  MDB_val k = Val(key), v;
+  int rc = mdb_get(txn_, dbi, &k, &v);
+  if (rc != 0) return LmdbStatus(rc, "get");
+  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+Status WriteTxn::Put(MDB_dbi dbi, std::string_view key, std::string_view value) {
+  MDB_val k = Val(key), v = Val(value);
+  int rc = mdb_put(txn_, dbi, &k, &v, 0);
+  if (rc != 0) last_rc_ = rc;
+  return LmdbStatus(rc, "put");
+}
+
+Status WriteTxn::Del(MDB_dbi dbi, std::string_view key) {
+  MDB_val k = Val(key);
+  int rc = mdb_del(txn_, dbi, &k, nullptr);
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  if (rc != 0) last_rc_ = rc;
+  return LmdbStatus(rc, "delete");
+}
+
+Status WriteTxn::Commit() {
+  int rc = mdb_txn_commit(txn_);
+  txn_ = nullptr;  // committed or freed by LMDB either way
+  if (rc != 0) last_rc_ = rc;
+  return LmdbStatus(rc, "commit");
+}
+
+Cursor::Cursor(const ReadTxn& txn, MDB_dbi dbi) {
+  if (mdb_cursor_open(txn.get(), dbi, &cursor_) != 0) std::abort();  // only with a bad dbi: a bug
+}
+
+Cursor::~Cursor() { mdb_cursor_close(cursor_); }
+
+bool Cursor::Op(MDB_cursor_op op) { return mdb_cursor_get(cursor_, &key_, &value_, op) == 0; }
+
+bool Cursor::Seek(std::string_view key) {
+  key_ = Val(key);
+  return Op(MDB_SET_RANGE);
+}
+bool Cursor::First() { return Op(MDB_FIRST); }
+bool Cursor::Last() { return Op(MDB_LAST); }
+bool Cursor::Next() { return Op(MDB_NEXT); }
+bool Cursor::Prev() { return Op(MDB_PREV); }
+
+Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, size_t initial_map_bytes, int max_dbs) {
+  MDB_env* env = nullptr;
+  int rc = mdb_env_create(&env);
+  if (rc != 0) return LmdbStatus(rc, "create LMDB environment");
+  std::unique_ptr<LmdbEnv> result(new LmdbEnv(env));
+  mdb_env_set_maxdbs(env, static_cast<MDB_dbi>(max_dbs));
+  mdb_env_set_maxreaders(env, 254);
+  // A bigger map recorded by another process wins over ours.
+  mdb_env_set_mapsize(env, initial_map_bytes);
+  // MDB_NOTLS: read transactions are not tied to threads (FUSE worker
+  // threads hand work around). No NOSYNC/NOMETASYNC: a commit is durable.
+  rc = mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0600);
+  if (rc != 0) return LmdbStatus(rc, "open store " + dir);
+  MDB_envinfo info;
+  mdb_env_info(env, &info);
+  if (info.me_mapsize < initial_map_bytes) mdb_env_set_mapsize(env, initial_map_bytes);
+  return result;
+}
+
+LmdbEnv::~LmdbEnv() { mdb_env_close(env_); }
+
+Result<MDB_dbi> LmdbEnv::OpenDb(const std::string& name) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+  if (rc != 0) return LmdbStatus(rc, "open database " + name);
+  MDB_dbi dbi;
+  rc = mdb_dbi_open(txn, name.c_str(), MDB_CREATE, &dbi);
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    return LmdbStatus(rc, "open database " + name);
+  }
+  rc = mdb_txn_commit(txn);
+  if (rc != 0) return LmdbStatus(rc, "open database " + name);
+  return dbi;
+}
+
+size_t LmdbEnv::map_bytes() const {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return info.me_mapsize;
+}
+
+Status LmdbEnv::AdoptResize() {
+  std::unique_lock lock(resize_mu_);
+  return LmdbStatus(mdb_env_set_mapsize(env_, 0), "adopt the store's new size");
+}
+
+Status LmdbEnv::Grow() {
+  std::unique_lock lock(resize_mu_);
+  const size_t next = map_bytes() * 2;
+  return LmdbStatus(mdb_env_set_mapsize(env_, next), "grow the store map");
+}
+
+Result<ReadTxn> LmdbEnv::BeginRead() {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    int rc;
+    {
+      std::shared_lock lock(resize_mu_);
+      MDB_txn* txn = nullptr;
+      rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+      if (rc == 0) return ReadTxn(txn, std::move(lock));
+    }
+    if (rc != MDB_MAP_RESIZED) return LmdbStatus(rc, "begin read transaction");
+    if (Status s = AdoptResize(); !s.ok()) return s;
+  }
+  return Status::Storage("begin read transaction: the store keeps being resized");
+}
+
+Status LmdbEnv::Write(const std::function<Status(WriteTxn&)>& op) {
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    std::shared_lock lock(resize_mu_);
+    MDB_txn* raw = nullptr;
+    int rc = mdb_txn_begin(env_, nullptr, 0, &raw);
+    if (rc == MDB_MAP_RESIZED) {
+      lock.unlock();
+      if (Status s = AdoptResize(); !s.ok()) return s;
+      continue;
+    }
+    if (rc != 0) return LmdbStatus(rc, "begin write transaction");
+    WriteTxn txn(raw, std::move(lock));
+    Status s = op(txn);
+    if (s.ok()) s = txn.Commit();
+    if (txn.last_rc() != MDB_MAP_FULL) return s;
+    // Full map: let go of the transaction (and our shared lock), grow, retry.
+    { WriteTxn dropped = std::move(txn); }
+    if (Status g = Grow(); !g.ok()) return g;
+  }
+  return Status::Storage("write: the store map could not grow enough");
+}
+
+}  // namespace esfs::core

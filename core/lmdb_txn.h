@@ -1,0 +1,118 @@
+// RAII for LMDB: an environment, read and write transactions, and cursors.
+//
+// Transactions are move-only; a transaction that was not committed is
+// aborted by its destructor. A string_view returned by Get() points into
+// the map and dies with its transaction: copy before returning it.
+//
+// Map growth: LmdbEnv::Write() runs a whole write operation and retries it
+// after growing the map when LMDB reports MDB_MAP_FULL, so callers never
+// see a full map. Another process growing the map (MDB_MAP_RESIZED) is
+// adopted the same way. Every transaction holds resize_mu_ shared; growing
+// takes it exclusively, because LMDB forbids resizing with live
+// transactions in this process.
+#pragma once
+
+#include <lmdb.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace esfs::core {
+
+class LmdbEnv;
+
+// A Status for an LMDB return code, naming what was being done.
+Status LmdbStatus(int rc, const std::string& what);
+
+class ReadTxn {
+ public:
+  ReadTxn(ReadTxn&& other) noexcept;
+  ReadTxn& operator=(ReadTxn&&) = delete;
+  ~ReadTxn();
+
+  MDB_txn* get() const { return txn_; }
+  // The value at |key|, NotFound if absent.
+  Result<std::string_view> Get(MDB_dbi dbi, std::string_view key) const;
+
+ protected:
+  friend class LmdbEnv;
+  ReadTxn(MDB_txn* txn, std::shared_lock<std::shared_mutex> lock) : txn_(txn), lock_(std::move(lock)) {}
+  MDB_txn* txn_;
+  std::shared_lock<std::shared_mutex> lock_;
+};
+
+class WriteTxn : public ReadTxn {
+ public:
+  WriteTxn(WriteTxn&&) noexcept = default;
+  // Puts fail with MDB_MAP_FULL when the map is full; LmdbEnv::Write retries.
+  Status Put(MDB_dbi dbi, std::string_view key, std::string_view value);
+  // OK if the key was absent.
+  Status Del(MDB_dbi dbi, std::string_view key);
+  Status Commit();
+  // The LMDB code of the last failed call (MDB_MAP_FULL triggers growth).
+  int last_rc() const { return last_rc_; }
+
+ private:
+  friend class LmdbEnv;
+  using ReadTxn::ReadTxn;
+  int last_rc_ = 0;
+};
+
+// A cursor over one database inside a transaction.
+class Cursor {
+ public:
+  Cursor(const ReadTxn& txn, MDB_dbi dbi);
+  ~Cursor();
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+
+  // Positions at the first key >= |key|; false at the end.
+  bool Seek(std::string_view key);
+  bool First();
+  bool Last();
+  bool Next();
+  bool Prev();
+  std::string_view key() const { return Bytes(key_); }
+  std::string_view value() const { return Bytes(value_); }
+
+ private:
+  static std::string_view Bytes(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+  bool Op(MDB_cursor_op op);
+  MDB_cursor* cursor_ = nullptr;
+  MDB_val key_{0, nullptr};
+  MDB_val value_{0, nullptr};
+};
+
+class LmdbEnv {
+ public:
+  // Opens (creating if needed) the environment in folder |dir|.
+  static Result<std::unique_ptr<LmdbEnv>> Open(const std::string& dir, size_t initial_map_bytes, int max_dbs);
+  ~LmdbEnv();
+
+  // Opens or creates a named database (call once, at start, in one thread).
+  Result<MDB_dbi> OpenDb(const std::string& name);
+
+  Result<ReadTxn> BeginRead();
+  // Runs |op| in a write transaction and commits it. If the map fills, the
+  // transaction is aborted, the map doubled and |op| run again; |op| must
+  // therefore only touch the transaction (and state it resets itself).
+  Status Write(const std::function<Status(WriteTxn&)>& op);
+
+  size_t map_bytes() const;
+
+ private:
+  explicit LmdbEnv(MDB_env* env) : env_(env) {}
+  Status Grow();
+  Status AdoptResize();
+
+  MDB_env* env_;
+  mutable std::shared_mutex resize_mu_;  // shared: any live txn; exclusive: mapsize changes
+};
+
+}  // namespace esfs::core

@@ -1,0 +1,20 @@
+// Something that can sign documents as one author. core declares it so
+// that the store can make local writes without knowing about key files;
+// keys::Identity implements it.
+#pragma once
+
+#include <string>
+
+#include "core/document.h"
+
+namespace esfs::core {
+
+class Signer {
+ public:
+  virtual ~Signer() = default;
+  virtual const std::string& address() const = 0;
+  // Sets doc.author, doc.contentHash and doc.signature.
+  virtual void Sign(Document& doc) const = 0;
+};
+
+}  // namespace esfs::core

@@ -1,0 +1,515 @@
+#include "core/store.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/address.h"
+#include "core/ordering.h"
+#include "core/store_impl.h"
+#include "core/validate.h"
+
+namespace esfs::core {
+
+using namespace store_codec;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kMagic = "esfs-store";
+constexpr char kChangeStored = 'D';
+constexpr char kChangeRemoved = 'X';
+
+std::string ChangeValue(char kind, uint32_t ws, const std::string& path, const std::string& author) {
+  std::string v(1, kind);
+  v += U32(ws) + U32(static_cast<uint32_t>(path.size())) + path + author;
+  return v;
+}
+
+// Refuses folders that hold someone else's files.
+Status CheckDataDir(const std::string& dir) {
+  std::error_code ec;
+  if (!stdfs::exists(dir, ec)) {
+    stdfs::create_directories(dir, ec);
+    if (ec) return Status::Storage("cannot create data folder " + dir + ": " + ec.message());
+    ::chmod(dir.c_str(), 0700);
+    return Status::Ok();
+  }
+  if (!stdfs::is_directory(dir, ec)) return Status::InvalidArgument("data folder " + dir + " is not a folder");
+  auto it = stdfs::directory_iterator(dir, ec);
+  if (ec) return Status::Storage("cannot read data folder " + dir + ": " + ec.message());
+  bool empty = it == stdfs::directory_iterator();
+  if (!empty && !stdfs::exists(stdfs::path(dir) / "store", ec)) {
+    return Status::InvalidArgument("data folder " + dir +
+                                   " holds other files and no esfs store; choose an empty or new folder");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* IngestResultName(IngestResult r) {
+  switch (r) {
+    case IngestResult::kAccepted: return "ACCEPTED";
+    case IngestResult::kIgnored: return "IGNORED";
+    case IngestResult::kInvalid: return "INVALID";
+  }
+  return "?";
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+const Clock& Store::clock() const { return *impl_->clock; }
+const std::string& Store::data_dir() const { return impl_->data_dir; }
+size_t Store::map_bytes() const { return impl_->env->map_bytes(); }
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (Status s = CheckDataDir(options.data_dir); !s.ok()) return s;
+  const std::string store_dir = options.data_dir + "/store";
+  std::error_code ec;
+  stdfs::create_directories(store_dir, ec);
+  if (ec) return Status::Storage("cannot create " + store_dir + ": " + ec.message());
+  auto impl = std::make_unique<Impl>();
+  impl->data_dir = options.data_dir;
+  if (options.clock == nullptr) impl->owned_clock = std::make_unique<SystemClock>();
+  impl->clock = options.clock ? options.clock : impl->owned_clock.get();
+  auto env = LmdbEnv::Open(store_dir, options.initial_map_bytes, 16);
+  if (!env.ok()) {
+    if (env.status().message().find("MDB_INVALID") != std::string::npos) {
+      return Status::InvalidArgument(store_dir + " is not an esfs store (not an LMDB environment)");
+    }
+    return env.status();
+  }
+  impl->env = std::move(env.value());
+  struct Named { const char* name; MDB_dbi* dbi; };
+  for (Named n : {Named{"meta", &impl->meta}, Named{"workspaces", &impl->workspaces}, Named{"docs", &impl->docs},
+                  Named{"winners", &impl->winners}, Named{"by_author", &impl->by_author},
+                  Named{"by_time", &impl->by_time}, Named{"expiry", &impl->expiry}, Named{"changes", &impl->changes}}) {
+    auto dbi = impl->env->OpenDb(n.name);
+    if (!dbi.ok()) return dbi.status();
+    *n.dbi = *dbi;
+  }
+  // Record our magic and format version on first use; refuse others.
+  Impl* raw = impl.get();
+  Status checked = raw->env->Write([raw, &store_dir](WriteTxn& txn) -> Status {
+    auto magic = txn.Get(raw->meta, "magic");
+    if (!magic.ok()) {
+      Cursor c(txn, raw->docs);
+      if (c.First()) return Status::InvalidArgument(store_dir + " is not an esfs store (no format record)");
+      if (Status s = txn.Put(raw->meta, "magic", kMagic); !s.ok()) return s;
+      return txn.Put(raw->meta, "version", U32(kStoreFormatVersion));
+    }
+    if (*magic != kMagic) return Status::InvalidArgument(store_dir + " is not an esfs store");
+    auto version = txn.Get(raw->meta, "version");
+    if (!version.ok() || version->size() != 4) return Status::Corruption(store_dir + ": format version record is damaged");
+    uint32_t v = ReadU32(*version);
+    if (v > kStoreFormatVersion) {
+      return Status::InvalidArgument(store_dir + " has format version " + std::to_string(v) +
+                                     ", newer than this esfs understands (" + std::to_string(kStoreFormatVersion) +
+                                     "); use a newer esfs");
+    }
+    return Status::Ok();
+  });
+  if (!checked.ok()) return checked;
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+// ---- workspaces ----
+
+Result<uint32_t> Store::Impl::WorkspaceId(const ReadTxn& txn, const std::string& address) const {
+  {
+    std::scoped_lock lock(ids_mu);
+    if (auto it = id_of.find(address); it != id_of.end()) return it->second;
+  }
+  auto value = txn.Get(workspaces, address);
+  if (!value.ok()) {
+    return Status::NotFound("workspace " + address + " is not in this store (add it: esfs workspace add " +
+                            address + ")");
+  }
+  uint32_t id = ReadU32(*value);
+  std::scoped_lock lock(ids_mu);
+  id_of[address] = id;
+  address_of[id] = address;
+  return id;
+}
+
+std::string Store::Impl::WorkspaceAddress(const ReadTxn& txn, uint32_t id) const {
+  {
+    std::scoped_lock lock(ids_mu);
+    if (auto it = address_of.find(id); it != address_of.end()) return it->second;
+  }
+  Cursor c(txn, workspaces);
+  for (bool ok = c.First(); ok; ok = c.Next()) {
+    if (c.value().size() >= 4 && ReadU32(c.value()) == id) {
+      std::scoped_lock lock(ids_mu);
+      address_of[id] = std::string(c.key());
+      id_of[std::string(c.key())] = id;
+      return std::string(c.key());
+    }
+  }
+  return "";
+}
+
+Status Store::AddWorkspace(const std::string& address, const OrderedJson& config) {
+  if (auto parsed = ParseWorkspaceAddress(address); !parsed.ok()) {
+    return Status::InvalidArgument(parsed.status().message());
+  }
+  Impl* impl = impl_.get();
+  return impl->env->Write([&](WriteTxn& txn) -> Status {
+    uint32_t id;
+    if (auto existing = txn.Get(impl->workspaces, address); existing.ok()) {
+      id = ReadU32(*existing);
+    } else {
+      auto next = txn.Get(impl->meta, "next_ws");
+      id = next.ok() ? ReadU32(*next) : 1;
+      if (Status s = txn.Put(impl->meta, "next_ws", U32(id + 1)); !s.ok()) return s;
+    }
+    return txn.Put(impl->workspaces, address, U32(id) + config.dump());
+  });
+}
+
+Status Store::SetWorkspaceConfig(const std::string& address, const OrderedJson& config) {
+  {
+    auto txn = impl_->env->BeginRead();
+    if (!txn.ok()) return txn.status();
+    if (auto id = impl_->WorkspaceId(*txn, address); !id.ok()) return id.status();
+  }
+  return AddWorkspace(address, config);
+}
+
+Result<std::vector<WorkspaceInfo>> Store::ListWorkspaces() const {
+  auto txn = impl_->env->BeginRead();
+  if (!txn.ok()) return txn.status();
+  std::vector<WorkspaceInfo> all;
+  Cursor c(*txn, impl_->workspaces);
+  for (bool ok = c.First(); ok; ok = c.Next()) {
+    WorkspaceInfo info;
+    info.address = std::string(c.key());
+    auto config = OrderedJson::parse(c.value().substr(4), nullptr, false);
+    info.config = config.is_discarded() ? OrderedJson::object() : config;
+    const std::string prefix = U32(ReadU32(c.value()));
+    Cursor d(*txn, impl_->docs);
+    for (bool more = d.Seek(prefix); more && d.key().substr(0, 4) == prefix; more = d.Next()) ++info.documents;
+    all.push_back(std::move(info));
+  }
+  return all;
+}
+
+Result<WorkspaceInfo> Store::GetWorkspace(const std::string& address) const {
+  auto all = ListWorkspaces();
+  if (!all.ok()) return all.status();
+  for (auto& info : *all) {
+    if (info.address == address) return info;
+  }
+  return Status::NotFound("workspace " + address + " is not in this store");
+}
+
+Status Store::RemoveWorkspace(const std::string& address) {
+  Impl* impl = impl_.get();
+  Status s = impl->env->Write([&](WriteTxn& txn) -> Status {
+    auto id = impl->WorkspaceId(txn, address);
+    if (!id.ok()) return id.status();
+    const std::string prefix = U32(*id);
+    for (MDB_dbi dbi : {impl->docs, impl->winners, impl->by_author, impl->by_time}) {
+      Cursor c(txn, dbi);
+      std::vector<std::string> doomed;
+      for (bool ok = c.Seek(prefix); ok && c.key().substr(0, 4) == prefix; ok = c.Next()) doomed.emplace_back(c.key());
+      for (const auto& k : doomed) {
+        if (Status d = txn.Del(dbi, k); !d.ok()) return d;
+      }
+    }
+    for (MDB_dbi dbi : {impl->expiry, impl->changes}) {
+      // Keys start with a time or a sequence number; the workspace id
+      // is at a fixed place in the value (expiry) or after the kind byte.
+      Cursor c(txn, dbi);
+      std::vector<std::string> doomed;
+      for (bool ok = c.First(); ok; ok = c.Next()) {
+        std::string_view v = c.value();
+        std::string_view ws = dbi == impl->changes ? v.substr(1, 4) : c.key().substr(8, 4);
+        if (ws == prefix) doomed.emplace_back(c.key());
+      }
+      for (const auto& k : doomed) {
+        if (Status d = txn.Del(dbi, k); !d.ok()) return d;
+      }
+    }
+    return txn.Del(impl->workspaces, address);
+  });
+  if (s.ok()) {
+    std::scoped_lock lock(impl->ids_mu);
+    if (auto it = impl->id_of.find(address); it != impl->id_of.end()) {
+      impl->address_of.erase(it->second);
+      impl->id_of.erase(it);
+    }
+  }
+  return s;
+}
+
+// ---- versions and winners ----
+
+std::vector<StoredDoc> Store::Impl::VersionsAt(const ReadTxn& txn, uint32_t ws, const std::string& address,
+                                               const std::string& path) const {
+  std::vector<StoredDoc> versions;
+  std::string prefix = WinnerKey(ws, path);
+  prefix.push_back('\0');
+  Cursor c(txn, docs);
+  for (bool ok = c.Seek(prefix); ok && c.key().substr(0, prefix.size()) == prefix; ok = c.Next()) {
+    StoredDoc stored;
+    if (!DecodeDoc(c.value(), address, &stored)) continue;  // skipped: checked by the integrity test
+    if (stored.doc.path == path) versions.push_back(std::move(stored));
+  }
+  return versions;
+}
+
+const StoredDoc* Store::Impl::PickWinner(const std::vector<StoredDoc>& versions, int64_t now) {
+  const StoredDoc* winner = nullptr;
+  for (const auto& v : versions) {
+    if (Expired(v.doc, now)) continue;
+    if (winner == nullptr || WinsOver(v.doc, winner->doc)) winner = &v;
+  }
+  return winner;
+}
+
+namespace {
+
+uint64_t NextSeq(WriteTxn& txn, MDB_dbi meta, Status* status) {
+  auto current = txn.Get(meta, "seq");
+  uint64_t next = (current.ok() && current->size() == 8 ? ReadU64(*current) : 0) + 1;
+  *status = txn.Put(meta, "seq", U64(next));
+  return next;
+}
+
+// Rewrites the winners entry of one path after its versions changed.
+Status RefreshWinner(Store::Impl& impl, WriteTxn& txn, uint32_t ws, const std::string& address,
+                     const std::string& path, int64_t now) {
+  auto versions = impl.VersionsAt(txn, ws, address, path);
+  const StoredDoc* winner = Store::Impl::PickWinner(versions, now);
+  const std::string key = WinnerKey(ws, path);
+  if (winner == nullptr) return txn.Del(impl.winners, key);
+  return txn.Put(impl.winners, key, EncodeWinner(winner->doc, winner->seq));
+}
+
+// Drops one stored document and its index entries (not the winner).
+Status DropIndexes(Store::Impl& impl, WriteTxn& txn, uint32_t ws, const StoredDoc& old) {
+  const std::string doc_key = DocKey(ws, old.doc.path, old.doc.author);
+  if (Status s = txn.Del(impl.by_time, TimeKey(ws, old.doc.timestamp, old.seq)); !s.ok()) return s;
+  if (Status s = txn.Del(impl.changes, U64(old.seq)); !s.ok()) return s;
+  if (old.doc.deleteAfter) {
+    if (Status s = txn.Del(impl.expiry, U64(static_cast<uint64_t>(*old.doc.deleteAfter)) + doc_key); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+// Spec §9 steps 3-6 for a document that passed validation.
+Result<IngestOutcome> ApplyValidated(Store::Impl& impl, WriteTxn& txn, uint32_t ws, const std::string& address,
+                                     const Document& doc, int64_t now) {
+  if (doc.workspace != address) {
+    return IngestOutcome{IngestResult::kInvalid, "ingestDocument: can't ingest doc from different workspace"};
+  }
+  const std::string doc_key = DocKey(ws, doc.path, doc.author);
+  std::optional<StoredDoc> old;
+  if (auto existing = txn.Get(impl.docs, doc_key); existing.ok()) {
+    StoredDoc stored;
+    if (DecodeDoc(*existing, address, &stored) && stored.doc.path == doc.path) old = std::move(stored);
+  }
+  if (old && !Store::Impl::Expired(old->doc, now) && !ReplacesForIngest(doc, old->doc)) {
+    return IngestOutcome{IngestResult::kIgnored, "an equal or newer document by this author is already stored"};
+  }
+  if (old) {
+    if (Status s = DropIndexes(impl, txn, ws, *old); !s.ok()) return s;
+  }
+  Status s;
+  const uint64_t seq = NextSeq(txn, impl.meta, &s);
+  if (!s.ok()) return s;
+  if (s = txn.Put(impl.docs, doc_key, EncodeDoc(doc, seq)); !s.ok()) return s;
+  if (s = txn.Put(impl.by_author, AuthorKey(ws, doc.author, doc.path), doc_key); !s.ok()) return s;
+  if (s = txn.Put(impl.by_time, TimeKey(ws, doc.timestamp, seq), doc_key); !s.ok()) return s;
+  if (s = txn.Put(impl.changes, U64(seq), ChangeValue(kChangeStored, ws, doc.path, doc.author)); !s.ok()) return s;
+  if (doc.deleteAfter) {
+    if (s = txn.Put(impl.expiry, U64(static_cast<uint64_t>(*doc.deleteAfter)) + doc_key, ""); !s.ok()) return s;
+  }
+  if (s = RefreshWinner(impl, txn, ws, address, doc.path, now); !s.ok()) return s;
+  return IngestOutcome{IngestResult::kAccepted, "", seq};
+}
+
+IngestOutcome Invalid(const Status& s) { return {IngestResult::kInvalid, s.message()}; }
+
+}  // namespace
+
+// ---- ingest ----
+
+Result<IngestOutcome> Store::Ingest(const std::string& workspace, const Document& doc) {
+  auto outcomes = IngestBatch(workspace, std::span<const Document>(&doc, 1));
+  if (!outcomes.ok()) return outcomes.status();
+  return std::move((*outcomes)[0]);
+}
+
+Result<IngestOutcome> Store::IngestJson(const std::string& workspace, const OrderedJson& json) {
+  // The reference's ingest checks the format first, with its own message.
+  auto format = json.is_object() ? json.find("format") : json.end();
+  if (!json.is_object() || format == json.end() || !format->is_string() || *format != kFormat) {
+    const OrderedJson* value = json.is_object() && format != json.end() ? &*format : nullptr;
+    return IngestOutcome{IngestResult::kInvalid, "ingestDocument: unrecognized format " + JsTemplate(value)};
+  }
+  auto doc = DocumentFromJson(json);
+  if (!doc.ok()) return Invalid(doc.status());
+  return Ingest(workspace, *doc);
+}
+
+Result<std::vector<IngestOutcome>> Store::IngestBatch(const std::string& workspace, std::span<const Document> docs) {
+  Impl& impl = *impl_;
+  const int64_t now = impl.Now();
+  std::vector<IngestOutcome> outcomes(docs.size());
+  std::vector<bool> known(docs.size(), false);
+  // 1. Documents already stored exactly as given need no signature check
+  //    (the common case when syncing): they are IGNORED as the reference's
+  //    ingest would after verifying.
+  {
+    auto txn = impl.env->BeginRead();
+    if (!txn.ok()) return txn.status();
+    auto ws = impl.WorkspaceId(*txn, workspace);
+    if (!ws.ok()) return ws.status();
+    for (size_t i = 0; i < docs.size(); ++i) {
+      auto existing = txn->Get(impl.docs, DocKey(*ws, docs[i].path, docs[i].author));
+      StoredDoc stored;
+      if (existing.ok() && DecodeDoc(*existing, workspace, &stored) && stored.doc == docs[i] &&
+          !Impl::Expired(stored.doc, now)) {
+        known[i] = true;
+        outcomes[i] = {IngestResult::kIgnored, "already stored"};
+      }
+    }
+  }
+  // 2. Verify the rest in parallel, outside any write transaction.
+  std::vector<Document> to_check;
+  std::vector<size_t> index_of;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (!known[i]) to_check.push_back(docs[i]), index_of.push_back(i);
+  }
+  std::vector<Status> verdicts = ValidateBatch(to_check, now);
+  // 3. Apply the valid ones in order, in one write transaction.
+  Status written = impl.env->Write([&](WriteTxn& txn) -> Status {
+    auto ws = impl.WorkspaceId(txn, workspace);
+    if (!ws.ok()) return ws.status();
+    for (size_t k = 0; k < to_check.size(); ++k) {
+      if (!verdicts[k].ok()) {
+        outcomes[index_of[k]] = Invalid(verdicts[k]);
+        continue;
+      }
+      auto applied = ApplyValidated(impl, txn, *ws, workspace, to_check[k], now);
+      if (!applied.ok()) return applied.status();
+      outcomes[index_of[k]] = std::move(applied.value());
+    }
+    return Status::Ok();
+  });
+  if (!written.ok()) return written;
+  return outcomes;
+}
+
+// ---- local writes ----
+
+Result<Document> Store::Set(const Signer& signer, const std::string& workspace, const std::string& path,
+                            const std::string& content, std::optional<int64_t> delete_after) {
+  Impl& impl = *impl_;
+  Document doc;
+  Status written = impl.env->Write([&](WriteTxn& txn) -> Status {
+    auto ws = impl.WorkspaceId(txn, workspace);
+    if (!ws.ok()) return ws.status();
+    const int64_t now = impl.Now();
+    doc = Document{};
+    doc.workspace = workspace;
+    doc.path = path;
+    doc.content = content;
+    doc.timestamp = now;
+    auto versions = impl.VersionsAt(txn, *ws, workspace, path);
+    if (const StoredDoc* latest = Impl::PickWinner(versions, now)) {
+      doc.timestamp = std::max(now, latest->doc.timestamp + 1);
+    }
+    if (delete_after) doc.deleteAfter = *delete_after + (doc.timestamp - now);
+    signer.Sign(doc);
+    if (Status valid = ValidateDocument(doc, now); !valid.ok()) {
+      return Status::InvalidDocument("doc " + path + ": " + valid.message());
+    }
+    auto applied = ApplyValidated(impl, txn, *ws, workspace, doc, now);
+    if (!applied.ok()) return applied.status();
+    if (applied->result != IngestResult::kAccepted) {
+      return Status::Storage("doc " + path + ": local write was not accepted: " + applied->reason);
+    }
+    return Status::Ok();
+  });
+  if (!written.ok()) return written;
+  return doc;
+}
+
+// ---- expiry ----
+
+Result<size_t> Store::SweepExpired() {
+  Impl& impl = *impl_;
+  size_t removed = 0;
+  Status written = impl.env->Write([&](WriteTxn& txn) -> Status {
+    removed = 0;
+    const int64_t now = impl.Now();
+    std::vector<std::string> doomed;
+    {
+      Cursor c(txn, impl.expiry);
+      for (bool ok = c.First(); ok; ok = c.Next()) {
+        if (static_cast<int64_t>(ReadU64(c.key())) >= now) break;
+        doomed.emplace_back(c.key().substr(8));
+      }
+    }
+    for (const auto& doc_key : doomed) {
+      const uint32_t ws = ReadU32(doc_key);
+      const std::string address = impl.WorkspaceAddress(txn, ws);
+      auto value = txn.Get(impl.docs, doc_key);
+      StoredDoc stored;
+      if (!value.ok() || !DecodeDoc(*value, address, &stored)) continue;
+      if (!Impl::Expired(stored.doc, now)) continue;
+      if (Status s = DropIndexes(impl, txn, ws, stored); !s.ok()) return s;
+      if (Status s = txn.Del(impl.docs, doc_key); !s.ok()) return s;
+      if (Status s = txn.Del(impl.by_author, AuthorKey(ws, stored.doc.author, stored.doc.path)); !s.ok()) return s;
+      Status seq_status;
+      const uint64_t seq = NextSeq(txn, impl.meta, &seq_status);
+      if (!seq_status.ok()) return seq_status;
+      if (Status s = txn.Put(impl.changes, U64(seq), ChangeValue(kChangeRemoved, ws, stored.doc.path, stored.doc.author));
+          !s.ok()) {
+        return s;
+      }
+      if (Status s = RefreshWinner(impl, txn, ws, address, stored.doc.path, now); !s.ok()) return s;
+      ++removed;
+    }
+    return Status::Ok();
+  });
+  if (!written.ok()) return written;
+  return removed;
+}
+
+// ---- change feed ----
+
+Result<std::vector<Change>> Store::ChangesSince(uint64_t after, size_t limit) const {
+  auto txn = impl_->env->BeginRead();
+  if (!txn.ok()) return txn.status();
+  std::vector<Change> changes;
+  Cursor c(*txn, impl_->changes);
+  for (bool ok = c.Seek(U64(after + 1)); ok && changes.size() < limit; ok = c.Next()) {
+    std::string_view v = c.value();
+    if (v.size() < 9) continue;
+    Change change;
+    change.seq = ReadU64(c.key());
+    change.removed = v[0] == kChangeRemoved;
+    change.workspace = impl_->WorkspaceAddress(*txn, ReadU32(v.substr(1)));
+    const uint32_t path_len = ReadU32(v.substr(5));
+    if (v.size() < 9 + path_len) continue;
+    change.path = std::string(v.substr(9, path_len));
+    change.author = std::string(v.substr(9 + path_len));
+    changes.push_back(std::move(change));
+  }
+  return changes;
+}
+
+Result<uint64_t> Store::LastSeq() const {
+  auto txn = impl_->env->BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto seq = txn->Get(impl_->meta, "seq");
+  return seq.ok() && seq->size() == 8 ? ReadU64(*seq) : uint64_t{0};
+}
+
+}  // namespace esfs::core

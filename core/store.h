@@ -1,0 +1,149 @@
+// The document store: every workspace's documents in one LMDB environment
+// under the data folder. The single source of truth for the mount, sync
+// and the command line; several processes may use one store at once.
+//
+// Per workspace and path it keeps the newest document of each author
+// (spec §9) and an index of the winner. Every stored document gets a local
+// sequence number from a store-wide counter; ChangesSince() is the change
+// feed that sync pushes from and mounts follow. Layout: docs/store.md.
+//
+// Thread-safe. Every call is one LMDB transaction (a batch ingest too).
+// A write that returned OK is on disk.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/document.h"
+#include "core/query.h"
+#include "core/signer.h"
+#include "core/status.h"
+
+namespace esfs::core {
+
+inline constexpr uint32_t kStoreFormatVersion = 1;
+
+enum class IngestResult { kAccepted, kIgnored, kInvalid };
+const char* IngestResultName(IngestResult r);  // "ACCEPTED", "IGNORED", "INVALID"
+
+struct IngestOutcome {
+  IngestResult result = IngestResult::kInvalid;
+  std::string reason;  // why INVALID (the reference's message) or IGNORED
+  uint64_t seq = 0;    // the new sequence number when ACCEPTED
+};
+
+struct WorkspaceInfo {
+  std::string address;
+  OrderedJson config;  // {"pubs": [...], ...}: owned by the command line and sync
+  uint64_t documents = 0;
+};
+
+// One entry of a folder listing: a file (a winning document) or a folder.
+struct DirEntry {
+  std::string name;  // the path segment after the prefix
+  bool is_folder = false;
+  // For files: the winner's summary.
+  std::string author;
+  int64_t timestamp = 0;
+  uint64_t content_bytes = 0;
+  std::optional<int64_t> deleteAfter;
+  uint64_t seq = 0;
+};
+
+// One change in the feed.
+struct Change {
+  uint64_t seq = 0;
+  std::string workspace;
+  std::string path;
+  std::string author;
+  bool removed = false;  // the document was dropped (expired), not replaced
+};
+
+struct StoreOptions {
+  std::string data_dir;
+  const Clock* clock = nullptr;  // default: the system clock
+  size_t initial_map_bytes = size_t{1} << 30;
+};
+
+class Store {
+ public:
+  // Opens the store in |data_dir|/store, creating it when |data_dir| is
+  // missing or empty. InvalidArgument when the folder is not an esfs store
+  // or its format is newer than this program; Storage when it cannot be
+  // opened (the message names the folder and the reason).
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const Clock& clock() const;
+  const std::string& data_dir() const;
+
+  // Workspaces. Add is idempotent (it updates the config); Remove drops
+  // the workspace and all its documents.
+  Status AddWorkspace(const std::string& address, const OrderedJson& config = OrderedJson::object());
+  Status RemoveWorkspace(const std::string& address);
+  Status SetWorkspaceConfig(const std::string& address, const OrderedJson& config);
+  Result<std::vector<WorkspaceInfo>> ListWorkspaces() const;
+  Result<WorkspaceInfo> GetWorkspace(const std::string& address) const;
+
+  // Spec §9 ingest at the store's clock: validation, workspace check,
+  // per-author replacement. NotFound if the workspace is not in the store.
+  Result<IngestOutcome> Ingest(const std::string& workspace, const Document& doc);
+  // Like Ingest for a JSON value, with the reference's format check first.
+  Result<IngestOutcome> IngestJson(const std::string& workspace, const OrderedJson& json);
+  // Many documents in one write transaction; signatures are verified in
+  // parallel beforehand, and documents already stored are not verified again.
+  Result<std::vector<IngestOutcome>> IngestBatch(const std::string& workspace, std::span<const Document> docs);
+
+  // A local write: timestamp = max(now, newest at path + 1) so that it wins,
+  // then sign, validate and store, all in one transaction. |delete_after|
+  // is an absolute time; it moves with a bumped timestamp.
+  Result<Document> Set(const Signer& signer, const std::string& workspace, const std::string& path,
+                       const std::string& content, std::optional<int64_t> delete_after = std::nullopt);
+
+  // The winning document at a path, ignoring expired ones; nullopt if none.
+  Result<std::optional<Document>> Winner(const std::string& workspace, const std::string& path) const;
+  // Every author's document at a path, newest first (expired ones left out).
+  Result<std::vector<Document>> Versions(const std::string& workspace, const std::string& path) const;
+  // The direct children of a folder |prefix| ("/" or "/wiki/"), by name:
+  // winners (tombstones included) and sub-folders. Skips sub-trees, so the
+  // cost grows with the number of children, not of documents below.
+  Result<std::vector<DirEntry>> ListFolder(const std::string& workspace, const std::string& prefix) const;
+  // Documents by one author (newest of theirs per path), in path order.
+  Result<std::vector<Document>> ByAuthor(const std::string& workspace, const std::string& author) const;
+  // Documents with from <= timestamp < to, oldest first.
+  Result<std::vector<Document>> ByTime(const std::string& workspace, int64_t from, int64_t to,
+                                       size_t limit = SIZE_MAX) const;
+  // Every document of the workspace (history included), path order.
+  Result<std::vector<Document>> AllDocuments(const std::string& workspace) const;
+
+  // The reference's documents(query) and paths(query) (spec §10.1).
+  Result<std::vector<Document>> QueryDocuments(const std::string& workspace, const Query& query) const;
+  Result<std::vector<std::string>> QueryPaths(const std::string& workspace, const Query& query) const;
+
+  // The change feed: changes with seq > |after|, oldest first, at most |limit|.
+  Result<std::vector<Change>> ChangesSince(uint64_t after, size_t limit = SIZE_MAX) const;
+  Result<uint64_t> LastSeq() const;
+
+  // Removes expired ephemeral documents (and fixes winners); returns how many.
+  Result<size_t> SweepExpired();
+
+  // Size of the LMDB map (grows on demand) — for status and tests.
+  size_t map_bytes() const;
+
+  // Opaque outside core/store*.cc (declared public only so that the
+  // helpers in those files can name it).
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace esfs::core

@@ -1,0 +1,41 @@
+// Internal to the store: the shared state of store.cc (writes) and
+// store_read.cc (reads). Not part of the store's interface.
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "core/lmdb_txn.h"
+#include "core/store.h"
+#include "core/store_codec.h"
+
+namespace esfs::core {
+
+struct Store::Impl {
+  std::string data_dir;
+  std::unique_ptr<Clock> owned_clock;
+  const Clock* clock = nullptr;
+  std::unique_ptr<LmdbEnv> env;
+  MDB_dbi meta, workspaces, docs, winners, by_author, by_time, expiry, changes;
+
+  // Workspace address <-> id, filled lazily from the workspaces database
+  // (another process may add workspaces at any time).
+  mutable std::mutex ids_mu;  // guards id_of, address_of
+  mutable std::map<std::string, uint32_t> id_of;
+  mutable std::map<uint32_t, std::string> address_of;
+
+  int64_t Now() const { return clock->NowMicros(); }
+
+  // The id of a workspace, NotFound if it is not in the store.
+  Result<uint32_t> WorkspaceId(const ReadTxn& txn, const std::string& address) const;
+  std::string WorkspaceAddress(const ReadTxn& txn, uint32_t id) const;
+
+  // Every stored document at one path (all authors), expired ones included.
+  std::vector<store_codec::StoredDoc> VersionsAt(const ReadTxn& txn, uint32_t ws, const std::string& address,
+                                                 const std::string& path) const;
+  // The winner among |versions| that are alive at |now|, or nullptr.
+  static const store_codec::StoredDoc* PickWinner(const std::vector<store_codec::StoredDoc>& versions, int64_t now);
+  static bool Expired(const Document& doc, int64_t now) { return doc.deleteAfter && now > *doc.deleteAfter; }
+};
+
+}  // namespace esfs::core

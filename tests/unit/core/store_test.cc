@@ -1,0 +1,280 @@
+// The store's rules, one by one, on a real LMDB store in a temp folder.
+#include "core/store.h"
+
+#include <gtest/gtest.h>
+
+#include "core/validate.h"
+#include "keys/identity.h"
+#include "tests/support/test_support.h"
+
+namespace esfs::core {
+namespace {
+
+using testing::TempDir;
+
+constexpr int64_t kNow = 1767229200000000;
+constexpr const char* kWs = "+gardening.friends";
+
+keys::Identity MakeIdentity(const char* name, uint8_t seed_byte) {
+  std::array<uint8_t, 32> seed{};
+  seed.fill(seed_byte);
+  return std::move(keys::Identity::FromSeed(name, seed).value());
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = Store::Open({dir_.path() + "/data", &clock_});
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    store_ = std::move(opened.value());
+    ASSERT_TRUE(store_->AddWorkspace(kWs).ok());
+  }
+
+  Document Signed(const keys::Identity& who, const std::string& path, const std::string& content,
+                  int64_t timestamp, std::optional<int64_t> delete_after = std::nullopt) {
+    Document doc;
+    doc.workspace = kWs;
+    doc.path = path;
+    doc.content = content;
+    doc.timestamp = timestamp;
+    doc.deleteAfter = delete_after;
+    who.Sign(doc);
+    return doc;
+  }
+
+  TempDir dir_;
+  FixedClock clock_{kNow};
+  std::unique_ptr<Store> store_;
+  keys::Identity suzy_ = MakeIdentity("suzy", 1);
+  keys::Identity matt_ = MakeIdentity("matt", 2);
+};
+
+TEST_F(StoreTest, IngestAcceptsIgnoresAndRejects) {
+  Document v1 = Signed(suzy_, "/a.txt", "one", kNow - 100);
+  Document v2 = Signed(suzy_, "/a.txt", "two", kNow - 50);
+  EXPECT_EQ(store_->Ingest(kWs, v1)->result, IngestResult::kAccepted);
+  EXPECT_EQ(store_->Ingest(kWs, v1)->result, IngestResult::kIgnored);
+  EXPECT_EQ(store_->Ingest(kWs, v2)->result, IngestResult::kAccepted);
+  EXPECT_EQ(store_->Ingest(kWs, v1)->result, IngestResult::kIgnored);  // older than the stored one
+  Document bad = v2;
+  bad.content = "forged";
+  auto outcome = store_->Ingest(kWs, bad);
+  EXPECT_EQ(outcome->result, IngestResult::kInvalid);
+  EXPECT_EQ(outcome->reason.rfind("content does not match contentHash", 0), 0u);
+  EXPECT_EQ(store_->Winner(kWs, "/a.txt")->value().content, "two");
+  // One version per author; the older one was replaced.
+  EXPECT_EQ(store_->Versions(kWs, "/a.txt")->size(), 1u);
+}
+
+TEST_F(StoreTest, WorkspaceChecks) {
+  Document doc = Signed(suzy_, "/a.txt", "x", kNow);
+  ASSERT_TRUE(store_->AddWorkspace("+other.space").ok());
+  auto outcome = store_->Ingest("+other.space", doc);
+  EXPECT_EQ(outcome->result, IngestResult::kInvalid);
+  EXPECT_EQ(outcome->reason, "ingestDocument: can't ingest doc from different workspace");
+  auto unknown = store_->Ingest("+nope.nope", doc);
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(store_->AddWorkspace("not-a-workspace").ok());
+  auto json = store_->IngestJson(kWs, OrderedJson::parse(R"({"format":"es.5"})"));
+  EXPECT_EQ(json->reason, "ingestDocument: unrecognized format es.5");
+}
+
+TEST_F(StoreTest, WinnerIsNewestAcrossAuthorsAndHistoryIsKept) {
+  ASSERT_EQ(store_->Ingest(kWs, Signed(suzy_, "/p", "suzy", kNow - 10))->result, IngestResult::kAccepted);
+  ASSERT_EQ(store_->Ingest(kWs, Signed(matt_, "/p", "matt", kNow - 5))->result, IngestResult::kAccepted);
+  EXPECT_EQ(store_->Winner(kWs, "/p")->value().content, "matt");
+  auto versions = store_->Versions(kWs, "/p");
+  ASSERT_EQ(versions->size(), 2u);
+  EXPECT_EQ((*versions)[0].content, "matt");
+  EXPECT_EQ((*versions)[1].content, "suzy");
+  // A tombstone can win: the path then reads as deleted.
+  ASSERT_EQ(store_->Ingest(kWs, Signed(suzy_, "/p", "", kNow - 1))->result, IngestResult::kAccepted);
+  EXPECT_TRUE(store_->Winner(kWs, "/p")->value().IsTombstone());
+  EXPECT_FALSE(store_->Winner(kWs, "/missing")->has_value());
+}
+
+TEST_F(StoreTest, SetBumpsPastTheNewestDocumentSoALocalWriteWins) {
+  // Matt's clock runs 5 minutes ahead: a local save must still win.
+  ASSERT_EQ(store_->Ingest(kWs, Signed(matt_, "/p", "matt", kNow + 300'000'000))->result, IngestResult::kAccepted);
+  auto saved = store_->Set(suzy_, kWs, "/p", "suzy");
+  ASSERT_TRUE(saved.ok()) << saved.status().message();
+  EXPECT_EQ(saved->timestamp, kNow + 300'000'001);
+  EXPECT_EQ(store_->Winner(kWs, "/p")->value().content, "suzy");
+  EXPECT_TRUE(ValidateDocument(*saved, kNow).ok());
+  auto plain = store_->Set(suzy_, kWs, "/q", "x");
+  EXPECT_EQ(plain->timestamp, kNow);
+}
+
+TEST_F(StoreTest, SetRefusesInvalidAndOthersPaths) {
+  auto bad_path = store_->Set(suzy_, kWs, "/has space", "x");
+  EXPECT_EQ(bad_path.status().code(), StatusCode::kInvalidDocument);
+  EXPECT_NE(bad_path.status().message().find("disallowed characters"), std::string::npos);
+  auto not_mine = store_->Set(suzy_, kWs, "/~" + matt_.address() + "/x", "x");
+  EXPECT_NE(not_mine.status().message().find("can't write to path"), std::string::npos);
+  EXPECT_EQ(store_->LastSeq().value(), 0u);  // nothing was stored
+  EXPECT_TRUE(store_->Set(matt_, kWs, "/~" + matt_.address() + "/x", "mine").ok());
+}
+
+TEST_F(StoreTest, EphemeralDocumentsExpireAndTheSweeperRemovesThem) {
+  const int64_t minute = 60'000'000;
+  ASSERT_EQ(store_->Ingest(kWs, Signed(suzy_, "/chat/!x", "long", kNow - 10, kNow + 60 * minute))->result,
+            IngestResult::kAccepted);
+  ASSERT_EQ(store_->Ingest(kWs, Signed(matt_, "/chat/!x", "short", kNow - 5, kNow + minute))->result,
+            IngestResult::kAccepted);
+  EXPECT_EQ(store_->Winner(kWs, "/chat/!x")->value().content, "short");
+  clock_.Set(kNow + 2 * minute);
+  // Expired documents are filtered before the winner is chosen.
+  EXPECT_EQ(store_->Winner(kWs, "/chat/!x")->value().content, "long");
+  auto listing = store_->ListFolder(kWs, "/chat/");
+  ASSERT_EQ(listing->size(), 1u);
+  EXPECT_EQ((*listing)[0].author, suzy_.address());
+  const uint64_t before = store_->LastSeq().value();
+  EXPECT_EQ(store_->SweepExpired().value(), 1u);
+  EXPECT_EQ(store_->Versions(kWs, "/chat/!x")->size(), 1u);
+  auto changes = store_->ChangesSince(before);
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_TRUE((*changes)[0].removed);
+  EXPECT_EQ((*changes)[0].path, "/chat/!x");
+  clock_.Set(kNow + 61 * minute);
+  EXPECT_FALSE(store_->Winner(kWs, "/chat/!x")->has_value());
+  EXPECT_EQ(store_->SweepExpired().value(), 1u);
+  EXPECT_TRUE(store_->AllDocuments(kWs)->empty());
+  // Ingesting an already expired document is invalid.
+  auto late = store_->Ingest(kWs, Signed(suzy_, "/chat/!y", "late", kNow, kNow + minute));
+  EXPECT_EQ(late->reason, "ephemeral doc has expired");
+}
+
+TEST_F(StoreTest, ListFolderGivesDirectChildrenAndSkipsSubtrees) {
+  for (const char* p : {"/wiki", "/wiki/a.md", "/wiki/b/c.md", "/wiki/b/d/e.md", "/wiki/z.md", "/top.txt"}) {
+    ASSERT_TRUE(store_->Set(suzy_, kWs, p, std::string("content of ") + p).ok());
+  }
+  auto root = store_->ListFolder(kWs, "/");
+  ASSERT_TRUE(root.ok());
+  std::vector<std::pair<std::string, bool>> names;
+  for (const auto& e : *root) names.emplace_back(e.name, e.is_folder);
+  // /wiki is both a document and a folder: both are reported.
+  EXPECT_EQ(names, (std::vector<std::pair<std::string, bool>>{{"top.txt", false}, {"wiki", false}, {"wiki", true}}));
+  auto wiki = store_->ListFolder(kWs, "/wiki/");
+  names.clear();
+  for (const auto& e : *wiki) names.emplace_back(e.name, e.is_folder);
+  EXPECT_EQ(names, (std::vector<std::pair<std::string, bool>>{{"a.md", false}, {"b", true}, {"z.md", false}}));
+  EXPECT_EQ((*wiki)[0].content_bytes, std::string("content of /wiki/a.md").size());
+  EXPECT_FALSE(store_->ListFolder(kWs, "wiki").ok());
+}
+
+TEST_F(StoreTest, LongPathsNearTheLimit) {
+  const std::string base = "/" + std::string(420, 'a') + "/";
+  const std::string p1 = base + "one.txt", p2 = base + "two.txt";
+  const std::string longest = "/" + std::string(511, 'b');
+  for (const auto& p : {p1, p2, longest}) ASSERT_TRUE(store_->Set(suzy_, kWs, p, "x" + p.substr(p.size() - 3)).ok()) << p.size();
+  EXPECT_EQ(store_->Winner(kWs, p1)->value().path, p1);
+  EXPECT_EQ(store_->Winner(kWs, p2)->value().content, "xtxt");
+  EXPECT_EQ(store_->Winner(kWs, longest)->value().path, longest);
+  auto listing = store_->ListFolder(kWs, base);
+  ASSERT_EQ(listing->size(), 2u);
+  Query q;
+  q.pathPrefix = base;
+  EXPECT_EQ(store_->QueryPaths(kWs, q)->size(), 2u);
+}
+
+TEST_F(StoreTest, ChangeFeedIsMonotonicAndKeepsOnlyCurrentDocuments) {
+  auto a = store_->Set(suzy_, kWs, "/a", "1");
+  auto b = store_->Set(suzy_, kWs, "/b", "1");
+  auto a2 = store_->Set(suzy_, kWs, "/a", "2");
+  auto changes = store_->ChangesSince(0);
+  ASSERT_EQ(changes->size(), 2u);  // /a's first version was replaced
+  EXPECT_EQ((*changes)[0].path, "/b");
+  EXPECT_EQ((*changes)[1].path, "/a");
+  EXPECT_LT((*changes)[0].seq, (*changes)[1].seq);
+  EXPECT_EQ(store_->LastSeq().value(), (*changes)[1].seq);
+  EXPECT_EQ(store_->ChangesSince((*changes)[0].seq)->size(), 1u);
+  EXPECT_EQ(store_->ChangesSince(0, 1)->size(), 1u);
+  EXPECT_EQ((*changes)[1].workspace, kWs);
+}
+
+TEST_F(StoreTest, BatchIngestSkipsVerifyingKnownDocuments) {
+  std::vector<Document> docs;
+  for (int i = 0; i < 300; ++i) docs.push_back(Signed(suzy_, "/b/" + std::to_string(i), "c" + std::to_string(i), kNow - i));
+  docs.push_back(docs[0]);  // a duplicate inside the batch
+  auto first = store_->IngestBatch(kWs, docs);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(std::count_if(first->begin(), first->end(), [](auto& o) { return o.result == IngestResult::kAccepted; }), 300);
+  EXPECT_EQ(first->back().result, IngestResult::kIgnored);
+  auto again = store_->IngestBatch(kWs, docs);
+  for (const auto& o : *again) {
+    EXPECT_EQ(o.result, IngestResult::kIgnored);
+    EXPECT_EQ(o.reason, "already stored");
+  }
+  // A forged copy of a known document is not mistaken for it.
+  docs[5].content = "forged";
+  EXPECT_EQ((*store_->IngestBatch(kWs, std::span(&docs[5], 1)))[0].result, IngestResult::kInvalid);
+}
+
+TEST_F(StoreTest, IndexesByAuthorAndTime) {
+  ASSERT_EQ(store_->Ingest(kWs, Signed(suzy_, "/x", "s", kNow - 30))->result, IngestResult::kAccepted);
+  ASSERT_EQ(store_->Ingest(kWs, Signed(matt_, "/x", "m", kNow - 20))->result, IngestResult::kAccepted);
+  ASSERT_EQ(store_->Ingest(kWs, Signed(suzy_, "/y", "s", kNow - 10))->result, IngestResult::kAccepted);
+  auto suzy = store_->ByAuthor(kWs, suzy_.address());
+  ASSERT_EQ(suzy->size(), 2u);
+  EXPECT_EQ((*suzy)[0].path, "/x");
+  auto window = store_->ByTime(kWs, kNow - 25, kNow - 5);
+  ASSERT_EQ(window->size(), 2u);
+  EXPECT_EQ((*window)[0].author, matt_.address());
+  // Replacing a document moves it in the time index.
+  ASSERT_EQ(store_->Ingest(kWs, Signed(suzy_, "/x", "s2", kNow - 1))->result, IngestResult::kAccepted);
+  EXPECT_EQ(store_->ByTime(kWs, kNow - 40, kNow - 25)->size(), 0u);
+}
+
+TEST_F(StoreTest, WorkspacesAddListRemove) {
+  ASSERT_TRUE(store_->Set(suzy_, kWs, "/a", "1").ok());
+  ASSERT_TRUE(store_->AddWorkspace("+second.ws", {{"pubs", {"http://127.0.0.1:1"}}}).ok());
+  auto all = store_->ListWorkspaces();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].address, kWs);
+  EXPECT_EQ((*all)[0].documents, 1u);
+  EXPECT_EQ((*all)[1].config["pubs"][0], "http://127.0.0.1:1");
+  ASSERT_TRUE(store_->RemoveWorkspace(kWs).ok());
+  EXPECT_EQ(store_->ListWorkspaces()->size(), 1u);
+  EXPECT_EQ(store_->Winner(kWs, "/a").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->ChangesSince(0)->empty());
+  // Re-adding starts empty.
+  ASSERT_TRUE(store_->AddWorkspace(kWs).ok());
+  EXPECT_FALSE(store_->Winner(kWs, "/a")->has_value());
+}
+
+TEST_F(StoreTest, ReopenKeepsEverything) {
+  ASSERT_TRUE(store_->Set(suzy_, kWs, "/a", "kept").ok());
+  store_.reset();
+  auto reopened = Store::Open({dir_.path() + "/data", &clock_});
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->Winner(kWs, "/a")->value().content, "kept");
+}
+
+TEST(StoreOpen, RefusesFoldersThatAreNotOurs) {
+  TempDir dir;
+  testing::WriteFile(dir.File("notes.txt"), "mine");
+  auto opened = Store::Open({dir.path()});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(opened.status().message().find(dir.path()), std::string::npos);
+  testing::WriteFile(dir.File("file"), "x");
+  EXPECT_FALSE(Store::Open({dir.File("file")}).ok());
+}
+
+TEST(StoreOpen, GrowsASmallMapOnDemand) {
+  TempDir dir;
+  FixedClock clock(kNow);
+  auto store = Store::Open({dir.path() + "/d", &clock, 256 * 1024});
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->AddWorkspace(kWs).ok());
+  auto suzy = MakeIdentity("suzy", 3);
+  const size_t before = (*store)->map_bytes();
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE((*store)->Set(suzy, kWs, "/big/" + std::to_string(i), std::string(100'000, 'a' + i % 26)).ok()) << i;
+  }
+  EXPECT_GT((*store)->map_bytes(), before);
+  EXPECT_EQ((*store)->Winner(kWs, "/big/39")->value().content.size(), 100'000u);
+}
+
+}  // namespace
+}  // namespace esfs::core
