@@ -32,6 +32,7 @@ struct Command {
 // Commands, in the order `esfs --help` lists them.
 std::vector<Command> KeyCommands();
 std::vector<Command> DocumentCommands();
+std::vector<Command> StoreCommands();
 
 // "esfs NAME: message (see: esfs NAME --help)" on stderr; returns 2.
 int UsageError(const std::string& command, const std::string& message);

@@ -35,6 +35,7 @@ GlobalOptions DefaultGlobals() {
 std::vector<Command> AllCommands() {
   std::vector<Command> all = KeyCommands();
   for (auto& c : DocumentCommands()) all.push_back(std::move(c));
+  for (auto& c : StoreCommands()) all.push_back(std::move(c));
   return all;
 }
 

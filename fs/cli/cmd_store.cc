@@ -1,0 +1,240 @@
+// esfs workspace add/list/remove, put, get, export, import: the store from
+// the command line.
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "core/store.h"
+#include "core/utf8.h"
+#include "fs/cli/command.h"
+#include "keys/identity.h"
+
+namespace esfs::cli {
+namespace {
+
+using core::OrderedJson;
+
+constexpr size_t kImportChunk = 1000;
+
+Result<std::unique_ptr<core::Store>> OpenStore(const GlobalOptions& global) {
+  return core::Store::Open({global.data_dir});
+}
+
+int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
+  if (args.positional.empty()) return UsageError("workspace", "expected add, list or remove");
+  const std::string& action = args.positional[0];
+  auto store = OpenStore(global);
+  if (!store.ok()) return Failure("workspace", store.status().message());
+  if (action == "list") {
+    if (args.positional.size() != 1) return UsageError("workspace", "list takes no arguments");
+    auto all = (*store)->ListWorkspaces();
+    if (!all.ok()) return Failure("workspace", all.status().message());
+    if (args.Has("json")) {
+      OrderedJson out = OrderedJson::array();
+      for (const auto& ws : *all) out.push_back({{"workspace", ws.address}, {"documents", ws.documents}, {"config", ws.config}});
+      PrintJson(out);
+      return kExitOk;
+    }
+    if (all->empty()) std::cerr << "esfs: no workspaces yet (add one: esfs workspace add +name.suffix)\n";
+    for (const auto& ws : *all) {
+      std::cout << ws.address << "\t" << ws.documents << " documents";
+      for (const auto& pub : ws.config.value("pubs", OrderedJson::array())) std::cout << "\t" << pub.get<std::string>();
+      std::cout << "\n";
+    }
+    return kExitOk;
+  }
+  if (args.positional.size() != 2) return UsageError("workspace", action + " takes one WORKSPACE");
+  const std::string& ws = args.positional[1];
+  if (action == "add") {
+    OrderedJson config = OrderedJson::object();
+    if (auto existing = (*store)->GetWorkspace(ws); existing.ok()) config = existing->config;
+    OrderedJson pubs = config.value("pubs", OrderedJson::array());
+    for (const auto& pub : args.GetAll("pub")) {
+      if (pub.rfind("http://", 0) != 0 && pub.rfind("https://", 0) != 0) {
+        return UsageError("workspace", "pub URL must start with http:// or https://: " + pub);
+      }
+      if (std::find(pubs.begin(), pubs.end(), pub) == pubs.end()) pubs.push_back(pub);
+    }
+    config["pubs"] = pubs;
+    Status s = (*store)->AddWorkspace(ws, config);
+    if (s.code() == StatusCode::kInvalidArgument) return UsageError("workspace", s.message());
+    if (!s.ok()) return Failure("workspace", s.message());
+    std::cerr << "esfs: workspace " << ws << " is in the store (" << pubs.size() << " pubs)\n";
+    return kExitOk;
+  }
+  if (action == "remove") {
+    auto existing = (*store)->GetWorkspace(ws);
+    if (!existing.ok()) return Failure("workspace", existing.status().message());
+    if (existing->documents > 0 && !args.Has("yes")) {
+      return Failure("workspace", ws + " holds " + std::to_string(existing->documents) +
+                                      " documents; pass --yes to remove them from this store");
+    }
+    Status s = (*store)->RemoveWorkspace(ws);
+    if (!s.ok()) return Failure("workspace", s.message());
+    std::cerr << "esfs: removed workspace " << ws << " and its " << existing->documents << " documents\n";
+    return kExitOk;
+  }
+  return UsageError("workspace", "unknown action '" + action + "' (add, list or remove)");
+}
+
+int RunPut(const GlobalOptions& global, const ParsedArgs& args) {
+  if (args.positional.size() < 2 || args.positional.size() > 3) {
+    return UsageError("put", "expected WORKSPACE PATH [FILE|-]");
+  }
+  auto content = ReadInput(args.positional.size() == 3 ? args.positional[2] : "-");
+  if (!content.ok()) return Failure("put", content.status().message());
+  if (!core::IsValidUtf8(*content)) return Failure("put", "content is not UTF-8 text; es.4 content must be text");
+  std::optional<int64_t> delete_after;
+  if (auto t = args.Get("delete-after")) {
+    auto parsed = ParseInteger(*t, "--delete-after");
+    if (!parsed.ok()) return UsageError("put", parsed.status().message());
+    delete_after = *parsed;
+  }
+  auto identity = keys::LoadIdentity(global.key_file, Warn);
+  if (!identity.ok()) return Failure("put", identity.status().message() + " (create one: esfs keygen NAME)");
+  auto store = OpenStore(global);
+  if (!store.ok()) return Failure("put", store.status().message());
+  auto doc = (*store)->Set(*identity, args.positional[0], args.positional[1], *content, delete_after);
+  if (!doc.ok()) return Failure("put", doc.status().message());
+  std::cerr << "esfs: stored " << doc->path << " (" << doc->content.size() << " bytes, timestamp " << doc->timestamp
+            << ")\n";
+  return kExitOk;
+}
+
+int RunGet(const GlobalOptions& global, const ParsedArgs& args) {
+  if (args.positional.size() != 2) return UsageError("get", "expected WORKSPACE PATH");
+  auto store = OpenStore(global);
+  if (!store.ok()) return Failure("get", store.status().message());
+  auto winner = (*store)->Winner(args.positional[0], args.positional[1]);
+  if (!winner.ok()) return Failure("get", winner.status().message());
+  if (!winner->has_value()) return Failure("get", "no document at " + args.positional[1]);
+  if ((*winner)->IsTombstone()) return Failure("get", args.positional[1] + " was deleted by " + (*winner)->author);
+  if (args.Has("json")) {
+    PrintJson(core::DocumentToJson(**winner));
+  } else {
+    std::cout << (*winner)->content;
+  }
+  return kExitOk;
+}
+
+int RunExport(const GlobalOptions& global, const ParsedArgs& args) {
+  if (args.positional.size() != 1) return UsageError("export", "expected WORKSPACE");
+  auto store = OpenStore(global);
+  if (!store.ok()) return Failure("export", store.status().message());
+  auto docs = (*store)->AllDocuments(args.positional[0]);
+  if (!docs.ok()) return Failure("export", docs.status().message());
+  // Streamed one document at a time: a large workspace is not built as
+  // one JSON value in memory.
+  std::cout << "[";
+  for (size_t i = 0; i < docs->size(); ++i) {
+    std::cout << (i ? ",\n" : "\n") << core::DocumentToJson((*docs)[i]).dump();
+  }
+  std::cout << (docs->empty() ? "]\n" : "\n]\n");
+  std::cerr << "esfs: exported " << docs->size() << " documents\n";
+  return kExitOk;
+}
+
+int RunImport(const GlobalOptions& global, const ParsedArgs& args) {
+  if (args.positional.size() != 2) return UsageError("import", "expected WORKSPACE FILE|-");
+  const std::string& ws = args.positional[0];
+  auto list = ReadDocumentList(args.positional[1]);
+  if (!list.ok()) return Failure("import", list.status().message());
+  auto store = OpenStore(global);
+  if (!store.ok()) return Failure("import", store.status().message());
+  if (auto known = (*store)->GetWorkspace(ws); !known.ok()) return Failure("import", known.status().message());
+  size_t accepted = 0, ignored = 0;
+  OrderedJson invalid = OrderedJson::array();
+  const bool progress = isatty(STDERR_FILENO) && list->size() > kImportChunk;
+  for (size_t start = 0; start < list->size(); start += kImportChunk) {
+    const size_t end = std::min(list->size(), start + kImportChunk);
+    std::vector<core::Document> docs;
+    std::vector<size_t> index_of;
+    for (size_t i = start; i < end; ++i) {
+      // Shape and format first, with the reference's ingest messages.
+      const OrderedJson& json = (*list)[i];
+      auto format = json.is_object() ? json.find("format") : json.end();
+      if (!json.is_object() || format == json.end() || *format != core::kFormat) {
+        auto outcome = (*store)->IngestJson(ws, json);
+        if (!outcome.ok()) return Failure("import", outcome.status().message());
+        invalid.push_back({{"index", i}, {"error", outcome->reason}});
+        continue;
+      }
+      auto doc = core::DocumentFromJson(json);
+      if (!doc.ok()) {
+        invalid.push_back({{"index", i}, {"error", doc.status().message()}});
+        continue;
+      }
+      docs.push_back(std::move(doc.value()));
+      index_of.push_back(i);
+    }
+    auto outcomes = (*store)->IngestBatch(ws, docs);
+    if (!outcomes.ok()) return Failure("import", outcomes.status().message());
+    for (size_t k = 0; k < outcomes->size(); ++k) {
+      const auto& o = (*outcomes)[k];
+      if (o.result == core::IngestResult::kAccepted) ++accepted;
+      if (o.result == core::IngestResult::kIgnored) ++ignored;
+      if (o.result == core::IngestResult::kInvalid) invalid.push_back({{"index", index_of[k]}, {"error", o.reason}});
+    }
+    if (progress) std::cerr << "\resfs: imported " << end << " / " << list->size() << std::flush;
+  }
+  if (progress) std::cerr << "\n";
+  std::sort(invalid.begin(), invalid.end(),
+            [](const OrderedJson& a, const OrderedJson& b) { return a["index"] < b["index"]; });
+  PrintJson({{"accepted", accepted}, {"ignored", ignored}, {"invalid", invalid}});
+  return invalid.empty() ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+std::vector<Command> StoreCommands() {
+  return {
+      {"workspace", "add, list or remove workspaces in the store",
+       "usage: esfs workspace add WORKSPACE [--pub URL]...\n"
+       "       esfs workspace list [--json]\n"
+       "       esfs workspace remove WORKSPACE [--yes]\n"
+       "\n"
+       "add      joins a workspace (+name.suffix); --pub adds a pub to sync with (repeatable;\n"
+       "         adding again keeps the pubs it had)\n"
+       "list     one line per workspace: address, documents, pubs (--json: as JSON)\n"
+       "remove   drops the workspace and its documents from this store (not from pubs);\n"
+       "         --yes is needed when it holds documents\n",
+       {{"pub", true, true}, {"json", false}, {"yes", false}},
+       RunWorkspace},
+      {"put", "sign and store one document",
+       "usage: esfs put WORKSPACE PATH [FILE|-] [--delete-after T]\n"
+       "\n"
+       "Signs the content of FILE (or stdin) with your identity (--key) and stores it at PATH.\n"
+       "The timestamp is now, moved past the newest document at PATH so that yours wins.\n"
+       "Empty content is a deletion (es.4 tombstone).\n"
+       "\n"
+       "options:\n"
+       "  --delete-after T   ephemeral: expires at T µs since the epoch (PATH needs a '!')\n",
+       {{"delete-after", true}},
+       RunPut},
+      {"get", "print the winning document's content",
+       "usage: esfs get WORKSPACE PATH [--json]\n"
+       "\n"
+       "Prints the content of the document that wins at PATH. Exit status 1 if there is\n"
+       "none or it was deleted. --json prints the whole document instead.\n",
+       {{"json", false}},
+       RunGet},
+      {"export", "print every document of a workspace as JSON",
+       "usage: esfs export WORKSPACE\n"
+       "\n"
+       "Prints a JSON array of every stored document of WORKSPACE, each author's newest\n"
+       "version at every path (history included), in the reference's shape.\n",
+       {},
+       RunExport},
+      {"import", "store documents from a JSON array",
+       "usage: esfs import WORKSPACE FILE|-\n"
+       "\n"
+       "Validates and ingests every document of a JSON array (or {\"docs\": [...]}) and prints\n"
+       "{\"accepted\": N, \"ignored\": N, \"invalid\": [{index, error}]}. Invalid documents never\n"
+       "enter the store. Exit status 1 if any document was invalid.\n",
+       {},
+       RunImport},
+  };
+}
+
+}  // namespace esfs::cli

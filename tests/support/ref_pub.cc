@@ -1,0 +1,88 @@
+#include "tests/support/ref_pub.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include <gtest/gtest.h>
+
+namespace esfs::testing {
+
+int FreeLocalPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+ReferencePub::ReferencePub(const std::string& extra) {
+  port_ = FreeLocalPort();
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return;
+  pid_ = fork();
+  if (pid_ == 0) {
+    setpgid(0, 0);  // its own group, so that Stop() reaches node too
+    dup2(out[1], 1);
+    const std::string cmd = "exec bash '" + InteropDir() + "/start-pub.sh' " + std::to_string(port_) + " '" +
+                            dir_.path() + "/pub' " + extra + " 2>&1";
+    execl("/bin/bash", "bash", "-c", cmd.c_str(), nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  std::string seen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{out[0], POLLIN, 0};
+    if (poll(&p, 1, 500) <= 0) continue;
+    char buf[4096];
+    ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    seen.append(buf, static_cast<size_t>(n));
+    if (seen.find("ES4-PUB READY") != std::string::npos) {
+      url_ = "http://127.0.0.1:" + std::to_string(port_);
+      break;
+    }
+  }
+  // Keep draining the pub's output in the background so it never blocks on
+  // a full pipe: hand the read end to a detached cat-like child.
+  if (fork() == 0) {
+    char buf[4096];
+    while (read(out[0], buf, sizeof buf) > 0) {
+    }
+    _exit(0);
+  }
+  close(out[0]);
+  EXPECT_FALSE(url_.empty()) << "reference pub did not start: " << seen;
+}
+
+void ReferencePub::Stop() {
+  if (pid_ <= 0) return;
+  kill(-pid_, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    usleep(100'000);
+  }
+  kill(-pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+ReferencePub::~ReferencePub() { Stop(); }
+
+}  // namespace esfs::testing
