@@ -1,5 +1,7 @@
 #include "core/lmdb_txn.h"
 
+#include <sys/statvfs.h>
+
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -37,6 +39,13 @@ Result<std::string_view> ReadTxn::Get(MDB_dbi dbi, std::string_view key) const {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }
 
+bool WriteTxn::DiskNearlyFull() const {
+  const char* path = nullptr;
+  if (mdb_env_get_path(env_, &path) != 0 || path == nullptr) return false;
+  struct statvfs st;
+  return ::statvfs(path, &st) == 0 && static_cast<uint64_t>(st.f_bavail) * st.f_frsize < (uint64_t{4} << 20);
+}
+
 Status WriteTxn::Put(MDB_dbi dbi, std::string_view key, std::string_view value) {
   MDB_val k = Val(key), v = Val(value);
   int rc = mdb_put(txn_, dbi, &k, &v, 0);
@@ -56,6 +65,8 @@ Status WriteTxn::Commit() {
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;  // committed or freed by LMDB either way
   if (rc != 0) last_rc_ = rc;
+  // LMDB reports a short write (what a nearly full disk gives) as EIO.
+  if (rc == EIO && DiskNearlyFull()) rc = ENOSPC;
   return LmdbStatus(rc, "commit");
 }
 
@@ -98,18 +109,38 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, size_t in
 LmdbEnv::~LmdbEnv() { mdb_env_close(env_); }
 
 Result<MDB_dbi> LmdbEnv::OpenDb(const std::string& name) {
-  MDB_txn* txn = nullptr;
-  int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
-  if (rc != 0) return LmdbStatus(rc, "open database " + name);
+  auto txn = BeginRead();
+  if (!txn.ok()) return txn.status();
   MDB_dbi dbi;
-  rc = mdb_dbi_open(txn, name.c_str(), MDB_CREATE, &dbi);
-  if (rc != 0) {
-    mdb_txn_abort(txn);
-    return LmdbStatus(rc, "open database " + name);
-  }
-  rc = mdb_txn_commit(txn);
+  int rc = mdb_dbi_open(txn->get(), name.c_str(), 0, &dbi);
+  if (rc != 0) return LmdbStatus(rc, "open database " + name);
+  // A handle opened in a read transaction stays valid once it ends
+  // without error; commit it so that LMDB keeps it for the environment.
+  rc = mdb_txn_commit(txn->txn_);
+  txn->txn_ = nullptr;
   if (rc != 0) return LmdbStatus(rc, "open database " + name);
   return dbi;
+}
+
+Result<MDB_dbi> LmdbEnv::CreateDb(const std::string& name) {
+  MDB_dbi dbi = 0;
+  Status s = Write([&](WriteTxn& txn) -> Status {
+    return LmdbStatus(mdb_dbi_open(txn.get(), name.c_str(), MDB_CREATE, &dbi), "create database " + name);
+  });
+  if (!s.ok()) return s;
+  return dbi;
+}
+
+Result<std::vector<std::string>> LmdbEnv::MainDbKeys() {
+  auto txn = BeginRead();
+  if (!txn.ok()) return txn.status();
+  MDB_dbi main;
+  int rc = mdb_dbi_open(txn->get(), nullptr, 0, &main);
+  if (rc != 0) return LmdbStatus(rc, "open main database");
+  std::vector<std::string> keys;
+  Cursor c(*txn, main);
+  for (bool ok = c.First(); ok; ok = c.Next()) keys.emplace_back(c.key());
+  return keys;
 }
 
 size_t LmdbEnv::map_bytes() const {
@@ -155,7 +186,7 @@ Status LmdbEnv::Write(const std::function<Status(WriteTxn&)>& op) {
       continue;
     }
     if (rc != 0) return LmdbStatus(rc, "begin write transaction");
-    WriteTxn txn(raw, std::move(lock));
+    WriteTxn txn(raw, std::move(lock), env_);
     Status s = op(txn);
     if (s.ok()) s = txn.Commit();
     if (txn.last_rc() != MDB_MAP_FULL) return s;

@@ -20,6 +20,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -60,8 +61,11 @@ class WriteTxn : public ReadTxn {
 
  private:
   friend class LmdbEnv;
-  using ReadTxn::ReadTxn;
+  WriteTxn(MDB_txn* txn, std::shared_lock<std::shared_mutex> lock, MDB_env* env)
+      : ReadTxn(txn, std::move(lock)), env_(env) {}
+  bool DiskNearlyFull() const;
   int last_rc_ = 0;
+  MDB_env* env_ = nullptr;
 };
 
 // A cursor over one database inside a transaction.
@@ -95,8 +99,14 @@ class LmdbEnv {
   static Result<std::unique_ptr<LmdbEnv>> Open(const std::string& dir, size_t initial_map_bytes, int max_dbs);
   ~LmdbEnv();
 
-  // Opens or creates a named database (call once, at start, in one thread).
+  // Opens a named database in a read transaction (NotFound if missing),
+  // so that opening never waits for another process's writer.
   Result<MDB_dbi> OpenDb(const std::string& name);
+  // Creates a named database (a write transaction).
+  Result<MDB_dbi> CreateDb(const std::string& name);
+  // The names stored in the unnamed main database (named databases live
+  // there; anything else means the environment is not ours).
+  Result<std::vector<std::string>> MainDbKeys();
 
   Result<ReadTxn> BeginRead();
   // Runs |op| in a write transaction and commits it. If the map fills, the

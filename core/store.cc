@@ -30,7 +30,9 @@ std::string ChangeValue(char kind, uint32_t ws, const std::string& path, const s
 // Refuses folders that hold someone else's files.
 Status CheckDataDir(const std::string& dir) {
   std::error_code ec;
-  if (!stdfs::exists(dir, ec)) {
+  const bool exists = stdfs::exists(dir, ec);
+  if (ec) return Status::Storage("cannot access data folder " + dir + ": " + ec.message());
+  if (!exists) {
     stdfs::create_directories(dir, ec);
     if (ec) return Status::Storage("cannot create data folder " + dir + ": " + ec.message());
     ::chmod(dir.c_str(), 0700);
@@ -82,36 +84,53 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
     return env.status();
   }
   impl->env = std::move(env.value());
+  // Everything up to here only reads, so opening never waits for another
+  // process's long write. An environment with data of another program is
+  // refused before anything is created in it.
+  auto main_keys = impl->env->MainDbKeys();
+  if (!main_keys.ok()) return main_keys.status();
   struct Named { const char* name; MDB_dbi* dbi; };
-  for (Named n : {Named{"meta", &impl->meta}, Named{"workspaces", &impl->workspaces}, Named{"docs", &impl->docs},
-                  Named{"winners", &impl->winners}, Named{"by_author", &impl->by_author},
-                  Named{"by_time", &impl->by_time}, Named{"expiry", &impl->expiry}, Named{"changes", &impl->changes}}) {
+  const Named named[] = {{"meta", &impl->meta},           {"workspaces", &impl->workspaces},
+                         {"docs", &impl->docs},           {"winners", &impl->winners},
+                         {"by_author", &impl->by_author}, {"by_time", &impl->by_time},
+                         {"expiry", &impl->expiry},       {"changes", &impl->changes}};
+  const bool fresh = main_keys->empty();
+  for (const auto& key : *main_keys) {
+    const bool ours = std::any_of(std::begin(named), std::end(named), [&](const Named& n) { return key == n.name; });
+    if (!ours || std::find(main_keys->begin(), main_keys->end(), "meta") == main_keys->end()) {
+      return Status::InvalidArgument(store_dir + " is not an esfs store (it holds another program's data)");
+    }
+  }
+  for (const Named& n : named) {
     auto dbi = impl->env->OpenDb(n.name);
+    if (!dbi.ok() && dbi.status().code() == StatusCode::kNotFound) dbi = impl->env->CreateDb(n.name);
     if (!dbi.ok()) return dbi.status();
     *n.dbi = *dbi;
   }
-  // Record our magic and format version on first use; refuse others.
   Impl* raw = impl.get();
-  Status checked = raw->env->Write([raw, &store_dir](WriteTxn& txn) -> Status {
-    auto magic = txn.Get(raw->meta, "magic");
-    if (!magic.ok()) {
-      Cursor c(txn, raw->docs);
-      if (c.First()) return Status::InvalidArgument(store_dir + " is not an esfs store (no format record)");
+  if (fresh) {
+    Status created = raw->env->Write([raw](WriteTxn& txn) -> Status {
       if (Status s = txn.Put(raw->meta, "magic", kMagic); !s.ok()) return s;
       return txn.Put(raw->meta, "version", U32(kStoreFormatVersion));
+    });
+    if (!created.ok()) return created;
+  }
+  {
+    auto txn = raw->env->BeginRead();
+    if (!txn.ok()) return txn.status();
+    auto magic = txn->Get(raw->meta, "magic");
+    if (!magic.ok() || *magic != kMagic) return Status::InvalidArgument(store_dir + " is not an esfs store");
+    auto version = txn->Get(raw->meta, "version");
+    if (!version.ok() || version->size() != 4) {
+      return Status::Corruption(store_dir + ": format version record is damaged");
     }
-    if (*magic != kMagic) return Status::InvalidArgument(store_dir + " is not an esfs store");
-    auto version = txn.Get(raw->meta, "version");
-    if (!version.ok() || version->size() != 4) return Status::Corruption(store_dir + ": format version record is damaged");
-    uint32_t v = ReadU32(*version);
+    const uint32_t v = ReadU32(*version);
     if (v > kStoreFormatVersion) {
       return Status::InvalidArgument(store_dir + " has format version " + std::to_string(v) +
                                      ", newer than this esfs understands (" + std::to_string(kStoreFormatVersion) +
                                      "); use a newer esfs");
     }
-    return Status::Ok();
-  });
-  if (!checked.ok()) return checked;
+  }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 

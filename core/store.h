@@ -115,6 +115,9 @@ class Store {
   // winners (tombstones included) and sub-folders. Skips sub-trees, so the
   // cost grows with the number of children, not of documents below.
   Result<std::vector<DirEntry>> ListFolder(const std::string& workspace, const std::string& prefix) const;
+  // True if some living, non-empty winner lies below folder |prefix|
+  // ("/wiki/"): the folder exists on the network side.
+  Result<bool> FolderExists(const std::string& workspace, const std::string& prefix) const;
   // Documents by one author (newest of theirs per path), in path order.
   Result<std::vector<Document>> ByAuthor(const std::string& workspace, const std::string& author) const;
   // Documents with from <= timestamp < to, oldest first.

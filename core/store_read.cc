@@ -87,10 +87,17 @@ Result<std::vector<DirEntry>> Store::ListFolder(const std::string& workspace, co
     const std::string rest = s.path.substr(prefix.size());
     const size_t slash = rest.find('/');
     if (slash != std::string::npos) {
+      // A folder exists while something living and non-empty is below it;
+      // look on until one is found, then skip the rest of the sub-tree
+      // (the next key after "<prefix><name>/" is at or after
+      // "<prefix><name>0", as '0' follows '/').
       const std::string name = rest.substr(0, slash);
+      const bool alive = s.content_bytes > 0 && !(s.deleteAfter && now > *s.deleteAfter);
+      if (!alive) {
+        ok = c.Next();
+        continue;
+      }
       if (folders.insert(name).second) entries.push_back(DirEntry{name, true});
-      // Skip the whole sub-tree: the next key after "<prefix><name>/" is
-      // at or after "<prefix><name>0" ('0' follows '/').
       const std::string skip = prefix + name + "0";
       ok = skip.size() <= kPathKeyLimit ? c.Seek(ws_key + skip) : c.Next();
       continue;
@@ -110,6 +117,22 @@ Result<std::vector<DirEntry>> Store::ListFolder(const std::string& workspace, co
     ok = c.Next();
   }
   return entries;
+}
+
+Result<bool> Store::FolderExists(const std::string& workspace, const std::string& prefix) const {
+  auto txn = impl_->env->BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto ws = impl_->WorkspaceId(*txn, workspace);
+  if (!ws.ok()) return ws.status();
+  const int64_t now = impl_->Now();
+  const std::string scan_prefix = U32(*ws) + prefix.substr(0, std::min(prefix.size(), kPathKeyLimit));
+  Cursor c(*txn, impl_->winners);
+  for (bool ok = c.Seek(scan_prefix); ok && StartsWith(c.key(), scan_prefix); ok = c.Next()) {
+    WinnerSummary s;
+    if (!DecodeWinner(c.value(), c.key().substr(4), &s) || !StartsWith(s.path, prefix)) continue;
+    if (s.content_bytes > 0 && !(s.deleteAfter && now > *s.deleteAfter)) return true;
+  }
+  return false;
 }
 
 Result<std::vector<Document>> Store::ByAuthor(const std::string& workspace, const std::string& author) const {
