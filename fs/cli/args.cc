@@ -32,16 +32,28 @@ Result<ParsedArgs> ParseArgs(const std::vector<std::string>& argv, const std::ve
       parsed.help = true;
       continue;
     }
-    if (word.rfind("--", 0) != 0) return Status::InvalidArgument("unknown option " + word);
-    std::string name = word.substr(2);
+    std::string name;
     std::optional<std::string> inline_value;
-    if (size_t eq = name.find('='); eq != std::string::npos) {
-      inline_value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
     const OptionSpec* spec = nullptr;
-    for (const auto& s : specs) {
-      if (s.name == name) spec = &s;
+    if (word.rfind("--", 0) != 0) {
+      for (const auto& s : specs) {
+        if (s.short_name != 0 && s.short_name == word[1]) spec = &s;
+      }
+      if (spec == nullptr) return Status::InvalidArgument("unknown option " + word);
+      name = spec->name;
+      if (word.size() > 2) {
+        if (!spec->takes_value) return Status::InvalidArgument("unknown option " + word);
+        inline_value = word.substr(2);
+      }
+    } else {
+      name = word.substr(2);
+      if (size_t eq = name.find('='); eq != std::string::npos) {
+        inline_value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      }
+      for (const auto& s : specs) {
+        if (s.name == name) spec = &s;
+      }
     }
     if (spec == nullptr) return Status::InvalidArgument("unknown option --" + name);
     if (!spec->repeatable && parsed.Has(name)) {

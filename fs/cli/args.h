@@ -1,7 +1,7 @@
 // Command-line parsing for esfs: a plain struct filled from argv, unit
 // tested without running a command. Options are "--name VALUE",
-// "--name=VALUE" or boolean "--name"; everything else is positional;
-// "--" ends the options.
+// "--name=VALUE" or boolean "--name", and "-x" for options with a short
+// name; everything else is positional; "--" ends the options.
 #pragma once
 
 #include <map>
@@ -17,6 +17,7 @@ struct OptionSpec {
   std::string name;      // without the dashes
   bool takes_value;      // false: a boolean flag
   bool repeatable = false;
+  char short_name = 0;   // e.g. 'f' for -f; "-oVALUE" and "-o VALUE" both work
 };
 
 struct ParsedArgs {

@@ -33,6 +33,7 @@ struct Command {
 std::vector<Command> KeyCommands();
 std::vector<Command> DocumentCommands();
 std::vector<Command> StoreCommands();
+std::vector<Command> MountCommands();
 
 // "esfs NAME: message (see: esfs NAME --help)" on stderr; returns 2.
 int UsageError(const std::string& command, const std::string& message);

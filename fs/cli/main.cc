@@ -36,6 +36,7 @@ std::vector<Command> AllCommands() {
   std::vector<Command> all = KeyCommands();
   for (auto& c : DocumentCommands()) all.push_back(std::move(c));
   for (auto& c : StoreCommands()) all.push_back(std::move(c));
+  for (auto& c : MountCommands()) all.push_back(std::move(c));
   return all;
 }
 

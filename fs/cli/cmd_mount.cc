@@ -1,0 +1,92 @@
+// esfs mount, esfs umount
+#include <climits>
+#include <cstdlib>
+#include <iostream>
+
+#include "fs/cli/command.h"
+#include "fs/mount.h"
+
+namespace esfs::cli {
+namespace {
+
+std::vector<std::string> SplitCommas(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma - start);
+    if (!part.empty()) parts.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return parts;
+}
+
+std::string Absolute(const std::string& path) {
+  char resolved[PATH_MAX];
+  // A stale mount point cannot be resolved; keep it as given then.
+  return realpath(path.c_str(), resolved) ? std::string(resolved) : path;
+}
+
+int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
+  if (args.positional.size() != 1) return UsageError("mount", "expected one MOUNTPOINT");
+  fs::MountOptions options;
+  options.mountpoint = Absolute(args.positional[0]);
+  options.data_dir = global.data_dir;
+  options.key_file = global.key_file;
+  options.foreground = args.Has("foreground");
+  for (const auto& o : args.GetAll("options")) {
+    for (auto& part : SplitCommas(o)) options.fuse_options.push_back(part);
+  }
+  if (auto ws = args.Get("workspace")) options.workspace = *ws;
+  if (auto fd = args.Get("ready-fd")) {
+    auto parsed = ParseInteger(*fd, "--ready-fd");
+    if (!parsed.ok()) return UsageError("mount", parsed.status().message());
+    options.ready_fd = static_cast<int>(*parsed);
+  }
+  return fs::RunMount(options);
+}
+
+int RunUmount(const GlobalOptions&, const ParsedArgs& args) {
+  if (args.positional.size() != 1) return UsageError("umount", "expected one MOUNTPOINT");
+  int rc = fs::Unmount(Absolute(args.positional[0]), args.Has("lazy"));
+  if (rc != 0) return Failure("umount", "fusermount3 could not unmount " + args.positional[0] +
+                                            (args.Has("lazy") ? "" : " (busy? try --lazy)"));
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> MountCommands() {
+  return {
+      {"mount", "mount the workspaces as folders (FUSE)",
+       "usage: esfs mount MOUNTPOINT [-f] [-o OPT,...] [--workspace WS]\n"
+       "\n"
+       "Every workspace in the store becomes a folder of MOUNTPOINT (or, with\n"
+       "--workspace, MOUNTPOINT is that one workspace). Saving a file signs one new\n"
+       "document with your identity (--key). Editor swap, backup and lock files and\n"
+       "everything under .git stay local and are never published.\n"
+       "Runs in the background and logs to <data>/esfs.log; unmount with\n"
+       "esfs umount MOUNTPOINT (or Ctrl-C with -f). A mount point left stale by a\n"
+       "crash is cleaned up first.\n"
+       "\n"
+       "options:\n"
+       "  -f, --foreground     stay in the foreground and log to stderr\n"
+       "  -o, --options OPTS   FUSE mount options, e.g. -o allow_other (repeatable)\n"
+       "  --workspace WS       mount only workspace WS at MOUNTPOINT\n",
+       {{"foreground", false, false, 'f'},
+        {"options", true, true, 'o'},
+        {"workspace", true},
+        {"ready-fd", true}},
+       RunMountCommand},
+      {"umount", "unmount a mount point",
+       "usage: esfs umount MOUNTPOINT [--lazy]\n"
+       "\n"
+       "Unmounts (fusermount3 -u); the daemon saves open files and exits.\n"
+       "  --lazy   detach now even if files are open (fusermount3 -uz)\n",
+       {{"lazy", false}},
+       RunUmount},
+  };
+}
+
+}  // namespace esfs::cli

@@ -1,0 +1,333 @@
+// Inodes, lookups, attributes and folders.
+#include "fs/filesystem.h"
+
+#include <set>
+
+#include "core/address.h"
+#include "core/path.h"
+#include "fs/filesystem_internal.h"
+#include "fs/names.h"
+
+namespace esfs::fs {
+
+using Location = FileSystem::Location;
+
+// ---- locations ----
+
+std::string Location::Key() const {
+  std::string key = ws;
+  key.push_back('\0');
+  for (const auto& p : parts) key += p + "/";
+  return key;
+}
+
+std::string Location::EsPath() const {
+  std::string path;
+  for (const auto& p : parts) path += "/" + NameToSegment(p);
+  return path;
+}
+
+std::string Location::EsFolderPrefix() const { return EsPath() + "/"; }
+
+bool Location::IsLocalOnly() const {
+  for (const auto& p : parts) {
+    if (IsJunkName(p) || IsLocalOnlyFolder(p)) return true;
+  }
+  return false;
+}
+
+Location Location::Child(const std::string& name) const {
+  Location child = *this;
+  if (child.ws.empty()) {
+    child.ws = name;
+  } else {
+    child.parts.push_back(name);
+  }
+  return child;
+}
+
+Location Location::Parent() const {
+  Location parent = *this;
+  if (!parent.parts.empty()) {
+    parent.parts.pop_back();
+  } else {
+    parent.ws.clear();
+  }
+  return parent;
+}
+
+// ---- setup ----
+
+FileSystem::FileSystem(core::Store& store, const core::Signer& signer, MountConfig config)
+    : store_(store), signer_(signer), config_(std::move(config)) {
+  auto root = std::make_unique<Node>();
+  root->ino = kRootInode;
+  root->is_dir = true;
+  root->lookups = 1;
+  if (config_.single_workspace) root->loc.ws = *config_.single_workspace;
+  ino_of_[root->loc.Key()] = kRootInode;
+  nodes_[kRootInode] = std::move(root);
+}
+
+FileSystem::~FileSystem() = default;
+
+void FileSystem::Log(const std::string& line) const {
+  if (config_.log) config_.log(line);
+}
+
+std::string LocalPathOf(const std::string& data_dir, const Location& loc) {
+  std::string path = data_dir + "/local/" + loc.ws;
+  for (const auto& p : loc.parts) path += "/" + p;
+  return path;
+}
+
+std::string Describe(const Location& loc) {
+  std::string text = loc.ws;
+  for (const auto& p : loc.parts) text += "/" + p;
+  return text;
+}
+
+// ---- nodes ----
+
+FileSystem::Node* FileSystem::FindNode(uint64_t ino) {
+  auto it = nodes_.find(ino);
+  return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+FileSystem::Node& FileSystem::NodeFor(const Location& loc, bool is_dir) {
+  const std::string key = loc.Key();
+  if (auto it = ino_of_.find(key); it != ino_of_.end()) {
+    Node& node = *nodes_[it->second];
+    node.is_dir = is_dir;
+    return node;
+  }
+  auto node = std::make_unique<Node>();
+  node->ino = next_ino_++;
+  node->loc = loc;
+  node->is_dir = is_dir;
+  Node& ref = *node;
+  ino_of_[key] = ref.ino;
+  nodes_[ref.ino] = std::move(node);
+  return ref;
+}
+
+void FileSystem::Forget(uint64_t ino, uint64_t count) {
+  std::scoped_lock lock(mu_);
+  Node* node = FindNode(ino);
+  if (node == nullptr || ino == kRootInode) return;
+  node->lookups = node->lookups > count ? node->lookups - count : 0;
+  if (node->lookups == 0 && node->open_count == 0) {
+    if (auto it = ino_of_.find(node->loc.Key()); it != ino_of_.end() && it->second == ino) ino_of_.erase(it);
+    nodes_.erase(ino);
+  }
+}
+
+Result<Location> FileSystem::ChildLocation(const Node& parent, const std::string& name) const {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+    return Status::InvalidArgument("bad name");
+  }
+  if (name.size() > 255) return Status(StatusCode::kInvalidArgument, kNameTooLong);
+  return parent.loc.Child(name);
+}
+
+// ---- existence and permissions ----
+
+Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
+  if (loc.IsMountRoot()) {
+    *is_dir = true;
+    return true;
+  }
+  if (loc.IsWorkspaceRoot()) {
+    *is_dir = true;
+    auto ws = store_.GetWorkspace(loc.ws);
+    if (ws.ok()) return true;
+    if (ws.status().code() == StatusCode::kNotFound) return false;
+    return ws.status();
+  }
+  struct stat st;
+  if (local::Stat(LocalPathOf(config_.data_dir, loc), &st)) {
+    *is_dir = S_ISDIR(st.st_mode);
+    // A published document shadows an empty local placeholder of the same
+    // name (it got content elsewhere, e.g. from a sync).
+    if (*is_dir || loc.IsLocalOnly() || st.st_size > 0) return true;
+  }
+  if (loc.IsLocalOnly()) return false;
+  auto folder = store_.FolderExists(loc.ws, loc.EsFolderPrefix());
+  if (!folder.ok()) return folder.status();
+  if (*folder) {
+    *is_dir = true;
+    return true;
+  }
+  auto winner = store_.Winner(loc.ws, loc.EsPath());
+  if (!winner.ok()) return winner.status();
+  if (winner->has_value() && !(*winner)->IsTombstone()) {
+    *is_dir = false;
+    return true;
+  }
+  // An empty local placeholder with no published content.
+  if (local::Stat(LocalPathOf(config_.data_dir, loc), &st)) {
+    *is_dir = S_ISDIR(st.st_mode);
+    return true;
+  }
+  return false;
+}
+
+Status FileSystem::CheckWritable(const Location& loc, const char* operation) const {
+  if (loc.IsMountRoot() || loc.IsLocalOnly()) return Status::Ok();
+  const std::string path = loc.EsPath();
+  if (path.empty() || core::AuthorCanWrite(signer_.address(), path)) return Status::Ok();
+  Log(std::string(operation) + " " + Describe(loc) + ": refused, the path belongs to another author (" + path +
+      " has an owner marker that is not " + signer_.address() + ")");
+  return Status::PermissionDenied("path owned by another author");
+}
+
+// ---- attributes ----
+
+Result<Attr> FileSystem::AttrOf(Node& node) {
+  Attr attr;
+  attr.ino = node.ino;
+  attr.is_dir = node.is_dir;
+  const bool writable = node.loc.IsMountRoot() || node.loc.IsLocalOnly() ||
+                        node.loc.parts.empty() || core::AuthorCanWrite(signer_.address(), node.loc.EsPath());
+  attr.mode = node.is_dir ? (writable ? 0755 : 0555) : (writable ? 0644 : 0444);
+  if (node.is_dir) {
+    attr.mtime_ns = node.mtime_override.value_or(0);
+    if (node.mode_override && writable) attr.mode = *node.mode_override & 07777;
+    return attr;
+  }
+  struct stat st;
+  const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
+  if (node.loaded) {
+    attr.size = node.content.size();
+  }
+  if (local::Stat(local_path, &st) && (node.loc.IsLocalOnly() || st.st_size > 0 || !node.loaded)) {
+    if (!node.loaded) attr.size = static_cast<uint64_t>(st.st_size);
+    attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    if (node.loc.IsLocalOnly()) attr.mode = st.st_mode & 07777;
+  }
+  if (!node.loc.IsLocalOnly()) {
+    auto winner = store_.Winner(node.loc.ws, node.loc.EsPath());
+    if (!winner.ok()) return winner.status();
+    if (winner->has_value() && !(*winner)->IsTombstone()) {
+      if (!node.loaded) attr.size = (*winner)->content.size();
+      attr.mtime_ns = (*winner)->timestamp * 1000;
+    }
+  }
+  if (node.mtime_override) attr.mtime_ns = *node.mtime_override;
+  if (node.mode_override && writable) attr.mode = *node.mode_override & 07777;
+  return attr;
+}
+
+Result<Attr> FileSystem::Lookup(uint64_t parent_ino, const std::string& name) {
+  std::scoped_lock lock(mu_);
+  Node* parent = FindNode(parent_ino);
+  if (parent == nullptr || !parent->is_dir) return Status::NotFound("no such folder");
+  auto loc = ChildLocation(*parent, name);
+  if (!loc.ok()) return Status::NotFound(name);
+  // A node with an open buffer exists even before its first commit.
+  if (auto it = ino_of_.find(loc->Key()); it != ino_of_.end()) {
+    Node& node = *nodes_[it->second];
+    if (node.open_count > 0 && !node.unlinked) {
+      ++node.lookups;
+      return AttrOf(node);
+    }
+  }
+  bool is_dir = false;
+  auto exists = Exists(*loc, &is_dir);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return Status::NotFound(name);
+  Node& node = NodeFor(*loc, is_dir);
+  node.unlinked = false;
+  ++node.lookups;
+  return AttrOf(node);
+}
+
+Result<Attr> FileSystem::GetAttr(uint64_t ino) {
+  std::scoped_lock lock(mu_);
+  Node* node = FindNode(ino);
+  if (node == nullptr) return Status::NotFound("stale inode");
+  return AttrOf(*node);
+}
+
+// ---- folders ----
+
+Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
+  std::scoped_lock lock(mu_);
+  Node* dir = FindNode(ino);
+  if (dir == nullptr) return Status::NotFound("stale inode");
+  if (!dir->is_dir) return Status(StatusCode::kInvalidArgument, kNotFolder);
+  std::map<std::string, bool> names;  // name -> is_dir
+  if (dir->loc.IsMountRoot()) {
+    auto all = store_.ListWorkspaces();
+    if (!all.ok()) return all.status();
+    for (const auto& ws : *all) names[ws.address] = true;
+  } else {
+    auto local_entries = local::ListDir(LocalPathOf(config_.data_dir, dir->loc));
+    if (!local_entries.ok()) return local_entries.status();
+    for (const auto& [name, is_dir] : *local_entries) names[name] = is_dir;
+    if (!dir->loc.IsLocalOnly()) {
+      auto listed = store_.ListFolder(dir->loc.ws, dir->loc.parts.empty() ? "/" : dir->loc.EsFolderPrefix());
+      if (!listed.ok()) return listed.status();
+      for (const auto& e : *listed) {
+        const std::string name = SegmentToName(e.name);
+        if (e.is_folder) {
+          names[name] = true;  // a folder wins over a file of the same name (docs/names.md)
+        } else if (e.content_bytes > 0 && !names.count(name)) {
+          names[name] = false;
+        }
+      }
+    }
+  }
+  // Files still being written (no commit yet) are listed too.
+  for (const auto& [node_ino, node] : nodes_) {
+    if (node->open_count > 0 && !node->unlinked && node->loc.Parent().Key() == dir->loc.Key() &&
+        !node->loc.parts.empty()) {
+      names.emplace(node->loc.parts.back(), node->is_dir);
+    }
+  }
+  std::vector<ListedEntry> out;
+  for (const auto& [name, is_dir] : names) {
+    auto it = ino_of_.find(dir->loc.Child(name).Key());
+    out.push_back({name, it == ino_of_.end() ? 0 : it->second, is_dir});
+  }
+  return out;
+}
+
+Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mode_t mode) {
+  std::scoped_lock lock(mu_);
+  Node* parent = FindNode(parent_ino);
+  if (parent == nullptr) return Status::NotFound("stale inode");
+  auto loc = ChildLocation(*parent, name);
+  if (!loc.ok()) return loc.status();
+  if (loc->IsWorkspaceRoot()) {
+    // mkdir at the mount root joins a workspace.
+    if (auto parsed = core::ParseWorkspaceAddress(name); !parsed.ok()) {
+      Log("mkdir " + name + ": refused at the mount root: only workspace addresses (+name.suffix) can be made here (" +
+          parsed.status().message() + ")");
+      return Status::InvalidArgument(parsed.status().message());
+    }
+    if (Status s = store_.AddWorkspace(name); !s.ok()) return s;
+    Log("joined workspace " + name);
+  } else {
+    if (Status s = CheckWritable(*loc, "mkdir"); !s.ok()) return s;
+    bool is_dir = false;
+    auto exists = Exists(*loc, &is_dir);
+    if (!exists.ok()) return exists.status();
+    if (*exists) return Status::AlreadyExists(name);
+    if (Status s = local::MakeDirs(LocalPathOf(config_.data_dir, *loc)); !s.ok()) return s;
+  }
+  Node& node = NodeFor(*loc, true);
+  node.unlinked = false;
+  node.mode_override = mode & 07777;
+  ++node.lookups;
+  return AttrOf(node);
+}
+
+Result<struct statvfs> FileSystem::StatFs() {
+  struct statvfs st{};
+  if (::statvfs(config_.data_dir.c_str(), &st) != 0) return Status::IoError("statfs failed");
+  st.f_namemax = 255;
+  return st;
+}
+
+}  // namespace esfs::fs

@@ -1,0 +1,151 @@
+// The mount's semantics, without FUSE types: inodes, lookups, folder
+// listings, open-file buffers, sign-on-save, the local-only area and the
+// tilde permissions. fs/fuse_ops.cc turns kernel requests into calls here
+// and Status into errno (fs/errno_map.cc).
+//
+// Where things live:
+//   published files   the store (winners with content) — signed documents
+//   local-only files  <data>/local/<workspace>/<same relative path>: junk
+//                     names (fs/names.h), everything under .git/.hg/.svn,
+//                     empty files (es.4 cannot hold empty content) and
+//                     folders made with mkdir
+// A folder is the union of its local folder and the store's paths below it.
+//
+// Saving (DESIGN decision 4): an open file's content is one buffer per
+// inode, loaded at open; write() changes only the buffer; flush, fsync and
+// release commit it if it changed — one Store::Set for published files,
+// one file write for local ones. Commit follows the inode, not the name it
+// was opened under, so a rename before close publishes under the new name.
+//
+// Thread-safe: one mutex guards the inode table and buffers (held across
+// store calls, which never touch the network).
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/signer.h"
+#include "core/store.h"
+
+namespace esfs::fs {
+
+inline constexpr uint64_t kRootInode = 1;
+
+// Messages that fs/fuse_ops.cc maps to a specific errno.
+inline constexpr const char* kIsFolder = "is a folder";
+inline constexpr const char* kNotFolder = "not a folder";
+inline constexpr const char* kNotEmpty = "folder not empty";
+inline constexpr const char* kCrossWorkspace = "cross-workspace rename";
+inline constexpr const char* kPathTooLong = "path too long";
+inline constexpr const char* kNameTooLong = "name too long";
+
+struct Attr {
+  uint64_t ino = 0;
+  bool is_dir = false;
+  mode_t mode = 0;  // permission bits only
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
+struct ListedEntry {
+  std::string name;
+  uint64_t ino;
+  bool is_dir;
+};
+
+struct SetAttrRequest {
+  std::optional<uint64_t> size;
+  std::optional<mode_t> mode;
+  std::optional<int64_t> mtime_ns;  // already resolved from UTIME_NOW
+  bool owner_change = false;        // chown: accepted, not stored
+};
+
+struct MountConfig {
+  std::string data_dir;
+  // Set: the mount point is this workspace. Unset: one folder per workspace.
+  std::optional<std::string> single_workspace;
+  std::function<void(const std::string&)> log;  // one line per event
+};
+
+// What the kernel must forget after a change arrived from outside.
+struct Invalidation {
+  uint64_t inode = 0;         // drop attributes and cached pages (0: none)
+  uint64_t parent = 0;        // drop the entry |name| in |parent| (0: none)
+  std::string name;
+};
+
+class FileSystem {
+ public:
+  FileSystem(core::Store& store, const core::Signer& signer, MountConfig config);
+  ~FileSystem();
+
+  Result<Attr> Lookup(uint64_t parent, const std::string& name);
+  void Forget(uint64_t ino, uint64_t count);
+  Result<Attr> GetAttr(uint64_t ino);
+  Result<Attr> SetAttr(uint64_t ino, const SetAttrRequest& request);
+
+  // A snapshot of the folder (stable while entries are deleted).
+  Result<std::vector<ListedEntry>> ReadDir(uint64_t ino);
+  Result<Attr> Mkdir(uint64_t parent, const std::string& name, mode_t mode);
+  Status Rmdir(uint64_t parent, const std::string& name);
+  Status Unlink(uint64_t parent, const std::string& name);
+  // |noreplace|: fail with AlreadyExists instead of replacing.
+  Status Rename(uint64_t parent, const std::string& name, uint64_t new_parent, const std::string& new_name,
+                bool noreplace);
+
+  // Returns the attributes and a file handle.
+  Result<std::pair<Attr, uint64_t>> Create(uint64_t parent, const std::string& name, mode_t mode, int flags);
+  Result<uint64_t> Open(uint64_t ino, int flags);
+  Result<std::string> Read(uint64_t ino, uint64_t fh, size_t size, off_t offset);
+  Result<size_t> Write(uint64_t ino, uint64_t fh, std::string_view data, off_t offset);
+  Status Flush(uint64_t ino, uint64_t fh);
+  Status Fsync(uint64_t ino, uint64_t fh);
+  Status Release(uint64_t ino, uint64_t fh);
+  Result<struct statvfs> StatFs();
+
+  // Changes seen in the store's feed (written by anyone, this mount
+  // included): what the kernel should drop. Open buffers are kept.
+  std::vector<Invalidation> OnChanges(const std::vector<core::Change>& changes);
+
+  // Defined in fs/filesystem_internal.h; public only so that the helpers
+  // in fs/filesystem*.cc can name them.
+  struct Node;
+  struct Handle;
+  struct Location;
+
+ private:
+  Result<Location> ChildLocation(const Node& parent, const std::string& name) const;
+  Result<Attr> AttrOf(Node& node);
+  Node* FindNode(uint64_t ino);
+  Node& NodeFor(const Location& loc, bool is_dir);
+  Result<bool> Exists(const Location& loc, bool* is_dir);
+  Status CheckWritable(const Location& loc, const char* operation) const;
+  Status LoadContent(Node& node);
+  Status Commit(Node& node);
+  Status CommitPublished(Node& node, const Location& loc);
+  Status RenameFile(const Location& from, const Location& to, Node* moving);
+  Status RenameFolder(const Location& from, const Location& to);
+  void MoveNodes(const Location& from, const Location& to);
+  void Log(const std::string& line) const;
+
+  core::Store& store_;
+  const core::Signer& signer_;
+  MountConfig config_;
+  std::mutex mu_;  // guards everything below
+  uint64_t next_ino_ = kRootInode + 1;
+  uint64_t next_fh_ = 1;
+  std::map<uint64_t, std::unique_ptr<Node>> nodes_;
+  std::map<std::string, uint64_t> ino_of_;  // Location key -> inode
+  std::map<uint64_t, std::unique_ptr<Handle>> handles_;
+};
+
+}  // namespace esfs::fs

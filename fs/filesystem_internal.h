@@ -1,0 +1,71 @@
+// Internal to fs/filesystem*.cc: nodes, handles, locations and local-area
+// file helpers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fs/filesystem.h"
+
+namespace esfs::fs {
+
+// Where a name is: a workspace and the names below its root. The mount
+// root (all-workspaces mode) has an empty workspace.
+struct FileSystem::Location {
+  std::string ws;
+  std::vector<std::string> parts;
+
+  bool IsMountRoot() const { return ws.empty(); }
+  bool IsWorkspaceRoot() const { return !ws.empty() && parts.empty(); }
+  std::string Key() const;
+  // "/dir/file.txt" with every name percent-encoded (fs/names.h).
+  std::string EsPath() const;
+  // The folder prefix "/dir/" of this location as a folder.
+  std::string EsFolderPrefix() const;
+  // True if any name on the way is junk or a tool database folder.
+  bool IsLocalOnly() const;
+  Location Child(const std::string& name) const;
+  Location Parent() const;
+};
+
+struct FileSystem::Node {
+  uint64_t ino = 0;
+  uint64_t lookups = 0;
+  Location loc;
+  bool is_dir = false;
+  // Open-file state: one buffer per inode, shared by its handles.
+  int open_count = 0;
+  bool loaded = false;
+  std::string content;
+  bool dirty = false;
+  bool unlinked = false;  // removed or replaced: commits go nowhere
+  // chmod/utimensat results, shown until the content changes.
+  std::optional<mode_t> mode_override;
+  std::optional<int64_t> mtime_override;
+};
+
+struct FileSystem::Handle {
+  uint64_t ino = 0;
+  bool append = false;
+  bool writable = false;
+};
+
+// <data>/local/<workspace>/<names...>: where a location's local file is.
+std::string LocalPathOf(const std::string& data_dir, const FileSystem::Location& loc);
+// "+ws/dir/name" for log lines.
+std::string Describe(const FileSystem::Location& loc);
+
+namespace local {
+
+// mkdir -p; OK if it exists.
+Status MakeDirs(const std::string& dir);
+Result<std::string> ReadFile(const std::string& path);
+// Replaces |path| with |data| durably (temp file, fsync, rename).
+Status WriteFileAtomic(const std::string& path, const std::string& data, mode_t mode);
+// lstat; false if absent.
+bool Stat(const std::string& path, struct stat* st);
+Result<std::vector<std::pair<std::string, bool>>> ListDir(const std::string& dir);
+
+}  // namespace local
+
+}  // namespace esfs::fs

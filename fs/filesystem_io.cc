@@ -1,0 +1,247 @@
+// Open files: buffers, reads, writes, commits and setattr.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "core/document.h"
+#include "core/path.h"
+#include "core/utf8.h"
+#include "fs/filesystem.h"
+#include "fs/filesystem_internal.h"
+
+namespace esfs::fs {
+
+namespace {
+
+
+int64_t NowNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+Status FileSystem::LoadContent(Node& node) {
+  if (node.loaded) return Status::Ok();
+  const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
+  struct stat st;
+  const bool has_local = local::Stat(local_path, &st);
+  if (node.loc.IsLocalOnly() || (has_local && st.st_size > 0)) {
+    auto data = local::ReadFile(local_path);
+    if (!data.ok() && data.status().code() != StatusCode::kNotFound) return data.status();
+    node.content = data.ok() ? std::move(data.value()) : "";
+  } else {
+    auto winner = store_.Winner(node.loc.ws, node.loc.EsPath());
+    if (!winner.ok()) return winner.status();
+    node.content = winner->has_value() ? (*winner)->content : "";
+  }
+  node.loaded = true;
+  node.dirty = false;
+  return Status::Ok();
+}
+
+Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const std::string& name, mode_t mode,
+                                                     int flags) {
+  std::scoped_lock lock(mu_);
+  Node* parent = FindNode(parent_ino);
+  if (parent == nullptr) return Status::NotFound("stale inode");
+  auto loc = ChildLocation(*parent, name);
+  if (!loc.ok()) return loc.status();
+  if (loc->IsWorkspaceRoot()) return Status::InvalidArgument("only workspace folders live at the mount root");
+  if (Status s = CheckWritable(*loc, "create"); !s.ok()) return s;
+  if (loc->EsPath().size() > core::kMaxPathLength && !loc->IsLocalOnly()) {
+    Log("create " + Describe(*loc) + ": refused, its es.4 path would be longer than 512 characters");
+    return Status(StatusCode::kTooLarge, kPathTooLong);
+  }
+  // The file exists at once, empty: as a local placeholder until it has
+  // content (es.4 cannot hold an empty document).
+  const std::string local_path = LocalPathOf(config_.data_dir, *loc);
+  if (Status s = local::WriteFileAtomic(local_path, "", mode & 07777); !s.ok()) return s;
+  Node& node = NodeFor(*loc, false);
+  node.unlinked = false;
+  node.loaded = true;
+  node.content.clear();
+  node.dirty = false;
+  node.mode_override = mode & 07777;
+  node.mtime_override.reset();
+  ++node.lookups;
+  ++node.open_count;
+  auto handle = std::make_unique<Handle>();
+  handle->ino = node.ino;
+  handle->append = (flags & O_APPEND) != 0;
+  handle->writable = true;
+  const uint64_t fh = next_fh_++;
+  handles_[fh] = std::move(handle);
+  auto attr = AttrOf(node);
+  if (!attr.ok()) return attr.status();
+  return std::make_pair(*attr, fh);
+}
+
+Result<uint64_t> FileSystem::Open(uint64_t ino, int flags) {
+  std::scoped_lock lock(mu_);
+  Node* node = FindNode(ino);
+  if (node == nullptr) return Status::NotFound("stale inode");
+  if (node->is_dir) return Status(StatusCode::kInvalidArgument, kIsFolder);
+  const bool writable = (flags & O_ACCMODE) != O_RDONLY;
+  if (writable || (flags & O_TRUNC)) {
+    if (Status s = CheckWritable(node->loc, "open for writing"); !s.ok()) return s;
+  }
+  if (Status s = LoadContent(*node); !s.ok()) return s;
+  // libfuse3 turns atomic_o_trunc on: truncation arrives here, not as setattr.
+  if ((flags & O_TRUNC) && !node->content.empty()) {
+    node->content.clear();
+    node->dirty = true;
+  }
+  ++node->open_count;
+  auto handle = std::make_unique<Handle>();
+  handle->ino = ino;
+  handle->append = (flags & O_APPEND) != 0;
+  handle->writable = writable;
+  const uint64_t fh = next_fh_++;
+  handles_[fh] = std::move(handle);
+  return fh;
+}
+
+Result<std::string> FileSystem::Read(uint64_t ino, uint64_t, size_t size, off_t offset) {
+  std::scoped_lock lock(mu_);
+  Node* node = FindNode(ino);
+  if (node == nullptr) return Status::NotFound("stale inode");
+  if (Status s = LoadContent(*node); !s.ok()) return s;
+  if (offset < 0 || static_cast<size_t>(offset) >= node->content.size()) return std::string();
+  return node->content.substr(static_cast<size_t>(offset), size);
+}
+
+Result<size_t> FileSystem::Write(uint64_t ino, uint64_t fh, std::string_view data, off_t offset) {
+  std::scoped_lock lock(mu_);
+  Node* node = FindNode(ino);
+  auto handle = handles_.find(fh);
+  if (node == nullptr || handle == handles_.end()) return Status::NotFound("stale handle");
+  if (Status s = LoadContent(*node); !s.ok()) return s;
+  size_t at = handle->second->append ? node->content.size() : static_cast<size_t>(offset);
+  if (at + data.size() > node->content.size()) node->content.resize(at + data.size(), '\0');
+  node->content.replace(at, data.size(), data);
+  node->dirty = true;
+  return data.size();
+}
+
+Status FileSystem::Commit(Node& node) {
+  if (!node.dirty) return Status::Ok();
+  if (node.unlinked) {
+    node.dirty = false;
+    return Status::Ok();
+  }
+  const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
+  if (node.loc.IsLocalOnly()) {
+    Status s = local::WriteFileAtomic(local_path, node.content, node.mode_override.value_or(0644));
+    if (s.ok()) node.dirty = false;
+    return s;
+  }
+  return CommitPublished(node, node.loc);
+}
+
+Status FileSystem::CommitPublished(Node& node, const Location& loc) {
+  const std::string local_path = LocalPathOf(config_.data_dir, loc);
+  const std::string path = loc.EsPath();
+  if (node.content.empty()) {
+    // Empty: a local placeholder; a published version becomes a tombstone.
+    if (Status s = local::WriteFileAtomic(local_path, "", node.mode_override.value_or(0644)); !s.ok()) return s;
+    auto winner = store_.Winner(loc.ws, path);
+    if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
+      auto tombstone = store_.Set(signer_, loc.ws, path, "");
+      if (!tombstone.ok()) return tombstone.status();
+    }
+    node.dirty = false;
+    return Status::Ok();
+  }
+  if (!core::IsValidUtf8(node.content)) {
+    Log("save " + Describe(loc) + ": not published: the content is not UTF-8 text (binary files: see docs)");
+    return Status::InvalidArgument("not UTF-8");
+  }
+  if (node.content.size() > core::kMaxContentBytes) {
+    Log("save " + Describe(loc) + ": not published: " + std::to_string(node.content.size()) +
+        " bytes is over the es.4 limit of 4,000,000; the previous version stays");
+    return Status::TooLarge("content too large");
+  }
+  auto saved = store_.Set(signer_, loc.ws, path, node.content);
+  if (!saved.ok()) {
+    Log("save " + Describe(loc) + ": " + saved.status().message());
+    return saved.status();
+  }
+  ::unlink(local_path.c_str());  // the placeholder, if there was one
+  node.dirty = false;
+  node.mtime_override.reset();
+  return Status::Ok();
+}
+
+Status FileSystem::Flush(uint64_t ino, uint64_t) {
+  std::scoped_lock lock(mu_);
+  Node* node = FindNode(ino);
+  if (node == nullptr) return Status::Ok();
+  return Commit(*node);
+}
+
+Status FileSystem::Fsync(uint64_t ino, uint64_t fh) { return Flush(ino, fh); }
+
+Status FileSystem::Release(uint64_t ino, uint64_t fh) {
+  std::scoped_lock lock(mu_);
+  handles_.erase(fh);
+  Node* node = FindNode(ino);
+  if (node == nullptr) return Status::Ok();
+  Status s = Commit(*node);
+  if (!s.ok()) Log("close " + Describe(node->loc) + ": changes could not be saved: " + s.message());
+  if (--node->open_count <= 0) {
+    node->open_count = 0;
+    node->loaded = false;
+    node->content.clear();
+    node->content.shrink_to_fit();
+    node->dirty = false;
+    if (node->lookups == 0) {
+      if (auto it = ino_of_.find(node->loc.Key()); it != ino_of_.end() && it->second == ino) ino_of_.erase(it);
+      nodes_.erase(ino);
+    }
+  }
+  return s;
+}
+
+Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
+  std::scoped_lock lock(mu_);
+  Node* node = FindNode(ino);
+  if (node == nullptr) return Status::NotFound("stale inode");
+  if (request.size) {
+    if (node->is_dir) return Status(StatusCode::kInvalidArgument, kIsFolder);
+    if (Status s = CheckWritable(node->loc, "truncate"); !s.ok()) return s;
+    if (Status s = LoadContent(*node); !s.ok()) return s;
+    if (node->content.size() != *request.size) {
+      node->content.resize(*request.size, '\0');
+      node->dirty = true;
+    }
+    // truncate(2) by path has no open file to commit later.
+    if (node->open_count == 0) {
+      Status s = Commit(*node);
+      node->loaded = false;
+      node->content.clear();
+      if (!s.ok()) return s;
+    }
+  }
+  const std::string local_path = LocalPathOf(config_.data_dir, node->loc);
+  struct stat st;
+  const bool has_local = local::Stat(local_path, &st);
+  if (request.mode) {
+    node->mode_override = *request.mode & 07777;
+    if (has_local) ::chmod(local_path.c_str(), *request.mode & 07777);
+  }
+  if (request.mtime_ns) {
+    node->mtime_override = *request.mtime_ns;
+    if (has_local) {
+      struct timespec times[2];
+      times[0].tv_nsec = UTIME_OMIT;
+      times[1].tv_sec = *request.mtime_ns / 1'000'000'000;
+      times[1].tv_nsec = *request.mtime_ns % 1'000'000'000;
+      ::utimensat(AT_FDCWD, local_path.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    }
+  }
+  (void)NowNs;
+  return AttrOf(*node);
+}
+
+}  // namespace esfs::fs

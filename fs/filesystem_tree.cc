@@ -1,0 +1,283 @@
+// Removing and moving: unlink, rmdir, rename; and invalidations for
+// changes that came from outside.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "core/path.h"
+
+#include "fs/filesystem.h"
+#include "fs/filesystem_internal.h"
+#include "fs/names.h"
+
+namespace esfs::fs {
+
+namespace {
+
+
+bool IsUnder(const std::string& key, const std::string& folder_key) {
+  return key.size() > folder_key.size() && key.compare(0, folder_key.size(), folder_key) == 0;
+}
+
+}  // namespace
+
+Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
+  std::scoped_lock lock(mu_);
+  Node* parent = FindNode(parent_ino);
+  if (parent == nullptr) return Status::NotFound("stale inode");
+  auto loc = ChildLocation(*parent, name);
+  if (!loc.ok()) return loc.status();
+  if (loc->IsWorkspaceRoot()) return Status::PermissionDenied("workspaces are removed with esfs workspace remove");
+  if (Status s = CheckWritable(*loc, "delete"); !s.ok()) return s;
+  bool is_dir = false;
+  auto exists = Exists(*loc, &is_dir);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return Status::NotFound(name);
+  if (is_dir) return Status(StatusCode::kPermissionDenied, kIsFolder);
+  ::unlink(LocalPathOf(config_.data_dir, *loc).c_str());
+  if (!loc->IsLocalOnly()) {
+    auto winner = store_.Winner(loc->ws, loc->EsPath());
+    if (!winner.ok()) return winner.status();
+    if (winner->has_value() && !(*winner)->IsTombstone()) {
+      // es.4 deletion: a newer, empty document (a tombstone).
+      auto tombstone = store_.Set(signer_, loc->ws, loc->EsPath(), "");
+      if (!tombstone.ok()) return tombstone.status();
+    }
+  }
+  if (auto it = ino_of_.find(loc->Key()); it != ino_of_.end()) {
+    nodes_[it->second]->unlinked = true;
+    ino_of_.erase(it);
+  }
+  return Status::Ok();
+}
+
+Status FileSystem::Rmdir(uint64_t parent_ino, const std::string& name) {
+  Node* parent;
+  Result<Location> loc = Status::NotFound(name);
+  {
+    std::scoped_lock lock(mu_);
+    parent = FindNode(parent_ino);
+    if (parent == nullptr) return Status::NotFound("stale inode");
+    loc = ChildLocation(*parent, name);
+    if (!loc.ok()) return loc.status();
+    if (loc->IsWorkspaceRoot()) return Status::PermissionDenied("workspaces are removed with esfs workspace remove");
+    if (Status s = CheckWritable(*loc, "rmdir"); !s.ok()) return s;
+  }
+  uint64_t ino;
+  {
+    auto attr = Lookup(parent_ino, name);
+    if (!attr.ok()) return attr.status();
+    if (!attr->is_dir) return Status(StatusCode::kInvalidArgument, kNotFolder);
+    ino = attr->ino;
+  }
+  auto entries = ReadDir(ino);
+  Forget(ino, 1);
+  if (!entries.ok()) return entries.status();
+  if (!entries->empty()) return Status(StatusCode::kAlreadyExists, kNotEmpty);
+  std::scoped_lock lock(mu_);
+  if (::rmdir(LocalPathOf(config_.data_dir, *loc).c_str()) != 0 && errno != ENOENT) {
+    return Status::IoError("cannot remove local folder");
+  }
+  if (auto it = ino_of_.find(loc->Key()); it != ino_of_.end()) {
+    nodes_[it->second]->unlinked = true;
+    ino_of_.erase(it);
+  }
+  return Status::Ok();
+}
+
+void FileSystem::MoveNodes(const Location& from, const Location& to) {
+  const std::string from_key = from.Key(), to_key = to.Key();
+  // The node at the target is replaced: its handles write nowhere now.
+  if (auto it = ino_of_.find(to_key); it != ino_of_.end()) {
+    nodes_[it->second]->unlinked = true;
+    ino_of_.erase(it);
+  }
+  std::vector<std::pair<std::string, uint64_t>> moved;
+  for (auto it = ino_of_.begin(); it != ino_of_.end();) {
+    if (it->first == from_key || IsUnder(it->first, from_key)) {
+      moved.emplace_back(to_key + it->first.substr(from_key.size()), it->second);
+      it = ino_of_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [key, ino] : moved) {
+    Node& node = *nodes_[ino];
+    std::vector<std::string> rest(node.loc.parts.begin() + static_cast<long>(from.parts.size()), node.loc.parts.end());
+    node.loc = to;
+    node.loc.parts.insert(node.loc.parts.end(), rest.begin(), rest.end());
+    ino_of_[node.loc.Key()] = ino;
+  }
+}
+
+Status FileSystem::RenameFile(const Location& from, const Location& to, Node* moving) {
+  const std::string from_local = LocalPathOf(config_.data_dir, from);
+  const std::string to_local = LocalPathOf(config_.data_dir, to);
+  // The content that moves: an open buffer, a local file, or the document.
+  std::string content;
+  mode_t mode = 0644;
+  struct stat st;
+  if (moving && moving->loaded) {
+    content = moving->content;
+  } else if (local::Stat(from_local, &st) && (from.IsLocalOnly() || st.st_size > 0)) {
+    auto data = local::ReadFile(from_local);
+    if (!data.ok()) return data.status();
+    content = std::move(data.value());
+    mode = st.st_mode & 07777;
+  } else if (!from.IsLocalOnly()) {
+    auto winner = store_.Winner(from.ws, from.EsPath());
+    if (!winner.ok()) return winner.status();
+    if (winner->has_value()) content = (*winner)->content;
+  }
+  if (moving && moving->mode_override) mode = *moving->mode_override;
+  // 1. The target gets the content (replacing what was there at once).
+  if (to.IsLocalOnly() || content.empty()) {
+    if (Status s = local::WriteFileAtomic(to_local, content, mode); !s.ok()) return s;
+    if (!to.IsLocalOnly()) {
+      auto winner = store_.Winner(to.ws, to.EsPath());
+      if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
+        if (auto t = store_.Set(signer_, to.ws, to.EsPath(), ""); !t.ok()) return t.status();
+      }
+    }
+  } else {
+    Node scratch;
+    scratch.content = content;
+    scratch.mode_override = mode;
+    if (Status s = CommitPublished(scratch, to); !s.ok()) return s;
+  }
+  // 2. The source goes away.
+  ::unlink(from_local.c_str());
+  if (!from.IsLocalOnly()) {
+    auto winner = store_.Winner(from.ws, from.EsPath());
+    if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
+      if (auto t = store_.Set(signer_, from.ws, from.EsPath(), ""); !t.ok()) return t.status();
+    }
+  }
+  if (moving && moving->loaded) moving->dirty = false;  // its buffer is what was just stored
+  return Status::Ok();
+}
+
+Status FileSystem::RenameFolder(const Location& from, const Location& to) {
+  // Local part: one rename of the local folder.
+  const std::string from_local = LocalPathOf(config_.data_dir, from);
+  const std::string to_local = LocalPathOf(config_.data_dir, to);
+  struct stat st;
+  if (local::Stat(from_local, &st)) {
+    if (Status s = local::MakeDirs(to_local.substr(0, to_local.rfind('/'))); !s.ok()) return s;
+    ::rmdir(to_local.c_str());  // an empty target folder is replaced
+    if (::rename(from_local.c_str(), to_local.c_str()) != 0) return Status::IoError("cannot move local folder");
+  }
+  if (from.IsLocalOnly() && to.IsLocalOnly()) return Status::Ok();
+  // Published part: every document below moves (a new document at the new
+  // path, a tombstone at the old one). Cost: two signatures per document.
+  core::Query below;
+  below.pathPrefix = from.EsFolderPrefix();
+  auto docs = store_.QueryDocuments(from.ws, below);
+  if (!docs.ok()) return docs.status();
+  const std::string from_prefix = from.EsFolderPrefix(), to_prefix = to.EsFolderPrefix();
+  for (const auto& doc : *docs) {
+    if (doc.IsTombstone()) continue;
+    const std::string rest = doc.path.substr(from_prefix.size());
+    if (to.IsLocalOnly()) {
+      std::string local_rest;
+      size_t start = 0;
+      while (start <= rest.size()) {
+        size_t slash = rest.find('/', start);
+        local_rest += "/" + SegmentToName(rest.substr(start, slash - start));
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+      }
+      if (Status s = local::WriteFileAtomic(to_local + local_rest, doc.content, 0644); !s.ok()) return s;
+    } else if (auto moved = store_.Set(signer_, to.ws, to_prefix + rest, doc.content); !moved.ok()) {
+      return moved.status();
+    }
+    if (auto gone = store_.Set(signer_, from.ws, doc.path, ""); !gone.ok()) return gone.status();
+  }
+  return Status::Ok();
+}
+
+Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t new_parent_ino,
+                          const std::string& new_name, bool noreplace) {
+  std::scoped_lock lock(mu_);
+  Node* parent = FindNode(parent_ino);
+  Node* new_parent = FindNode(new_parent_ino);
+  if (parent == nullptr || new_parent == nullptr) return Status::NotFound("stale inode");
+  auto from = ChildLocation(*parent, name);
+  auto to = ChildLocation(*new_parent, new_name);
+  if (!from.ok()) return from.status();
+  if (!to.ok()) return to.status();
+  if (from->IsWorkspaceRoot() || to->IsWorkspaceRoot() || from->ws != to->ws) {
+    Log("rename " + Describe(*from) + " -> " + Describe(*to) + ": refused, documents cannot move between workspaces");
+    return Status(StatusCode::kInvalidArgument, kCrossWorkspace);  // EXDEV below
+  }
+  if (Status s = CheckWritable(*from, "rename"); !s.ok()) return s;
+  if (Status s = CheckWritable(*to, "rename"); !s.ok()) return s;
+  if (!to->IsLocalOnly() && to->EsPath().size() > core::kMaxPathLength) {
+    Log("rename " + Describe(*from) + " -> " + Describe(*to) + ": refused, the es.4 path would be over 512 characters");
+    return Status(StatusCode::kTooLarge, kPathTooLong);
+  }
+  bool from_is_dir = false, to_is_dir = false;
+  auto from_exists = Exists(*from, &from_is_dir);
+  if (!from_exists.ok()) return from_exists.status();
+  Node* moving = nullptr;
+  if (auto it = ino_of_.find(from->Key()); it != ino_of_.end()) moving = nodes_[it->second].get();
+  if (!*from_exists && !(moving && moving->open_count > 0)) return Status::NotFound(name);
+  if (moving && moving->open_count > 0 && !*from_exists) from_is_dir = false;
+  auto to_exists = Exists(*to, &to_is_dir);
+  if (!to_exists.ok()) return to_exists.status();
+  if (*to_exists) {
+    if (noreplace) return Status::AlreadyExists(new_name);
+    if (from_is_dir && !to_is_dir) return Status(StatusCode::kInvalidArgument, kNotFolder);
+    if (!from_is_dir && to_is_dir) return Status(StatusCode::kPermissionDenied, kIsFolder);
+  }
+  if (from->Key() == to->Key()) return Status::Ok();
+  Status moved = from_is_dir ? RenameFolder(*from, *to) : RenameFile(*from, *to, moving);
+  if (!moved.ok()) {
+    Log("rename " + Describe(*from) + " -> " + Describe(*to) + ": " + moved.message());
+    return moved;
+  }
+  MoveNodes(*from, *to);
+  return Status::Ok();
+}
+
+std::vector<Invalidation> FileSystem::OnChanges(const std::vector<core::Change>& changes) {
+  std::scoped_lock lock(mu_);
+  std::vector<Invalidation> out;
+  for (const auto& change : changes) {
+    // Path "/a/b%20c" -> names a, "b c".
+    Location loc;
+    loc.ws = change.workspace;
+    size_t start = 1;
+    while (start <= change.path.size()) {
+      size_t slash = change.path.find('/', start);
+      loc.parts.push_back(SegmentToName(change.path.substr(start, slash - start)));
+      if (slash == std::string::npos) break;
+      start = slash + 1;
+    }
+    if (config_.single_workspace && *config_.single_workspace != loc.ws) continue;
+    // Every level: the entry in its parent (it may be new or gone) and
+    // the node's attributes and pages (not for files open with changes).
+    Location level = loc;
+    while (!level.parts.empty() || (!config_.single_workspace && !level.ws.empty())) {
+      Location parent = level.Parent();
+      auto parent_it = ino_of_.find(parent.Key());
+      auto it = ino_of_.find(level.Key());
+      Invalidation inv;
+      if (parent_it != ino_of_.end()) {
+        inv.parent = parent_it->second;
+        inv.name = level.parts.empty() ? level.ws : level.parts.back();
+      }
+      if (it != ino_of_.end() && !(nodes_[it->second]->dirty)) {
+        inv.inode = it->second;
+        Node& node = *nodes_[it->second];
+        node.loaded = false;  // clean buffer: the next read loads the new content
+      }
+      if (inv.parent || inv.inode) out.push_back(inv);
+      if (level.parts.empty()) break;
+      level = parent;
+    }
+  }
+  return out;
+}
+
+}  // namespace esfs::fs

@@ -1,0 +1,269 @@
+// The FUSE low-level callbacks: decode the request, make one call into
+// FileSystem, reply exactly once. errno appears only here and in
+// errno_map.cc. No callback touches the network.
+#include "fs/fuse_ops.h"
+
+#define FUSE_USE_VERSION 34
+#include <fuse_lowlevel.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "fs/errno_map.h"
+
+namespace esfs::fs {
+namespace {
+
+constexpr double kCacheSeconds = 1.0;
+
+FileSystem& Fs(fuse_req_t req) { return *static_cast<FileSystem*>(fuse_req_userdata(req)); }
+
+// Specific errnos for a few outcomes the generic mapping cannot know.
+int ErrnoOf(const Status& s) {
+  const std::string& m = s.message();
+  if (m == kIsFolder) return EISDIR;
+  if (m == kNotFolder) return ENOTDIR;
+  if (m == kNotEmpty) return ENOTEMPTY;
+  if (m == kCrossWorkspace) return EXDEV;
+  if (m == kPathTooLong || m == kNameTooLong) return ENAMETOOLONG;
+  return ToErrno(s);
+}
+
+struct stat ToStat(const Attr& a) {
+  struct stat st{};
+  st.st_ino = a.ino;
+  st.st_mode = (a.is_dir ? S_IFDIR : S_IFREG) | a.mode;
+  st.st_nlink = a.is_dir ? 2 : 1;
+  st.st_uid = getuid();
+  st.st_gid = getgid();
+  st.st_size = static_cast<off_t>(a.size);
+  st.st_blksize = 4096;
+  st.st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
+  st.st_mtim.tv_sec = a.mtime_ns / 1'000'000'000;
+  st.st_mtim.tv_nsec = a.mtime_ns % 1'000'000'000;
+  st.st_atim = st.st_mtim;
+  st.st_ctim = st.st_mtim;
+  return st;
+}
+
+void ReplyEntry(fuse_req_t req, const Result<Attr>& attr) {
+  if (!attr.ok()) {
+    if (attr.status().code() == StatusCode::kNotFound) {
+      // A negative entry the kernel may cache briefly (editors probe a lot).
+      fuse_entry_param e{};
+      e.ino = 0;
+      e.entry_timeout = kCacheSeconds;
+      fuse_reply_entry(req, &e);
+      return;
+    }
+    fuse_reply_err(req, ErrnoOf(attr.status()));
+    return;
+  }
+  fuse_entry_param e{};
+  e.ino = attr->ino;
+  e.attr = ToStat(*attr);
+  e.attr_timeout = kCacheSeconds;
+  e.entry_timeout = kCacheSeconds;
+  fuse_reply_entry(req, &e);
+}
+
+void ReplyStatus(fuse_req_t req, const Status& s) { fuse_reply_err(req, s.ok() ? 0 : ErrnoOf(s)); }
+
+void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) { ReplyEntry(req, Fs(req).Lookup(parent, name)); }
+
+void OpForget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
+  Fs(req).Forget(ino, n);
+  fuse_reply_none(req);
+}
+
+void OpForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+  for (size_t i = 0; i < count; ++i) Fs(req).Forget(forgets[i].ino, forgets[i].nlookup);
+  fuse_reply_none(req);
+}
+
+void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  auto attr = Fs(req).GetAttr(ino);
+  if (!attr.ok()) return (void)fuse_reply_err(req, ErrnoOf(attr.status()));
+  struct stat st = ToStat(*attr);
+  fuse_reply_attr(req, &st, kCacheSeconds);
+}
+
+int64_t TimespecNs(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
+
+void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info*) {
+  SetAttrRequest r;
+  if (to_set & FUSE_SET_ATTR_SIZE) r.size = static_cast<uint64_t>(st->st_size);
+  if (to_set & FUSE_SET_ATTR_MODE) r.mode = st->st_mode & 07777;
+  if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) r.owner_change = true;
+  if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    r.mtime_ns = TimespecNs(now);
+  } else if (to_set & FUSE_SET_ATTR_MTIME) {
+    r.mtime_ns = TimespecNs(st->st_mtim);
+  }
+  auto attr = Fs(req).SetAttr(ino, r);
+  if (!attr.ok()) return (void)fuse_reply_err(req, ErrnoOf(attr.status()));
+  struct stat out = ToStat(*attr);
+  fuse_reply_attr(req, &out, kCacheSeconds);
+}
+
+void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  ReplyEntry(req, Fs(req).Mkdir(parent, name, mode));
+}
+
+void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) { ReplyStatus(req, Fs(req).Unlink(parent, name)); }
+
+void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) { ReplyStatus(req, Fs(req).Rmdir(parent, name)); }
+
+void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
+              unsigned int flags) {
+  if (flags & RENAME_EXCHANGE) return (void)fuse_reply_err(req, EINVAL);
+  if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) return (void)fuse_reply_err(req, EINVAL);
+  ReplyStatus(req, Fs(req).Rename(parent, name, newparent, newname, (flags & RENAME_NOREPLACE) != 0));
+}
+
+// Symbolic and hard links have no es.4 form. EPERM is what tools expect
+// from file systems without them (git falls back to rename, emacs locks
+// without a symlink).
+void OpSymlink(fuse_req_t req, const char*, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); }
+void OpLink(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); }
+
+void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto fh = Fs(req).Open(ino, fi->flags);
+  if (!fh.ok()) return (void)fuse_reply_err(req, ErrnoOf(fh.status()));
+  fi->fh = *fh;
+  fi->keep_cache = 0;  // every open sees the current document
+  fuse_reply_open(req, fi);
+}
+
+void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+  auto created = Fs(req).Create(parent, name, mode, fi->flags);
+  if (!created.ok()) return (void)fuse_reply_err(req, ErrnoOf(created.status()));
+  fi->fh = created->second;
+  fuse_entry_param e{};
+  e.ino = created->first.ino;
+  e.attr = ToStat(created->first);
+  e.attr_timeout = kCacheSeconds;
+  e.entry_timeout = kCacheSeconds;
+  fuse_reply_create(req, &e, fi);
+}
+
+void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  auto data = Fs(req).Read(ino, fi->fh, size, off);
+  if (!data.ok()) return (void)fuse_reply_err(req, ErrnoOf(data.status()));
+  fuse_reply_buf(req, data->data(), data->size());
+}
+
+void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
+  auto written = Fs(req).Write(ino, fi->fh, std::string_view(buf, size), off);
+  if (!written.ok()) return (void)fuse_reply_err(req, ErrnoOf(written.status()));
+  fuse_reply_write(req, *written);
+}
+
+void OpFlush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) { ReplyStatus(req, Fs(req).Flush(ino, fi->fh)); }
+
+void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) { ReplyStatus(req, Fs(req).Release(ino, fi->fh)); }
+
+void OpFsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) { ReplyStatus(req, Fs(req).Fsync(ino, fi->fh)); }
+
+// A folder handle holds a snapshot, so that listings stay stable while
+// entries are deleted (rm -r reads a folder while emptying it).
+struct DirSnapshot {
+  std::vector<ListedEntry> entries;
+};
+
+void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto entries = Fs(req).ReadDir(ino);
+  if (!entries.ok()) return (void)fuse_reply_err(req, ErrnoOf(entries.status()));
+  auto* snapshot = new DirSnapshot{std::move(entries.value())};
+  fi->fh = reinterpret_cast<uint64_t>(snapshot);
+  fuse_reply_open(req, fi);
+}
+
+void OpReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  auto* snapshot = reinterpret_cast<DirSnapshot*>(fi->fh);
+  std::vector<char> buf(size);
+  size_t used = 0;
+  // Offsets: 0 ".", 1 "..", then entries from 2.
+  const size_t total = snapshot->entries.size() + 2;
+  for (size_t i = static_cast<size_t>(off); i < total; ++i) {
+    struct stat st{};
+    std::string name;
+    if (i == 0) {
+      name = ".", st.st_mode = S_IFDIR, st.st_ino = ino;
+    } else if (i == 1) {
+      name = "..", st.st_mode = S_IFDIR, st.st_ino = 1;
+    } else {
+      const auto& e = snapshot->entries[i - 2];
+      name = e.name;
+      st.st_mode = e.is_dir ? S_IFDIR : S_IFREG;
+      st.st_ino = e.ino ? e.ino : 0xffffffff;
+    }
+    size_t need = fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, static_cast<off_t>(i + 1));
+    if (need > size - used) break;
+    used += need;
+  }
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void OpReleasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  delete reinterpret_cast<DirSnapshot*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+void OpStatfs(fuse_req_t req, fuse_ino_t) {
+  auto st = Fs(req).StatFs();
+  if (!st.ok()) return (void)fuse_reply_err(req, EIO);
+  fuse_reply_statfs(req, &*st);
+}
+
+// Extended attributes: none yet (the es.4 metadata attributes come with
+// issue #6). ENODATA/ENOTSUP are what vim, cp -a and rsync tolerate.
+void OpGetxattr(fuse_req_t req, fuse_ino_t, const char*, size_t) { fuse_reply_err(req, ENODATA); }
+void OpListxattr(fuse_req_t req, fuse_ino_t, size_t size) {
+  if (size == 0) return (void)fuse_reply_xattr(req, 0);
+  fuse_reply_buf(req, nullptr, 0);
+}
+void OpSetxattr(fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, int) { fuse_reply_err(req, ENOTSUP); }
+void OpRemovexattr(fuse_req_t req, fuse_ino_t, const char*) { fuse_reply_err(req, ENODATA); }
+
+}  // namespace
+
+const fuse_lowlevel_ops& FuseOps() {
+  static const fuse_lowlevel_ops ops = [] {
+    fuse_lowlevel_ops o{};
+    o.lookup = OpLookup;
+    o.forget = OpForget;
+    o.forget_multi = OpForgetMulti;
+    o.getattr = OpGetattr;
+    o.setattr = OpSetattr;
+    o.mkdir = OpMkdir;
+    o.unlink = OpUnlink;
+    o.rmdir = OpRmdir;
+    o.rename = OpRename;
+    o.symlink = OpSymlink;
+    o.link = OpLink;
+    o.open = OpOpen;
+    o.create = OpCreate;
+    o.read = OpRead;
+    o.write = OpWrite;
+    o.flush = OpFlush;
+    o.release = OpRelease;
+    o.fsync = OpFsync;
+    o.opendir = OpOpendir;
+    o.readdir = OpReaddir;
+    o.releasedir = OpReleasedir;
+    o.statfs = OpStatfs;
+    o.getxattr = OpGetxattr;
+    o.listxattr = OpListxattr;
+    o.setxattr = OpSetxattr;
+    o.removexattr = OpRemovexattr;
+    return o;
+  }();
+  return ops;
+}
+
+}  // namespace esfs::fs

@@ -1,0 +1,29 @@
+// Running a mount: check the mount point (cleaning up a stale one),
+// daemonize unless asked not to, open the store, mount, serve FUSE
+// requests, follow the store's change feed to invalidate kernel caches,
+// and unmount cleanly on SIGINT/SIGTERM/SIGHUP.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace esfs::fs {
+
+struct MountOptions {
+  std::string mountpoint;
+  std::string data_dir;
+  std::string key_file;
+  bool foreground = false;
+  std::vector<std::string> fuse_options;      // from -o, passed to libfuse
+  std::optional<std::string> workspace;       // mount one workspace only
+  int ready_fd = -1;                          // write "ready\n" here once mounted (tests)
+};
+
+// Returns the process exit status (0 after a clean unmount).
+int RunMount(const MountOptions& options);
+
+// fusermount3 -u (or -uz when |lazy|). Returns the exit status.
+int Unmount(const std::string& mountpoint, bool lazy);
+
+}  // namespace esfs::fs

@@ -1,0 +1,109 @@
+#include "fs/names.h"
+
+#include <cctype>
+#include <cstdio>
+
+#include "core/path.h"
+
+namespace esfs::fs {
+namespace {
+
+// '~' only means something at the start of a segment "~@author"; anywhere
+// else (note.txt~, draft~2) it would make a path nobody may write, so it
+// is encoded there.
+bool NeedsEncoding(unsigned char c, bool owner_segment) {
+  if (c == '%' || c == '*' || c == '/') return true;
+  if (c == '~') return !owner_segment;
+  return !core::IsPathChar(static_cast<char>(c));
+}
+
+bool IsOwnerSegment(std::string_view s) { return s.substr(0, 2) == "~@"; }
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;  // lowercase hex is never produced, so it never decodes
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// "sedXXXXXX"-style temp names: a fixed prefix and exactly |n| random
+// alphanumerics.
+bool TempName(std::string_view name, std::string_view prefix, size_t n) {
+  if (!StartsWith(name, prefix) || name.size() != prefix.size() + n) return false;
+  for (char c : name.substr(prefix.size())) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string NameToSegment(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  const bool owner = IsOwnerSegment(name);
+  for (unsigned char c : name) {
+    if (NeedsEncoding(c, owner)) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+std::string SegmentToName(std::string_view segment) {
+  std::string out;
+  out.reserve(segment.size());
+  const bool owner = IsOwnerSegment(segment);
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] == '%' && i + 2 < segment.size()) {
+      int hi = HexValue(segment[i + 1]), lo = HexValue(segment[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        const unsigned char byte = static_cast<unsigned char>(hi * 16 + lo);
+        if (NeedsEncoding(byte, owner) && byte != '/' && byte != 0) {
+          out.push_back(static_cast<char>(byte));
+          i += 2;
+          continue;
+        }
+      }
+    }
+    out.push_back(segment[i]);
+  }
+  return out;
+}
+
+bool IsLocalOnlyFolder(std::string_view name) { return name == ".git" || name == ".hg" || name == ".svn"; }
+
+bool IsJunkName(std::string_view name) {
+  if (name.empty()) return false;
+  // vim: swap files (.x.swp, .x.swo, .x.swx, ...) and its write probe.
+  if (name[0] == '.' && name.size() > 4 && name.substr(name.size() - 4, 3) == ".sw") return true;
+  if (name == "4913") return true;
+  // Backups: vim, emacs, nano (x~); emacs autosave (#x#) and locks (.#x).
+  if (name.back() == '~') return true;
+  if (name.size() >= 2 && name.front() == '#' && name.back() == '#') return true;
+  if (StartsWith(name, ".#")) return true;
+  // Office and desktop junk.
+  if (StartsWith(name, ".~lock.")) return true;
+  if (name == ".DS_Store" || StartsWith(name, "._") || StartsWith(name, ".Trash-") || name == ".Trash") return true;
+  if (name == "Thumbs.db" || name == "desktop.ini") return true;
+  if (EndsWith(name, ".kate-swp") || EndsWith(name, ".part") || StartsWith(name, "~$")) return true;
+  // Temp names of atomic saves: gio, sed, rsync, python tempfile, git.
+  if (StartsWith(name, ".goutputstream-")) return true;
+  if (TempName(name, "sed", 6)) return true;
+  if (TempName(name, "tmp", 8)) return true;
+  if (name.size() > 8 && name[0] == '.' && name[name.size() - 7] == '.') {
+    // rsync: ".name.XXXXXX"
+    if (TempName(name.substr(name.size() - 7), ".", 6)) return true;
+  }
+  return false;
+}
+
+}  // namespace esfs::fs
