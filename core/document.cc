@@ -1,5 +1,6 @@
 #include "core/document.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -30,7 +31,44 @@ Status TypesError() { return Status::InvalidDocument("invalid types or missing f
 
 }  // namespace
 
+namespace {
+
+// Nesting depth of JSON text (brackets outside strings). Deep nesting is
+// refused before parsing: copying or printing such a value recurses once
+// per level and would overflow the stack (found by fuzzing:
+// tests/fuzz/regressions/document-deep-*).
+size_t NestingDepth(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
 Result<OrderedJson> ParseJson(std::string_view text) {
+  if (NestingDepth(text) > kMaxJsonDepth) {
+    return Status::InvalidArgument("malformed JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                   " levels");
+  }
   OrderedJson json = OrderedJson::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {
     // Find the reason with a second, throwing parse; only on the error path.

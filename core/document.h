@@ -24,6 +24,8 @@ namespace esfs::core {
 inline constexpr std::string_view kFormat = "es.4";
 // 6.8.5 (the pub) rejects content over this many UTF-8 bytes; so do we.
 inline constexpr size_t kMaxContentBytes = 4'000'000;
+// JSON nested deeper than this is refused (documents are flat).
+inline constexpr size_t kMaxJsonDepth = 256;
 
 struct Document {
   std::string format{kFormat};
@@ -42,7 +44,8 @@ struct Document {
 };
 
 // Parses JSON text without throwing. InvalidArgument names the position on
-// malformed JSON, bad UTF-8, or a lone surrogate escape (which the
+// malformed JSON, nesting deeper than kMaxJsonDepth, bad UTF-8, or a lone
+// surrogate escape (which the
 // reference would silently hash as U+FFFD; see docs/conformance.md).
 Result<OrderedJson> ParseJson(std::string_view text);
 

@@ -162,6 +162,14 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
         " bytes is over the es.4 limit of 4,000,000; the previous version stays");
     return Status::TooLarge("content too large");
   }
+  // Saving what is already there (an editor rewriting an unchanged file)
+  // makes no new version.
+  auto current = store_.Winner(loc.ws, path);
+  if (current.ok() && current->has_value() && (*current)->content == node.content) {
+    ::unlink(local_path.c_str());
+    node.dirty = false;
+    return Status::Ok();
+  }
   auto saved = store_.Set(signer_, loc.ws, path, node.content);
   if (!saved.ok()) {
     Log("save " + Describe(loc) + ": " + saved.status().message());

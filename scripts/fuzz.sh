@@ -89,6 +89,7 @@ for t in "${TARGETS[@]}"; do
       echo "$t: ${#regressions[@]} regression input(s) pass"
     else
       echo "$t: a regression input still fails, see $WORK/logs/$t.regressions.log"
+      summaries+=("$t: regression inputs in tests/fuzz/regressions/$short-* still FAIL")
       failed=1
     fi
   fi
@@ -105,8 +106,9 @@ for t in "${TARGETS[@]}"; do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   [[ -n $runs ]] || runs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
   secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
+  [[ -n $secs ]] || secs=$(sed -n 's/^INFO: exiting: .* time: \([0-9]*\)s.*/\1/p' "$log" | tail -1)  # -fork
   status=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1 |
-    sed -E 's/.*(cov: [0-9]+ ft: [0-9]+ corp: [0-9]+\/[^ ]+).*/\1/')
+    sed -E 's/.*(cov: [0-9]+ ft: [0-9]+ corp: [0-9]+(\/[^ ]+)?).*/\1/')
   crashes=$(ls "$artifacts" | grep -cE '^(crash|leak|timeout|oom)-')
   new=$((crashes - before))
   if ((rc != 0 && new <= 0)); then new=1; fi  # died without writing an artifact

@@ -11,7 +11,7 @@ namespace {
 RunResult Esfs(const std::vector<std::string>& args, const std::string& input = "") {
   std::vector<std::string> argv = {EsfsBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return Run(argv, input, 60);
+  return RunProgram(argv, input, 60);
 }
 
 int LineCount(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
@@ -74,7 +74,7 @@ TEST(Cli, SignRefusesInvalidDocumentsAndBadKeys) {
   EXPECT_EQ(folder_key.exit_code, 1);
   EXPECT_NE(folder_key.err.find("not a regular file"), std::string::npos);
   // A key file the user cannot read (as root: run as nobody).
-  auto unreadable = testing::Run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", EsfsBinary(), "sign",
+  auto unreadable = RunProgram({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", EsfsBinary(), "sign",
                          "--keypair", key, "--workspace", "+a.b", "--path", "/p", "--content", "x"});
   EXPECT_EQ(unreadable.exit_code, 1) << unreadable.err;
   EXPECT_NE(unreadable.err.find("Permission denied"), std::string::npos) << unreadable.err;

@@ -13,7 +13,7 @@ using core::OrderedJson;
 RunResult Esfs(const std::vector<std::string>& args, const std::string& input = "") {
   std::vector<std::string> argv = {EsfsBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return Run(argv, input, 60);
+  return RunProgram(argv, input, 60);
 }
 
 OrderedJson MustJson(const RunResult& r) {

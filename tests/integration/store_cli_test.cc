@@ -15,7 +15,7 @@ class StoreCli : public ::testing::Test {
  protected:
   RunResult Esfs(std::vector<std::string> args, const std::string& input = "") {
     args.insert(args.begin(), {EsfsBinary(), "--data", dir_.File("data"), "--key", dir_.File("id.json")});
-    return testing::Run(args, input, 120);
+    return RunProgram(args, input, 120);
   }
   TempDir dir_;
 };
@@ -42,10 +42,10 @@ TEST_F(StoreCli, PutGetExportImportRoundTrip) {
   auto ref = RunRefclient({"validate", dir_.File("export.json"), "--lib", "6"});
   EXPECT_EQ(ref.exit_code, 0) << ref.out;
   // Into a second store: everything is accepted, then everything ignored.
-  RunResult first = testing::Run({EsfsBinary(), "--data", dir_.File("other"), "workspace", "add", "+gardening.friends"});
+  RunResult first = RunProgram({EsfsBinary(), "--data", dir_.File("other"), "workspace", "add", "+gardening.friends"});
   ASSERT_EQ(first.exit_code, 0);
   for (int round = 0; round < 2; ++round) {
-    auto imported = testing::Run({EsfsBinary(), "--data", dir_.File("other"), "import", "+gardening.friends", "-"}, exported.out);
+    auto imported = RunProgram({EsfsBinary(), "--data", dir_.File("other"), "import", "+gardening.friends", "-"}, exported.out);
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
     auto counts = OrderedJson::parse(imported.out);
     EXPECT_EQ(counts["accepted"], round == 0 ? 2 : 0);
@@ -132,12 +132,12 @@ TEST_F(StoreCli, ImportMatchesTheReferencePubsCounts) {
   auto pulled = RunRefclient({"pull", pub.url(), "+gardening.friends", "--out", dir_.File("pulled.json")});
   ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
   auto pulled_docs = OrderedJson::parse(ReadFile(dir_.File("pulled.json")));
-  RunResult add = testing::Run({EsfsBinary(), "--data", dir_.File("fresh"), "workspace", "add", "+gardening.friends"});
+  RunResult add = RunProgram({EsfsBinary(), "--data", dir_.File("fresh"), "workspace", "add", "+gardening.friends"});
   ASSERT_EQ(add.exit_code, 0);
-  auto fresh = testing::Run({EsfsBinary(), "--data", dir_.File("fresh"), "import", "+gardening.friends", dir_.File("pulled.json")});
+  auto fresh = RunProgram({EsfsBinary(), "--data", dir_.File("fresh"), "import", "+gardening.friends", dir_.File("pulled.json")});
   ASSERT_EQ(fresh.exit_code, 0) << fresh.out;
   EXPECT_EQ(OrderedJson::parse(fresh.out)["accepted"], pulled_docs.size());
-  auto exported = testing::Run({EsfsBinary(), "--data", dir_.File("fresh"), "export", "+gardening.friends"});
+  auto exported = RunProgram({EsfsBinary(), "--data", dir_.File("fresh"), "export", "+gardening.friends"});
   WriteFile(dir_.File("export.json"), exported.out);
   auto valid = RunRefclient({"validate", dir_.File("export.json"), "--lib", "6"});
   EXPECT_EQ(valid.exit_code, 0) << valid.out;

@@ -48,6 +48,7 @@ CheckedCounts& Counts() {
 
 std::string VectorsDir() { return EnvOr("ESFS_VECTORS_DIR", ESFS_SOURCE_DIR "/../shared/vectors"); }
 std::string InteropDir() { return EnvOr("ESFS_INTEROP_DIR", ESFS_SOURCE_DIR "/../shared/interop"); }
+std::string SourceDir() { return ESFS_SOURCE_DIR; }
 std::string EsfsBinary() { return EnvOr("ESFS_BINARY", ESFS_BINARY_PATH); }
 
 core::OrderedJson LoadVectors(const std::string& name) {
@@ -77,7 +78,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-RunResult Run(const std::vector<std::string>& argv, const std::string& input, int timeout_s) {
+RunResult RunProgram(const std::vector<std::string>& argv, const std::string& input, int timeout_s) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) std::abort();
   pid_t pid = fork();
@@ -140,7 +141,7 @@ RunResult Run(const std::vector<std::string>& argv, const std::string& input, in
 RunResult RunRefclient(const std::vector<std::string>& args, const std::string& input) {
   std::vector<std::string> argv = {"node", InteropDir() + "/refclient.js"};
   argv.insert(argv.end(), args.begin(), args.end());
-  return Run(argv, input, 300);
+  return RunProgram(argv, input, 300);
 }
 
 void WriteFile(const std::string& path, const std::string& data) {

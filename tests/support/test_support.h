@@ -14,6 +14,8 @@ namespace esfs::testing {
 std::string VectorsDir();
 // ../shared/interop (or $ESFS_INTEROP_DIR).
 std::string InteropDir();
+// The repository's root folder.
+std::string SourceDir();
 // The esfs executable under test.
 std::string EsfsBinary();
 
@@ -46,7 +48,7 @@ struct RunResult {
 
 // Runs argv (no shell) with |input| on stdin; waits at most |timeout_s|
 // seconds, then kills it (exit_code -1).
-RunResult Run(const std::vector<std::string>& argv, const std::string& input = "", int timeout_s = 120);
+RunResult RunProgram(const std::vector<std::string>& argv, const std::string& input = "", int timeout_s = 120);
 
 // Runs refclient.js with node.
 RunResult RunRefclient(const std::vector<std::string>& args, const std::string& input = "");

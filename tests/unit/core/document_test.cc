@@ -3,7 +3,10 @@
 
 #include "core/signing.h"
 #include "core/validate.h"
+#include <filesystem>
+
 #include "keys/identity.h"
+#include "tests/support/test_support.h"
 
 namespace esfs::core {
 namespace {
@@ -97,6 +100,37 @@ TEST(Document, ContentLimitIsFourMillionUtf8Bytes) {
   OrderedJson json = SignedJson("/big", content);
   EXPECT_EQ(ParseAndValidate(json, kNow).status().message(),
             "doc content is greater than max allowed length (4000000 bytes when encoded as utf-8)");
+}
+
+TEST(Document, DeepNestingIsRefusedNotACrash) {
+  for (size_t depth : {size_t{100}, size_t{257}, size_t{100000}}) {
+    std::string text = std::string(depth, '[') + std::string(depth, ']');
+    auto parsed = ParseJson(text);
+    EXPECT_EQ(parsed.ok(), depth <= kMaxJsonDepth) << depth;
+    if (!parsed.ok()) {
+      EXPECT_NE(parsed.status().message().find("nested deeper"), std::string::npos);
+    }
+  }
+  // Brackets inside strings do not count.
+  EXPECT_TRUE(ParseJson("[\"" + std::string(1000, '[') + "\"]").ok());
+}
+
+// Inputs that once crashed a fuzz target run through the same steps as
+// `esfs validate`; each must end in a verdict.
+TEST(Document, FuzzRegressionsEndInAVerdict) {
+  const std::string dir = testing::SourceDir() + "/tests/fuzz/regressions";
+  size_t checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    auto parsed = ParseJson(testing::ReadFile(entry.path()));
+    if (parsed.ok()) {
+      auto list = SplitDocumentList(*parsed);
+      if (list.ok()) {
+        for (const auto& json : *list) (void)ParseAndValidate(json, kNow).ok();
+      }
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 0u);
 }
 
 TEST(Document, BatchValidationMatchesOneByOne) {

@@ -1,0 +1,328 @@
+// The mount's semantics with plain POSIX calls on a real FUSE mount; each
+// test checks the store afterwards (documents, authors, count).
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/mount_fixture.h"
+
+namespace esfs::testing {
+namespace {
+
+using core::OrderedJson;
+
+void Write(const std::string& path, const std::string& data, int flags = O_WRONLY | O_CREAT | O_TRUNC) {
+  int fd = open(path.c_str(), flags, 0644);
+  ASSERT_GE(fd, 0) << path << ": " << strerror(errno);
+  ASSERT_EQ(write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ASSERT_EQ(close(fd), 0) << strerror(errno);
+}
+
+std::set<std::string> List(const std::string& dir) {
+  std::set<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.insert(n);
+  }
+  closedir(d);
+  return names;
+}
+
+// path -> content of the winning, non-empty documents in the export.
+std::map<std::string, std::string> Live(const OrderedJson& docs) {
+  std::map<std::string, std::pair<int64_t, std::string>> best;
+  for (const auto& d : docs) {
+    auto& b = best[d["path"]];
+    if (d["timestamp"].get<int64_t>() >= b.first) b = {d["timestamp"].get<int64_t>(), d["content"].get<std::string>()};
+  }
+  std::map<std::string, std::string> out;
+  for (auto& [p, b] : best) {
+    if (!b.second.empty()) out[p] = b.second;
+  }
+  return out;
+}
+
+class Mount : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(m_.mounted()) << m_.LogText(); }
+  MountedEsfs m_;
+};
+
+TEST_F(Mount, RootListsWorkspacesAndFilesReadBack) {
+  EXPECT_EQ(List(m_.mountpoint()), std::set<std::string>{MountedEsfs::kWorkspace});
+  ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/wiki/Bees.md"}, "bees\n").exit_code, 0);
+  EXPECT_EQ(ReadFile(m_.Path("wiki/Bees.md")), "bees\n");
+  struct stat st;
+  ASSERT_EQ(stat(m_.Path("wiki/Bees.md").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_size, 5);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  ASSERT_EQ(stat(m_.Path("wiki").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  struct statvfs vfs;
+  EXPECT_EQ(statvfs(m_.Path().c_str(), &vfs), 0);
+  EXPECT_GT(vfs.f_blocks, 0u);
+}
+
+TEST_F(Mount, OneSaveIsOneDocumentAndNoChangeIsNone) {
+  const std::string file = m_.Path("note.txt");
+  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(write(fd, "line\n", 5), 5);
+  ASSERT_EQ(close(fd), 0);
+  auto docs = m_.Export();
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0]["content"].get<std::string>().size(), 250u);
+  EXPECT_EQ(docs[0]["author"], m_.address());
+  // Open for writing and close without writing: no new version.
+  fd = open(file.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(close(fd), 0);
+  // Rewrite with the same content: no new version either.
+  Write(file, std::string(250, 'x').replace(0, 250, docs[0]["content"].get<std::string>()));
+  EXPECT_EQ(m_.Export()[0]["timestamp"], docs[0]["timestamp"]);
+}
+
+TEST_F(Mount, RandomWritesTruncateAppendAndFsync) {
+  const std::string file = m_.Path("f.txt");
+  int fd = open(file.c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(pwrite(fd, "AAAA", 4, 8192), 4);
+  ASSERT_EQ(pwrite(fd, "BBBB", 4, 0), 4);
+  ASSERT_EQ(fsync(fd), 0);
+  ASSERT_EQ(ftruncate(fd, 4), 0);
+  ASSERT_EQ(close(fd), 0);
+  EXPECT_EQ(ReadFile(file), "BBBB");
+  Write(file, "+more", O_WRONLY | O_APPEND);
+  EXPECT_EQ(ReadFile(file), "BBBB+more");
+  Write(file, "short");  // O_TRUNC: no old tail
+  EXPECT_EQ(ReadFile(file), "short");
+  auto live = Live(m_.Export());
+  EXPECT_EQ(live["/f.txt"], "short");
+  // A file created read-only is written through its creating fd (git packs).
+  fd = open(m_.Path("ro.pack").c_str(), O_RDWR | O_CREAT | O_EXCL, 0444);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "pack", 4), 4);
+  ASSERT_EQ(close(fd), 0);
+  EXPECT_EQ(ReadFile(m_.Path("ro.pack")), "pack");
+}
+
+TEST_F(Mount, EmptyFilesAndFoldersStayLocalAndSurviveRemount) {
+  ASSERT_EQ(mkdir(m_.Path("a").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(m_.Path("a/b").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(m_.Path("a/b/c").c_str(), 0755), 0);
+  Write(m_.Path("a/b/c/empty"), "");
+  EXPECT_EQ(mkdir(m_.Path("a").c_str(), 0755), -1);
+  EXPECT_EQ(errno, EEXIST);
+  EXPECT_EQ(rmdir(m_.Path("a/b").c_str()), -1);
+  EXPECT_EQ(errno, ENOTEMPTY);
+  EXPECT_TRUE(m_.Export().empty());  // nothing published
+  ASSERT_TRUE(m_.Remount());
+  EXPECT_EQ(List(m_.Path("a/b/c")), std::set<std::string>{"empty"});
+  // Giving the empty file content publishes it; emptying it again deletes.
+  Write(m_.Path("a/b/c/empty"), "now with content");
+  EXPECT_EQ(Live(m_.Export())["/a/b/c/empty"], "now with content");
+  ASSERT_EQ(truncate(m_.Path("a/b/c/empty").c_str(), 0), 0);
+  EXPECT_TRUE(Live(m_.Export()).empty());
+  EXPECT_EQ(List(m_.Path("a/b/c")), std::set<std::string>{"empty"});
+  ASSERT_EQ(unlink(m_.Path("a/b/c/empty").c_str()), 0);
+  ASSERT_EQ(rmdir(m_.Path("a/b/c").c_str()), 0);
+  EXPECT_EQ(List(m_.Path("a/b")), std::set<std::string>{});
+}
+
+TEST_F(Mount, RenameInAcrossAndOverFiles) {
+  Write(m_.Path("one.txt"), "1");
+  Write(m_.Path("two.txt"), "2");
+  ASSERT_EQ(mkdir(m_.Path("dir").c_str(), 0755), 0);
+  ASSERT_EQ(rename(m_.Path("one.txt").c_str(), m_.Path("uno.txt").c_str()), 0);
+  ASSERT_EQ(rename(m_.Path("uno.txt").c_str(), m_.Path("dir/uno.txt").c_str()), 0);
+  ASSERT_EQ(rename(m_.Path("two.txt").c_str(), m_.Path("dir/uno.txt").c_str()), 0);  // over an existing file
+  EXPECT_EQ(ReadFile(m_.Path("dir/uno.txt")), "2");
+  EXPECT_EQ(List(m_.Path()), std::set<std::string>{"dir"});
+  Write(m_.Path("three.txt"), "3");
+  EXPECT_EQ(renameat2(AT_FDCWD, m_.Path("three.txt").c_str(), AT_FDCWD, m_.Path("dir/uno.txt").c_str(),
+                      RENAME_NOREPLACE),
+            -1);
+  EXPECT_EQ(errno, EEXIST);
+  EXPECT_EQ(ReadFile(m_.Path("dir/uno.txt")), "2");
+  auto live = Live(m_.Export());
+  EXPECT_EQ(live, (std::map<std::string, std::string>{{"/dir/uno.txt", "2"}, {"/three.txt", "3"}}));
+}
+
+TEST_F(Mount, RenameFolderMovesEveryDocument) {
+  ASSERT_EQ(mkdir(m_.Path("old").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(m_.Path("old/sub").c_str(), 0755), 0);
+  Write(m_.Path("old/a.md"), "a");
+  Write(m_.Path("old/sub/b.md"), "b");
+  ASSERT_EQ(rename(m_.Path("old").c_str(), m_.Path("new").c_str()), 0);
+  EXPECT_EQ(ReadFile(m_.Path("new/sub/b.md")), "b");
+  EXPECT_EQ(List(m_.Path()), std::set<std::string>{"new"});
+  auto live = Live(m_.Export());
+  EXPECT_EQ(live, (std::map<std::string, std::string>{{"/new/a.md", "a"}, {"/new/sub/b.md", "b"}}));
+}
+
+TEST_F(Mount, DeleteWritesATombstoneThatStaysAfterRemount) {
+  Write(m_.Path("gone.txt"), "soon gone");
+  ASSERT_EQ(unlink(m_.Path("gone.txt").c_str()), 0);
+  struct stat st;
+  EXPECT_EQ(stat(m_.Path("gone.txt").c_str(), &st), -1);
+  auto docs = m_.Export();
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0]["content"], "");
+  ASSERT_TRUE(m_.Remount());
+  EXPECT_EQ(stat(m_.Path("gone.txt").c_str(), &st), -1);
+  // rm -r of a tree.
+  ASSERT_EQ(mkdir(m_.Path("t").c_str(), 0755), 0);
+  for (int i = 0; i < 30; ++i) Write(m_.Path("t/f" + std::to_string(i)), "x");
+  ASSERT_EQ(RunProgram({"rm", "-r", m_.Path("t")}).exit_code, 0);
+  EXPECT_EQ(List(m_.Path()), std::set<std::string>{});
+  EXPECT_TRUE(Live(m_.Export()).empty());
+}
+
+TEST_F(Mount, MetadataCallsAreAcceptedAndReadBack) {
+  Write(m_.Path("m.txt"), "meta");
+  ASSERT_EQ(chmod(m_.Path("m.txt").c_str(), 0600), 0);
+  ASSERT_EQ(chown(m_.Path("m.txt").c_str(), 0, 0), 0);
+  ASSERT_EQ(RunProgram({"touch", "-d", "2020-02-02 02:02:02 UTC", m_.Path("m.txt")}).exit_code, 0);
+  struct stat st;
+  ASSERT_EQ(stat(m_.Path("m.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1580608922);
+  EXPECT_EQ(symlink("target", m_.Path("link").c_str()), -1);
+  EXPECT_EQ(errno, EPERM);
+  EXPECT_EQ(link(m_.Path("m.txt").c_str(), m_.Path("hard").c_str()), -1);
+  EXPECT_EQ(errno, EPERM);
+  char buf[64];
+  EXPECT_EQ(getxattr(m_.Path("m.txt").c_str(), "system.posix_acl_access", buf, sizeof buf), -1);
+}
+
+TEST_F(Mount, JunkFilesStayLocalAndRenameToANormalNamePublishes) {
+  Write(m_.Path(".note.txt.swp"), std::string(4096, 's'));
+  Write(m_.Path("note.txt~"), "backup");
+  Write(m_.Path("4913"), "");
+  ASSERT_EQ(mkdir(m_.Path(".git").c_str(), 0755), 0);
+  Write(m_.Path(".git/config"), "[core]\n");
+  EXPECT_TRUE(m_.Export().empty());
+  Write(m_.Path(".goutputstream-ABC123"), "saved by gio");
+  ASSERT_EQ(rename(m_.Path(".goutputstream-ABC123").c_str(), m_.Path("note.txt").c_str()), 0);
+  EXPECT_EQ(Live(m_.Export()), (std::map<std::string, std::string>{{"/note.txt", "saved by gio"}}));
+  ASSERT_TRUE(m_.Remount());
+  EXPECT_EQ(ReadFile(m_.Path(".git/config")), "[core]\n");
+  EXPECT_EQ(ReadFile(m_.Path("note.txt~")), "backup");
+  EXPECT_EQ(List(m_.Path()), (std::set<std::string>{".git", ".note.txt.swp", "4913", "note.txt", "note.txt~"}));
+  EXPECT_EQ(m_.Export().size(), 1u);
+}
+
+TEST_F(Mount, CommitFollowsTheOpenFileNotItsFirstName) {
+  // GNOME's save: write a temp file, rename it over the target, then close.
+  const std::string temp = m_.Path(".goutputstream-XYZ789");
+  int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "first", 5), 5);
+  ASSERT_EQ(fsync(fd), 0);
+  ASSERT_EQ(rename(temp.c_str(), m_.Path("doc.txt").c_str()), 0);
+  ASSERT_EQ(write(fd, " and more", 9), 9);
+  ASSERT_EQ(close(fd), 0);
+  EXPECT_EQ(ReadFile(m_.Path("doc.txt")), "first and more");
+  EXPECT_EQ(Live(m_.Export())["/doc.txt"], "first and more");
+}
+
+TEST_F(Mount, OthersTildePathsAreReadOnly) {
+  const std::string other_key = m_.data_dir() + "/../other.json";
+  auto other = RunProgram({EsfsBinary(), "keygen", "matt", "--out", other_key});
+  ASSERT_EQ(other.exit_code, 0);
+  const std::string matt = other.out.substr(0, other.out.find('\n'));
+  const std::string owned = "/about/~" + matt + "/name.txt";
+  ASSERT_EQ(RunProgram({EsfsBinary(), "--data", m_.data_dir(), "--key", other_key, "put", MountedEsfs::kWorkspace, owned},
+                "Matt")
+                .exit_code,
+            0);
+  const std::string dir = m_.Path("about/~" + matt);
+  const std::string file = dir + "/name.txt";
+  EXPECT_EQ(ReadFile(file), "Matt");
+  struct stat st;
+  ASSERT_EQ(stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0444u);
+  ASSERT_EQ(stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0555u);
+  EXPECT_EQ(open(file.c_str(), O_WRONLY), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(open((dir + "/new.txt").c_str(), O_WRONLY | O_CREAT, 0644), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(truncate(file.c_str(), 0), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(unlink(file.c_str()), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(rename(file.c_str(), m_.Path("stolen.txt").c_str()), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(mkdir((dir + "/sub").c_str(), 0755), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_NE(m_.LogText().find("belongs to another author"), std::string::npos);
+  // My own tilde folder is writable.
+  ASSERT_EQ(mkdir(m_.Path("about/~" + m_.address()).c_str(), 0755), 0) << strerror(errno);
+  Write(m_.Path("about/~" + m_.address() + "/name.txt"), "Suzy");
+  EXPECT_EQ(m_.Export().size(), 2u);
+}
+
+TEST_F(Mount, ChangesFromAnotherProcessShowUpAtOnce) {
+  Write(m_.Path("shared.txt"), "mine");
+  EXPECT_EQ(ReadFile(m_.Path("shared.txt")), "mine");
+  ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/shared.txt"}, "from outside").exit_code, 0);
+  ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/brand/new.txt"}, "new").exit_code, 0);
+  std::string seen;
+  for (int i = 0; i < 40 && seen != "from outside"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    seen = ReadFile(m_.Path("shared.txt"));
+  }
+  EXPECT_EQ(seen, "from outside");
+  EXPECT_EQ(ReadFile(m_.Path("brand/new.txt")), "new");
+}
+
+TEST_F(Mount, MmapAndStableListings) {
+  Write(m_.Path("mapped.bin"), "0123456789");
+  int fd = open(m_.Path("mapped.bin").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  void* p = mmap(nullptr, 10, PROT_READ, MAP_PRIVATE, fd, 0);
+  ASSERT_NE(p, MAP_FAILED);
+  EXPECT_EQ(std::string(static_cast<char*>(p), 10), "0123456789");
+  munmap(p, 10);
+  close(fd);
+  ASSERT_EQ(mkdir(m_.Path("many").c_str(), 0755), 0);
+  for (int i = 0; i < 100; ++i) Write(m_.Path("many/" + std::to_string(i)), "x");
+  DIR* d = opendir(m_.Path("many").c_str());
+  ASSERT_NE(d, nullptr);
+  int seen = 0;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    ++seen;
+    unlink((m_.Path("many/") + n).c_str());
+  }
+  closedir(d);
+  EXPECT_EQ(seen, 100);
+  EXPECT_TRUE(List(m_.Path("many")).empty());
+}
+
+TEST_F(Mount, RootAcceptsOnlyWorkspaceFolders) {
+  ASSERT_EQ(mkdir((m_.mountpoint() + "/+second.space").c_str(), 0755), 0);
+  EXPECT_EQ(List(m_.mountpoint()), (std::set<std::string>{"+gardening.friends", "+second.space"}));
+  EXPECT_EQ(mkdir((m_.mountpoint() + "/notes").c_str(), 0755), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(open((m_.mountpoint() + "/file.txt").c_str(), O_WRONLY | O_CREAT, 0644), -1);
+}
+
+}  // namespace
+}  // namespace esfs::testing

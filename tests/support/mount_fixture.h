@@ -1,0 +1,53 @@
+// A real esfs mount for one test: its own data folder, identity, workspace
+// and mount point, the daemon running in the foreground as a child that
+// says "ready" on a pipe once mounted (no sleep-and-poll). The destructor
+// always unmounts (fusermount3 -u, then lazy -uz if that fails) and reaps
+// the daemon, also when the test failed half way.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "core/js_compat.h"
+#include "tests/support/test_support.h"
+
+namespace esfs::testing {
+
+class MountedEsfs {
+ public:
+  static constexpr const char* kWorkspace = "+gardening.friends";
+
+  // Creates identity |name| and workspace kWorkspace, then mounts.
+  explicit MountedEsfs(const std::string& name = "suzy");
+  ~MountedEsfs();
+  MountedEsfs(const MountedEsfs&) = delete;
+  MountedEsfs& operator=(const MountedEsfs&) = delete;
+
+  bool mounted() const { return pid_ > 0; }
+  const std::string& mountpoint() const { return mountpoint_; }
+  // <mountpoint>/<workspace>/<relative>
+  std::string Path(const std::string& relative = "") const;
+  const std::string& data_dir() const { return data_dir_; }
+  const std::string& key_file() const { return key_file_; }
+  const std::string& address() const { return address_; }
+  std::string LogText() const;
+
+  // Runs esfs with this mount's --data and --key.
+  RunResult Esfs(std::vector<std::string> args, const std::string& input = "") const;
+  // esfs export of the workspace, parsed.
+  core::OrderedJson Export() const;
+
+  // Unmounts (waiting for the daemon to finish) and mounts again.
+  bool Remount();
+  void Unmount();
+  bool Mount();
+
+ private:
+  TempDir dir_;
+  std::string data_dir_, key_file_, mountpoint_, address_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace esfs::testing
