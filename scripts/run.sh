@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# run.sh: install what is missing, build, and run the main job.
+# run.sh: install what is missing, build, and run the main job: mount the
+# default workspace on the local store.
 #
-# Until the mount exists (see the issues), the main job shows the core at
-# work: it creates your identity if you have none, signs a document with
-# it, validates it and shows the exact text that was signed.
+#   identity   $ESFS_KEY  (default ~/.config/esfs/identity.json), made if missing
+#   store      $ESFS_DATA (default ~/.local/share/esfs)
+#   workspace  $ESFS_WORKSPACE (default +demo.esfs), added if missing
+#   mount      $ESFS_MOUNT (default ~/earthstar): one folder per workspace
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -12,17 +14,29 @@ bash scripts/build.sh "$here/build"
 esfs="$here/build/esfs"
 
 key="${ESFS_KEY:-${XDG_CONFIG_HOME:-$HOME/.config}/esfs/identity.json}"
+data="${ESFS_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/esfs}"
+workspace="${ESFS_WORKSPACE:-+demo.esfs}"
+mountpoint="${ESFS_MOUNT:-$HOME/earthstar}"
+run() { "$esfs" --key "$key" --data "$data" "$@"; }
+
 if [ ! -f "$key" ]; then
   echo "run: no identity yet; creating one at $key"
-  "$esfs" --key "$key" keygen "${ESFS_NAME:-user}"
+  run keygen "${ESFS_NAME:-user}"
 fi
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-echo "run: signing /hello.txt in +demo.esfs with $key"
-"$esfs" --key "$key" sign --workspace +demo.esfs --path /hello.txt --content "Hello from esfs at $(date -u +%FT%TZ)" > "$work/doc.json"
-cat "$work/doc.json"
-echo "run: validating it"
-"$esfs" validate "$work/doc.json"
-echo "run: the exact text that was hashed and signed"
-"$esfs" hash "$work/doc.json"
-echo "run: done. Try: $esfs --help"
+run workspace add "$workspace"
+if grep -qs " $mountpoint fuse.esfs " /proc/mounts; then
+  echo "run: esfs is already mounted at $mountpoint"
+else
+  mkdir -p "$mountpoint"
+  run mount "$mountpoint"
+fi
+cat <<TXT
+
+esfs is mounted at $mountpoint; your workspace is $mountpoint/$workspace
+  echo "Hello" > $mountpoint/$workspace/hello.txt    # one new signed document
+  $esfs --data $data get $workspace /hello.txt       # read it back from the store
+  $esfs --data $data export $workspace               # every document, as JSON
+  $esfs --help                                       # everything else
+The daemon logs to $data/esfs.log. Unmount with:
+  $esfs umount $mountpoint
+TXT
