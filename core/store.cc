@@ -93,7 +93,8 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   const Named named[] = {{"meta", &impl->meta},           {"workspaces", &impl->workspaces},
                          {"docs", &impl->docs},           {"winners", &impl->winners},
                          {"by_author", &impl->by_author}, {"by_time", &impl->by_time},
-                         {"expiry", &impl->expiry},       {"changes", &impl->changes}};
+                         {"expiry", &impl->expiry},       {"changes", &impl->changes},
+                         {"local_attrs", &impl->local_attrs}};
   const bool fresh = main_keys->empty();
   for (const auto& key : *main_keys) {
     const bool ours = std::any_of(std::begin(named), std::end(named), [&](const Named& n) { return key == n.name; });
@@ -230,7 +231,7 @@ Status Store::RemoveWorkspace(const std::string& address) {
     auto id = impl->WorkspaceId(txn, address);
     if (!id.ok()) return id.status();
     const std::string prefix = U32(*id);
-    for (MDB_dbi dbi : {impl->docs, impl->winners, impl->by_author, impl->by_time}) {
+    for (MDB_dbi dbi : {impl->docs, impl->winners, impl->by_author, impl->by_time, impl->local_attrs}) {
       Cursor c(txn, dbi);
       std::vector<std::string> doomed;
       for (bool ok = c.Seek(prefix); ok && c.key().substr(0, 4) == prefix; ok = c.Next()) doomed.emplace_back(c.key());
@@ -499,6 +500,36 @@ Result<size_t> Store::SweepExpired() {
   });
   if (!written.ok()) return written;
   return removed;
+}
+
+// ---- local attributes ----
+
+Status Store::SetLocalAttrs(const std::string& workspace, const std::string& path, const LocalAttrs& attrs) {
+  Impl& impl = *impl_;
+  return impl.env->Write([&](WriteTxn& txn) -> Status {
+    auto ws = impl.WorkspaceId(txn, workspace);
+    if (!ws.ok()) return ws.status();
+    std::string value(1, static_cast<char>((attrs.mode ? 1 : 0) | (attrs.mtime_ns ? 2 : 0)));
+    value += U32(attrs.mode.value_or(0)) + U64(static_cast<uint64_t>(attrs.mtime_ns.value_or(0))) + attrs.signature;
+    return txn.Put(impl.local_attrs, WinnerKey(*ws, path), value);
+  });
+}
+
+Result<std::optional<LocalAttrs>> Store::GetLocalAttrs(const std::string& workspace, const std::string& path,
+                                                       const std::string& current_signature) const {
+  auto txn = impl_->env->BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto ws = impl_->WorkspaceId(*txn, workspace);
+  if (!ws.ok()) return ws.status();
+  auto value = txn->Get(impl_->local_attrs, WinnerKey(*ws, path));
+  if (!value.ok() || value->size() < 13) return std::optional<LocalAttrs>();
+  LocalAttrs attrs;
+  attrs.signature = std::string(value->substr(13));
+  if (attrs.signature != current_signature) return std::optional<LocalAttrs>();
+  const char flags = (*value)[0];
+  if (flags & 1) attrs.mode = ReadU32(value->substr(1));
+  if (flags & 2) attrs.mtime_ns = static_cast<int64_t>(ReadU64(value->substr(5)));
+  return std::optional<LocalAttrs>(std::move(attrs));
 }
 
 // ---- change feed ----

@@ -64,6 +64,15 @@ struct Change {
   bool removed = false;  // the document was dropped (expired), not replaced
 };
 
+// Attributes a user set on a file (chmod, utimensat) that es.4 cannot
+// carry: kept locally, valid while the document with |signature| is the
+// winner at its path ("until the document changes").
+struct LocalAttrs {
+  std::string signature;
+  std::optional<uint32_t> mode;
+  std::optional<int64_t> mtime_ns;
+};
+
 struct StoreOptions {
   std::string data_dir;
   const Clock* clock = nullptr;  // default: the system clock
@@ -133,6 +142,12 @@ class Store {
   // The change feed: changes with seq > |after|, oldest first, at most |limit|.
   Result<std::vector<Change>> ChangesSince(uint64_t after, size_t limit = SIZE_MAX) const;
   Result<uint64_t> LastSeq() const;
+
+  // Local, never synced: the attributes a user set on a document's file.
+  Status SetLocalAttrs(const std::string& workspace, const std::string& path, const LocalAttrs& attrs);
+  // nullopt when none were set or the document changed since.
+  Result<std::optional<LocalAttrs>> GetLocalAttrs(const std::string& workspace, const std::string& path,
+                                                  const std::string& current_signature) const;
 
   // Removes expired ephemeral documents (and fixes winners); returns how many.
   Result<size_t> SweepExpired();

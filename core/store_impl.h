@@ -16,7 +16,7 @@ struct Store::Impl {
   std::unique_ptr<Clock> owned_clock;
   const Clock* clock = nullptr;
   std::unique_ptr<LmdbEnv> env;
-  MDB_dbi meta, workspaces, docs, winners, by_author, by_time, expiry, changes;
+  MDB_dbi meta, workspaces, docs, winners, by_author, by_time, expiry, changes, local_attrs;
 
   // Workspace address <-> id, filled lazily from the workspaces database
   // (another process may add workspaces at any time).

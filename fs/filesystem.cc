@@ -211,6 +211,11 @@ Result<Attr> FileSystem::AttrOf(Node& node) {
     if (winner->has_value() && !(*winner)->IsTombstone()) {
       if (!node.loaded) attr.size = (*winner)->content.size();
       attr.mtime_ns = (*winner)->timestamp * 1000;
+      auto local_attrs = store_.GetLocalAttrs(node.loc.ws, node.loc.EsPath(), (*winner)->signature);
+      if (local_attrs.ok() && local_attrs->has_value()) {
+        if ((*local_attrs)->mtime_ns) attr.mtime_ns = *(*local_attrs)->mtime_ns;
+        if ((*local_attrs)->mode && writable) attr.mode = *(*local_attrs)->mode & 07777;
+      }
     }
   }
   if (node.mtime_override) attr.mtime_ns = *node.mtime_override;

@@ -121,6 +121,7 @@ Result<size_t> FileSystem::Write(uint64_t ino, uint64_t fh, std::string_view dat
   if (at + data.size() > node->content.size()) node->content.resize(at + data.size(), '\0');
   node->content.replace(at, data.size(), data);
   node->dirty = true;
+  node->mtime_override.reset();  // written now: the time of this save shows
   return data.size();
 }
 
@@ -177,7 +178,11 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
   }
   ::unlink(local_path.c_str());  // the placeholder, if there was one
   node.dirty = false;
-  node.mtime_override.reset();
+  // A time or mode set after the last write (cp -a, rsync) belongs to
+  // this document; keep it beside the store.
+  if (node.mtime_override || node.mode_override) {
+    (void)store_.SetLocalAttrs(loc.ws, path, {saved->signature, node.mode_override, node.mtime_override});
+  }
   return Status::Ok();
 }
 
@@ -246,6 +251,20 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
       times[1].tv_sec = *request.mtime_ns / 1'000'000'000;
       times[1].tv_nsec = *request.mtime_ns % 1'000'000'000;
       ::utimensat(AT_FDCWD, local_path.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    }
+  }
+  // A published file with no pending save: remember the attributes for
+  // its current document (they are shown until the document changes).
+  if ((request.mode || request.mtime_ns) && !node->is_dir && !node->dirty && !node->loc.IsLocalOnly()) {
+    auto winner = store_.Winner(node->loc.ws, node->loc.EsPath());
+    if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
+      auto existing = store_.GetLocalAttrs(node->loc.ws, node->loc.EsPath(), (*winner)->signature);
+      core::LocalAttrs attrs;
+      if (existing.ok() && existing->has_value()) attrs = **existing;
+      attrs.signature = (*winner)->signature;
+      if (request.mode) attrs.mode = *request.mode & 07777;
+      if (request.mtime_ns) attrs.mtime_ns = *request.mtime_ns;
+      if (Status s = store_.SetLocalAttrs(node->loc.ws, node->loc.EsPath(), attrs); !s.ok()) return s;
     }
   }
   (void)NowNs;

@@ -114,12 +114,16 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   const std::string from_local = LocalPathOf(config_.data_dir, from);
   const std::string to_local = LocalPathOf(config_.data_dir, to);
   // The content that moves: an open buffer, a local file, or the document.
+  // ... and its time, which a rename keeps (rsync sets it on its temp file).
   std::string content;
   mode_t mode = 0644;
+  std::optional<int64_t> mtime_ns;
   struct stat st;
+  const bool has_local = local::Stat(from_local, &st);
+  if (has_local) mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   if (moving && moving->loaded) {
     content = moving->content;
-  } else if (local::Stat(from_local, &st) && (from.IsLocalOnly() || st.st_size > 0)) {
+  } else if (has_local && (from.IsLocalOnly() || st.st_size > 0)) {
     auto data = local::ReadFile(from_local);
     if (!data.ok()) return data.status();
     content = std::move(data.value());
@@ -127,9 +131,15 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   } else if (!from.IsLocalOnly()) {
     auto winner = store_.Winner(from.ws, from.EsPath());
     if (!winner.ok()) return winner.status();
-    if (winner->has_value()) content = (*winner)->content;
+    if (winner->has_value()) {
+      content = (*winner)->content;
+      mtime_ns = (*winner)->timestamp * 1000;
+      auto attrs = store_.GetLocalAttrs(from.ws, from.EsPath(), (*winner)->signature);
+      if (attrs.ok() && attrs->has_value() && (*attrs)->mtime_ns) mtime_ns = (*attrs)->mtime_ns;
+    }
   }
   if (moving && moving->mode_override) mode = *moving->mode_override;
+  if (moving && moving->mtime_override) mtime_ns = moving->mtime_override;
   // 1. The target gets the content (replacing what was there at once).
   if (to.IsLocalOnly() || content.empty()) {
     if (Status s = local::WriteFileAtomic(to_local, content, mode); !s.ok()) return s;
@@ -143,6 +153,7 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
     Node scratch;
     scratch.content = content;
     scratch.mode_override = mode;
+    scratch.mtime_override = mtime_ns;
     if (Status s = CommitPublished(scratch, to); !s.ok()) return s;
   }
   // 2. The source goes away.

@@ -201,6 +201,15 @@ TEST_F(Mount, MetadataCallsAreAcceptedAndReadBack) {
   ASSERT_EQ(stat(m_.Path("m.txt").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(st.st_mtim.tv_sec, 1580608922);
+  // Kept beside the store until the document changes: across a remount...
+  ASSERT_TRUE(m_.Remount());
+  ASSERT_EQ(stat(m_.Path("m.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1580608922);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // ... and not after a new save.
+  Write(m_.Path("m.txt"), "changed");
+  ASSERT_EQ(stat(m_.Path("m.txt").c_str(), &st), 0);
+  EXPECT_GT(st.st_mtim.tv_sec, 1700000000);
   EXPECT_EQ(symlink("target", m_.Path("link").c_str()), -1);
   EXPECT_EQ(errno, EPERM);
   EXPECT_EQ(link(m_.Path("m.txt").c_str(), m_.Path("hard").c_str()), -1);
