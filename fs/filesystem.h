@@ -116,6 +116,9 @@ class FileSystem {
   // included): what the kernel should drop. Open buffers are kept.
   std::vector<Invalidation> OnChanges(const std::vector<core::Change>& changes);
 
+  // One line in the daemon's log.
+  void LogLine(const std::string& line) const { Log(line); }
+
   // Defined in fs/filesystem_internal.h; public only so that the helpers
   // in fs/filesystem*.cc can name them.
   struct Node;

@@ -230,37 +230,56 @@ void OpListxattr(fuse_req_t req, fuse_ino_t, size_t size) {
 void OpSetxattr(fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, int) { fuse_reply_err(req, ENOTSUP); }
 void OpRemovexattr(fuse_req_t req, fuse_ino_t, const char*) { fuse_reply_err(req, ENODATA); }
 
+// No exception may cross into libfuse (C code): each callback runs behind
+// this guard, which logs the surprise and answers EIO.
+template <auto Fn>
+struct Guarded;
+template <typename... Args, void (*Fn)(fuse_req_t, Args...)>
+struct Guarded<Fn> {
+  static void Call(fuse_req_t req, Args... args) {
+    try {
+      Fn(req, args...);
+    } catch (const std::exception& e) {
+      Fs(req).LogLine(std::string("internal error in a file system call: ") + e.what());
+      fuse_reply_err(req, EIO);
+    } catch (...) {
+      Fs(req).LogLine("internal error in a file system call");
+      fuse_reply_err(req, EIO);
+    }
+  }
+};
+
 }  // namespace
 
 const fuse_lowlevel_ops& FuseOps() {
   static const fuse_lowlevel_ops ops = [] {
     fuse_lowlevel_ops o{};
-    o.lookup = OpLookup;
-    o.forget = OpForget;
-    o.forget_multi = OpForgetMulti;
-    o.getattr = OpGetattr;
-    o.setattr = OpSetattr;
-    o.mkdir = OpMkdir;
-    o.unlink = OpUnlink;
-    o.rmdir = OpRmdir;
-    o.rename = OpRename;
-    o.symlink = OpSymlink;
-    o.link = OpLink;
-    o.open = OpOpen;
-    o.create = OpCreate;
-    o.read = OpRead;
-    o.write = OpWrite;
-    o.flush = OpFlush;
-    o.release = OpRelease;
-    o.fsync = OpFsync;
-    o.opendir = OpOpendir;
-    o.readdir = OpReaddir;
-    o.releasedir = OpReleasedir;
-    o.statfs = OpStatfs;
-    o.getxattr = OpGetxattr;
-    o.listxattr = OpListxattr;
-    o.setxattr = OpSetxattr;
-    o.removexattr = OpRemovexattr;
+    o.lookup = Guarded<OpLookup>::Call;
+    o.forget = Guarded<OpForget>::Call;
+    o.forget_multi = Guarded<OpForgetMulti>::Call;
+    o.getattr = Guarded<OpGetattr>::Call;
+    o.setattr = Guarded<OpSetattr>::Call;
+    o.mkdir = Guarded<OpMkdir>::Call;
+    o.unlink = Guarded<OpUnlink>::Call;
+    o.rmdir = Guarded<OpRmdir>::Call;
+    o.rename = Guarded<OpRename>::Call;
+    o.symlink = Guarded<OpSymlink>::Call;
+    o.link = Guarded<OpLink>::Call;
+    o.open = Guarded<OpOpen>::Call;
+    o.create = Guarded<OpCreate>::Call;
+    o.read = Guarded<OpRead>::Call;
+    o.write = Guarded<OpWrite>::Call;
+    o.flush = Guarded<OpFlush>::Call;
+    o.release = Guarded<OpRelease>::Call;
+    o.fsync = Guarded<OpFsync>::Call;
+    o.opendir = Guarded<OpOpendir>::Call;
+    o.readdir = Guarded<OpReaddir>::Call;
+    o.releasedir = Guarded<OpReleasedir>::Call;
+    o.statfs = Guarded<OpStatfs>::Call;
+    o.getxattr = Guarded<OpGetxattr>::Call;
+    o.listxattr = Guarded<OpListxattr>::Call;
+    o.setxattr = Guarded<OpSetxattr>::Call;
+    o.removexattr = Guarded<OpRemovexattr>::Call;
     return o;
   }();
   return ops;
