@@ -328,6 +328,37 @@ Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mod
   return AttrOf(node);
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> FileSystem::Xattrs(uint64_t ino) {
+  std::scoped_lock lock(mu_);
+  Node* node = FindNode(ino);
+  if (node == nullptr) return Status::NotFound("stale inode");
+  std::vector<std::pair<std::string, std::string>> attrs;
+  if (node->is_dir || node->loc.parts.empty() || node->loc.IsLocalOnly()) return attrs;
+  auto winner = store_.Winner(node->loc.ws, node->loc.EsPath());
+  if (!winner.ok()) return winner.status();
+  if (!winner->has_value() || (*winner)->IsTombstone()) return attrs;
+  const core::Document& doc = **winner;
+  attrs = {{"user.earthstar.author", doc.author},
+           {"user.earthstar.timestamp", std::to_string(doc.timestamp)},
+           {"user.earthstar.signature", doc.signature},
+           {"user.earthstar.contentHash", doc.contentHash},
+           {"user.earthstar.path", doc.path},
+           {"user.earthstar.workspace", doc.workspace}};
+  if (doc.deleteAfter) attrs.emplace_back("user.earthstar.deleteAfter", std::to_string(*doc.deleteAfter));
+  return attrs;
+}
+
+Status FileSystem::RefuseXattrChange(uint64_t ino, const std::string& name) {
+  std::scoped_lock lock(mu_);
+  Node* node = FindNode(ino);
+  if (name.rfind("user.earthstar.", 0) == 0) {
+    Log("setxattr " + (node ? Describe(node->loc) : std::string("?")) + " " + name +
+        ": refused, document metadata is read-only (it is signed)");
+    return Status::PermissionDenied("read-only attribute");
+  }
+  return Status::InvalidArgument("extended attributes are not stored");
+}
+
 Result<struct statvfs> FileSystem::StatFs() {
   struct statvfs st{};
   if (::statvfs(config_.data_dir.c_str(), &st) != 0) return Status::IoError("statfs failed");

@@ -112,6 +112,13 @@ class FileSystem {
   Status Release(uint64_t ino, uint64_t fh);
   Result<struct statvfs> StatFs();
 
+  // Read-only metadata of a published file's winning document as
+  // "user.earthstar.*" attributes (name, value); none for local files.
+  Result<std::vector<std::pair<std::string, std::string>>> Xattrs(uint64_t ino);
+  // Setting or removing attributes: EACCES for user.earthstar.* (with a
+  // log line), ENOTSUP (InvalidArgument) otherwise.
+  Status RefuseXattrChange(uint64_t ino, const std::string& name);
+
   // Changes seen in the store's feed (written by anyone, this mount
   // included): what the kernel should drop. Open buffers are kept.
   std::vector<Invalidation> OnChanges(const std::vector<core::Change>& changes);

@@ -220,15 +220,41 @@ void OpStatfs(fuse_req_t req, fuse_ino_t) {
   fuse_reply_statfs(req, &*st);
 }
 
-// Extended attributes: none yet (the es.4 metadata attributes come with
-// issue #6). ENODATA/ENOTSUP are what vim, cp -a and rsync tolerate.
-void OpGetxattr(fuse_req_t req, fuse_ino_t, const char*, size_t) { fuse_reply_err(req, ENODATA); }
-void OpListxattr(fuse_req_t req, fuse_ino_t, size_t size) {
-  if (size == 0) return (void)fuse_reply_xattr(req, 0);
-  fuse_reply_buf(req, nullptr, 0);
+// Extended attributes: the winning document's metadata, read-only
+// (user.earthstar.*). Others are not stored: ENOTSUP, which vim, cp -a and
+// rsync tolerate (system.posix_acl_* included).
+void ReplyXattrValue(fuse_req_t req, const std::string& value, size_t size) {
+  if (size == 0) return (void)fuse_reply_xattr(req, value.size());
+  if (size < value.size()) return (void)fuse_reply_err(req, ERANGE);
+  fuse_reply_buf(req, value.data(), value.size());
 }
-void OpSetxattr(fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, int) { fuse_reply_err(req, ENOTSUP); }
-void OpRemovexattr(fuse_req_t req, fuse_ino_t, const char*) { fuse_reply_err(req, ENODATA); }
+
+void OpGetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  auto attrs = Fs(req).Xattrs(ino);
+  if (!attrs.ok()) return (void)fuse_reply_err(req, ErrnoOf(attrs.status()));
+  for (const auto& [n, v] : *attrs) {
+    if (n == name) return ReplyXattrValue(req, v, size);
+  }
+  fuse_reply_err(req, ENODATA);
+}
+
+void OpListxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  auto attrs = Fs(req).Xattrs(ino);
+  if (!attrs.ok()) return (void)fuse_reply_err(req, ErrnoOf(attrs.status()));
+  std::string names;
+  for (const auto& [n, v] : *attrs) names += n + std::string(1, '\0');
+  ReplyXattrValue(req, names, size);
+}
+
+void OpSetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char*, size_t, int) {
+  Status s = Fs(req).RefuseXattrChange(ino, name);
+  fuse_reply_err(req, s.code() == StatusCode::kPermissionDenied ? EACCES : ENOTSUP);
+}
+
+void OpRemovexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  Status s = Fs(req).RefuseXattrChange(ino, name);
+  fuse_reply_err(req, s.code() == StatusCode::kPermissionDenied ? EACCES : ENODATA);
+}
 
 // No exception may cross into libfuse (C code): each callback runs behind
 // this guard, which logs the surprise and answers EIO.

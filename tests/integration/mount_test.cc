@@ -218,6 +218,28 @@ TEST_F(Mount, MetadataCallsAreAcceptedAndReadBack) {
   EXPECT_EQ(getxattr(m_.Path("m.txt").c_str(), "system.posix_acl_access", buf, sizeof buf), -1);
 }
 
+TEST_F(Mount, DocumentMetadataAsReadOnlyXattrs) {
+  Write(m_.Path("x.txt"), "attrs");
+  auto docs = m_.Export();
+  ASSERT_EQ(docs.size(), 1u);
+  auto dump = RunProgram({"getfattr", "-d", "-m", "user.earthstar", m_.Path("x.txt")});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  for (const char* field : {"author", "timestamp", "signature", "contentHash", "path", "workspace"}) {
+    std::string value = docs[0][field].is_string() ? docs[0][field].get<std::string>() : docs[0][field].dump();
+    EXPECT_NE(dump.out.find(std::string("user.earthstar.") + field + "=\"" + value + "\""), std::string::npos)
+        << field << " in " << dump.out;
+  }
+  char buf[256];
+  ssize_t n = getxattr(m_.Path("x.txt").c_str(), "user.earthstar.author", buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), m_.address());
+  EXPECT_EQ(setxattr(m_.Path("x.txt").c_str(), "user.earthstar.author", "me", 2, 0), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(setxattr(m_.Path("x.txt").c_str(), "user.other", "v", 1, 0), -1);
+  EXPECT_EQ(errno, ENOTSUP);
+  EXPECT_NE(m_.LogText().find("document metadata is read-only"), std::string::npos);
+}
+
 TEST_F(Mount, JunkFilesStayLocalAndRenameToANormalNamePublishes) {
   Write(m_.Path(".note.txt.swp"), std::string(4096, 's'));
   Write(m_.Path("note.txt~"), "backup");
