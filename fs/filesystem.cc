@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/address.h"
+#include "core/base64.h"
 #include "core/path.h"
 #include "fs/filesystem_internal.h"
 #include "fs/names.h"
@@ -85,6 +86,17 @@ std::string Describe(const Location& loc) {
   std::string text = loc.ws;
   for (const auto& p : loc.parts) text += "/" + p;
   return text;
+}
+
+std::string FileBytes(const Location& loc, const std::string& content) {
+  if (loc.parts.empty() || !IsBinaryName(loc.parts.back())) return content;
+  auto bytes = core::Base64Decode(content);
+  return bytes ? *bytes : content;
+}
+
+std::string DocContent(const Location& loc, const std::string& bytes) {
+  if (loc.parts.empty() || !IsBinaryName(loc.parts.back())) return bytes;
+  return core::Base64Encode(bytes);
 }
 
 // ---- nodes ----
@@ -209,7 +221,7 @@ Result<Attr> FileSystem::AttrOf(Node& node) {
     auto winner = store_.Winner(node.loc.ws, node.loc.EsPath());
     if (!winner.ok()) return winner.status();
     if (winner->has_value() && !(*winner)->IsTombstone()) {
-      if (!node.loaded) attr.size = (*winner)->content.size();
+      if (!node.loaded) attr.size = FileBytes(node.loc, (*winner)->content).size();
       attr.mtime_ns = (*winner)->timestamp * 1000;
       auto local_attrs = store_.GetLocalAttrs(node.loc.ws, node.loc.EsPath(), (*winner)->signature);
       if (local_attrs.ok() && local_attrs->has_value()) {

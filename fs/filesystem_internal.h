@@ -55,6 +55,13 @@ std::string LocalPathOf(const std::string& data_dir, const FileSystem::Location&
 // "+ws/dir/name" for log lines.
 std::string Describe(const FileSystem::Location& loc);
 
+// A document's content as the file's bytes, and back: base64 for binary
+// names (fs/names.h IsBinaryName), the text itself otherwise. Content
+// under a binary name that is not base64 (another app wrote text there)
+// is shown as it is.
+std::string FileBytes(const FileSystem::Location& loc, const std::string& content);
+std::string DocContent(const FileSystem::Location& loc, const std::string& bytes);
+
 namespace local {
 
 // mkdir -p; OK if it exists.

@@ -33,7 +33,7 @@ Status FileSystem::LoadContent(Node& node) {
   } else {
     auto winner = store_.Winner(node.loc.ws, node.loc.EsPath());
     if (!winner.ok()) return winner.status();
-    node.content = winner->has_value() ? (*winner)->content : "";
+    node.content = winner->has_value() ? FileBytes(node.loc, (*winner)->content) : "";
   }
   node.loaded = true;
   node.dirty = false;
@@ -154,24 +154,27 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
     node.dirty = false;
     return Status::Ok();
   }
-  if (!core::IsValidUtf8(node.content)) {
-    Log("save " + Describe(loc) + ": not published: the content is not UTF-8 text (binary files: see docs)");
+  const std::string content = DocContent(loc, node.content);
+  if (!core::IsValidUtf8(content)) {
+    Log("save " + Describe(loc) + ": not published: the content is not UTF-8 text and the name is not one of "
+        "the binary types (docs/mount.md); the previous version stays");
     return Status::InvalidArgument("not UTF-8");
   }
-  if (node.content.size() > core::kMaxContentBytes) {
-    Log("save " + Describe(loc) + ": not published: " + std::to_string(node.content.size()) +
-        " bytes is over the es.4 limit of 4,000,000; the previous version stays");
+  if (content.size() > core::kMaxContentBytes) {
+    Log("save " + Describe(loc) + ": not published: " + std::to_string(node.content.size()) + " bytes (" +
+        std::to_string(content.size()) + " as stored) is over the es.4 limit of 4,000,000; the previous "
+        "version stays");
     return Status::TooLarge("content too large");
   }
   // Saving what is already there (an editor rewriting an unchanged file)
   // makes no new version.
   auto current = store_.Winner(loc.ws, path);
-  if (current.ok() && current->has_value() && (*current)->content == node.content) {
+  if (current.ok() && current->has_value() && (*current)->content == content) {
     ::unlink(local_path.c_str());
     node.dirty = false;
     return Status::Ok();
   }
-  auto saved = store_.Set(signer_, loc.ws, path, node.content);
+  auto saved = store_.Set(signer_, loc.ws, path, content);
   if (!saved.ok()) {
     Log("save " + Describe(loc) + ": " + saved.status().message());
     return saved.status();

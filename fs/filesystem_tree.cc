@@ -132,7 +132,7 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
     auto winner = store_.Winner(from.ws, from.EsPath());
     if (!winner.ok()) return winner.status();
     if (winner->has_value()) {
-      content = (*winner)->content;
+      content = FileBytes(from, (*winner)->content);
       mtime_ns = (*winner)->timestamp * 1000;
       auto attrs = store_.GetLocalAttrs(from.ws, from.EsPath(), (*winner)->signature);
       if (attrs.ok() && attrs->has_value() && (*attrs)->mtime_ns) mtime_ns = (*attrs)->mtime_ns;

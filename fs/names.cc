@@ -79,6 +79,18 @@ std::string SegmentToName(std::string_view segment) {
   return out;
 }
 
+bool IsBinaryName(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return false;
+  std::string ext;
+  for (char c : name.substr(dot + 1)) ext.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (const char* binary : {"gif", "jpg", "jpeg", "png", "mp3", "mp4", "mov", "wav", "webm", "ogg", "zip", "rar",
+                             "pdf", "doc", "docx"}) {
+    if (ext == binary) return true;
+  }
+  return false;
+}
+
 bool IsLocalOnlyFolder(std::string_view name) { return name == ".git" || name == ".hg" || name == ".svn"; }
 
 bool IsJunkName(std::string_view name) {

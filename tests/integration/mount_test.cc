@@ -218,6 +218,40 @@ TEST_F(Mount, MetadataCallsAreAcceptedAndReadBack) {
   EXPECT_EQ(getxattr(m_.Path("m.txt").c_str(), "system.posix_acl_access", buf, sizeof buf), -1);
 }
 
+TEST_F(Mount, BinaryFilesRoundTripAsBase64AndBadContentIsRefused) {
+  std::string bytes;
+  for (int round = 0; round < 40; ++round) {
+    for (int b = 0; b < 256; ++b) bytes.push_back(static_cast<char>(b));
+  }
+  Write(m_.Path("pixel.PNG"), bytes);
+  EXPECT_EQ(ReadFile(m_.Path("pixel.PNG")), bytes);
+  struct stat st;
+  ASSERT_EQ(stat(m_.Path("pixel.PNG").c_str(), &st), 0);
+  EXPECT_EQ(static_cast<size_t>(st.st_size), bytes.size());
+  auto docs = m_.Export();
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0]["content"].get<std::string>().substr(0, 8), "AAECAwQF");  // standard base64 of 00 01 02 ...
+  ASSERT_TRUE(m_.Remount());
+  EXPECT_EQ(ReadFile(m_.Path("pixel.PNG")), bytes);
+  // Bytes that are not UTF-8 under a text name: close fails, nothing changes.
+  Write(m_.Path("text.txt"), "good text");
+  int fd = open(m_.Path("text.txt").c_str(), O_WRONLY | O_TRUNC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "\xff\xfe\x00" "bad", 6), 6);
+  EXPECT_EQ(close(fd), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(Live(m_.Export())["/text.txt"], "good text");
+  // Over the es.4 limit: EFBIG, the previous version stays.
+  fd = open(m_.Path("text.txt").c_str(), O_WRONLY | O_TRUNC);
+  ASSERT_GE(fd, 0);
+  const std::string big(4'000'001, 'a');
+  ASSERT_EQ(write(fd, big.data(), big.size()), static_cast<ssize_t>(big.size()));
+  EXPECT_EQ(close(fd), -1);
+  EXPECT_EQ(errno, EFBIG);
+  EXPECT_EQ(Live(m_.Export())["/text.txt"], "good text");
+  EXPECT_NE(m_.LogText().find("over the es.4 limit"), std::string::npos);
+}
+
 TEST_F(Mount, DocumentMetadataAsReadOnlyXattrs) {
   Write(m_.Path("x.txt"), "attrs");
   auto docs = m_.Export();

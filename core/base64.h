@@ -1,0 +1,17 @@
+// Standard base64 with padding (RFC 4648 §4), as es.4 apps store binary
+// files (spec §13). From libsodium.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace esfs::core {
+
+std::string Base64Encode(std::string_view bytes);
+// nullopt unless |text| is canonical padded base64 (no spaces or newlines).
+std::optional<std::string> Base64Decode(std::string_view text);
+// The decoded size of canonical base64 text, without decoding it.
+size_t Base64DecodedSize(std::string_view text);
+
+}  // namespace esfs::core
