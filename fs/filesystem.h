@@ -39,6 +39,8 @@
 namespace esfs::fs {
 
 inline constexpr uint64_t kRootInode = 1;
+// Open files are buffered in memory; none may grow past this.
+inline constexpr size_t kMaxOpenFileBytes = size_t{1} << 30;
 
 // Messages that fs/fuse_ops.cc maps to a specific errno.
 inline constexpr const char* kIsFolder = "is a folder";

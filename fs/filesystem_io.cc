@@ -118,6 +118,13 @@ Result<size_t> FileSystem::Write(uint64_t ino, uint64_t fh, std::string_view dat
   if (node == nullptr || handle == handles_.end()) return Status::NotFound("stale handle");
   if (Status s = LoadContent(*node); !s.ok()) return s;
   size_t at = handle->second->append ? node->content.size() : static_cast<size_t>(offset);
+  // Open files live in memory: refuse sizes no document (and no sane
+  // local file written through here) reaches, before allocating.
+  if (offset < 0 || at + data.size() > kMaxOpenFileBytes) {
+    Log("write " + Describe(node->loc) + ": refused, the file would grow past " +
+        std::to_string(kMaxOpenFileBytes >> 20) + " MiB");
+    return Status::TooLarge("file too large");
+  }
   if (at + data.size() > node->content.size()) node->content.resize(at + data.size(), '\0');
   node->content.replace(at, data.size(), data);
   node->dirty = true;
