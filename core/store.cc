@@ -532,6 +532,23 @@ Result<std::optional<LocalAttrs>> Store::GetLocalAttrs(const std::string& worksp
   return std::optional<LocalAttrs>(std::move(attrs));
 }
 
+// ---- local values ----
+
+Status Store::SetLocalValue(const std::string& key, const OrderedJson& value) {
+  Impl& impl = *impl_;
+  return impl.env->Write([&](WriteTxn& txn) { return txn.Put(impl.meta, "local:" + key, value.dump()); });
+}
+
+Result<std::optional<OrderedJson>> Store::GetLocalValue(const std::string& key) const {
+  auto txn = impl_->env->BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto value = txn->Get(impl_->meta, "local:" + key);
+  if (!value.ok()) return std::optional<OrderedJson>();
+  auto json = OrderedJson::parse(*value, nullptr, false);
+  if (json.is_discarded()) return std::optional<OrderedJson>();
+  return std::optional<OrderedJson>(std::move(json));
+}
+
 // ---- change feed ----
 
 Result<std::vector<Change>> Store::ChangesSince(uint64_t after, size_t limit) const {

@@ -118,6 +118,9 @@ class Store {
 
   // The winning document at a path, ignoring expired ones; nullopt if none.
   Result<std::optional<Document>> Winner(const std::string& workspace, const std::string& path) const;
+  // One author's document at a path (expired ones left out).
+  Result<std::optional<Document>> GetDocument(const std::string& workspace, const std::string& path,
+                                              const std::string& author) const;
   // Every author's document at a path, newest first (expired ones left out).
   Result<std::vector<Document>> Versions(const std::string& workspace, const std::string& path) const;
   // The direct children of a folder |prefix| ("/" or "/wiki/"), by name:
@@ -148,6 +151,11 @@ class Store {
   // nullopt when none were set or the document changed since.
   Result<std::optional<LocalAttrs>> GetLocalAttrs(const std::string& workspace, const std::string& path,
                                                   const std::string& current_signature) const;
+
+  // Small local, never-synced values (sync progress and status): keys are
+  // free text, values JSON.
+  Status SetLocalValue(const std::string& key, const OrderedJson& value);
+  Result<std::optional<OrderedJson>> GetLocalValue(const std::string& key) const;
 
   // Removes expired ephemeral documents (and fixes winners); returns how many.
   Result<size_t> SweepExpired();

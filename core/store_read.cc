@@ -46,6 +46,21 @@ Result<std::optional<Document>> Store::Winner(const std::string& workspace, cons
   return std::optional<Document>(winner->doc);
 }
 
+Result<std::optional<Document>> Store::GetDocument(const std::string& workspace, const std::string& path,
+                                                   const std::string& author) const {
+  auto txn = impl_->env->BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto ws = impl_->WorkspaceId(*txn, workspace);
+  if (!ws.ok()) return ws.status();
+  auto value = txn->Get(impl_->docs, DocKey(*ws, path, author));
+  StoredDoc stored;
+  if (!value.ok() || !DecodeDoc(*value, workspace, &stored) || stored.doc.path != path ||
+      Impl::Expired(stored.doc, impl_->Now())) {
+    return std::optional<Document>();
+  }
+  return std::optional<Document>(std::move(stored.doc));
+}
+
 Result<std::vector<Document>> Store::Versions(const std::string& workspace, const std::string& path) const {
   auto txn = impl_->env->BeginRead();
   if (!txn.ok()) return txn.status();

@@ -187,10 +187,15 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
   int rc;
   {
     ChangeWatcher watcher(**store, filesystem, session.se, log, options.data_dir);
+    std::function<void()> stop_background;
+    if (options.background) {
+      stop_background = options.background(**store, [&log](const std::string& l) { log.Line(l); });
+    }
     fuse_loop_config loop{};
     loop.clone_fd = 0;
     loop.max_idle_threads = 10;
     rc = fuse_session_loop_mt(session.se, &loop);
+    if (stop_background) stop_background();
   }
   log.Line("unmounting " + options.mountpoint);
   return rc == 0 ? 0 : 1;

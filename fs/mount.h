@@ -4,9 +4,14 @@
 // and unmount cleanly on SIGINT/SIGTERM/SIGHUP.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace esfs::core {
+class Store;
+}
 
 namespace esfs::fs {
 
@@ -18,6 +23,10 @@ struct MountOptions {
   std::vector<std::string> fuse_options;      // from -o, passed to libfuse
   std::optional<std::string> workspace;       // mount one workspace only
   int ready_fd = -1;                          // write "ready\n" here once mounted (tests)
+  // Started once the store is open and the mount is up, in the daemon
+  // process; returns the function that stops it. The command line passes
+  // the syncer here (fs does not know sync).
+  std::function<std::function<void()>(core::Store&, const std::function<void(const std::string&)>&)> background;
 };
 
 // Returns the process exit status (0 after a clean unmount).

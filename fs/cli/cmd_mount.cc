@@ -2,9 +2,12 @@
 #include <climits>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "fs/cli/command.h"
+#include "core/store.h"
 #include "fs/mount.h"
+#include "sync/syncer.h"
 
 namespace esfs::cli {
 namespace {
@@ -44,6 +47,12 @@ int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
     if (!parsed.ok()) return UsageError("mount", parsed.status().message());
     options.ready_fd = static_cast<int>(*parsed);
   }
+  // The daemon syncs in the background with every pub of every workspace.
+  options.background = [](core::Store& store, const std::function<void(const std::string&)>& log) {
+    auto syncer = std::make_shared<sync::Syncer>(store, log);
+    syncer->Start();
+    return std::function<void()>([syncer] { syncer->Stop(); });
+  };
   return fs::RunMount(options);
 }
 

@@ -57,6 +57,14 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
       if (std::find(pubs.begin(), pubs.end(), pub) == pubs.end()) pubs.push_back(pub);
     }
     config["pubs"] = pubs;
+    if (args.Has("only")) {
+      OrderedJson only = OrderedJson::array();
+      for (const auto& prefix : args.GetAll("only")) {
+        if (prefix.empty() || prefix[0] != '/') return UsageError("workspace", "--only takes a path prefix like /wiki/");
+        only.push_back(prefix);
+      }
+      config["only"] = only;
+    }
     Status s = (*store)->AddWorkspace(ws, config);
     if (s.code() == StatusCode::kInvalidArgument) return UsageError("workspace", s.message());
     if (!s.ok()) return Failure("workspace", s.message());
@@ -190,16 +198,17 @@ int RunImport(const GlobalOptions& global, const ParsedArgs& args) {
 std::vector<Command> StoreCommands() {
   return {
       {"workspace", "add, list or remove workspaces in the store",
-       "usage: esfs workspace add WORKSPACE [--pub URL]...\n"
+       "usage: esfs workspace add WORKSPACE [--pub URL]... [--only PREFIX]...\n"
        "       esfs workspace list [--json]\n"
        "       esfs workspace remove WORKSPACE [--yes]\n"
        "\n"
        "add      joins a workspace (+name.suffix); --pub adds a pub to sync with (repeatable;\n"
-       "         adding again keeps the pubs it had)\n"
+       "         adding again keeps the pubs it had); --only limits sync, both ways, to\n"
+       "         paths starting with PREFIX (repeatable, e.g. --only /wiki/ --only /chat/)\n"
        "list     one line per workspace: address, documents, pubs (--json: as JSON)\n"
        "remove   drops the workspace and its documents from this store (not from pubs);\n"
        "         --yes is needed when it holds documents\n",
-       {{"pub", true, true}, {"json", false}, {"yes", false}},
+       {{"pub", true, true}, {"only", true, true}, {"json", false}, {"yes", false}},
        RunWorkspace},
       {"put", "sign and store one document",
        "usage: esfs put WORKSPACE PATH [FILE|-] [--delete-after T]\n"

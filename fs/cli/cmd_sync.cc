@@ -1,0 +1,160 @@
+// esfs sync, esfs status
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+#include "core/store.h"
+#include "fs/cli/command.h"
+#include "sync/syncer.h"
+
+namespace esfs::cli {
+namespace {
+
+using core::OrderedJson;
+
+std::atomic<bool> g_interrupted{false};
+void OnInterrupt(int) { g_interrupted = true; }
+
+// A progress bar on a terminal, plain lines (every 10 %) otherwise.
+sync::SyncProgress MakeProgress(const std::string& label) {
+  const bool tty = isatty(STDERR_FILENO);
+  auto last_decile = std::make_shared<long>(-1);
+  return [=](const std::string& phase, size_t done, size_t total) {
+    if (total == 0) return;
+    const long percent = static_cast<long>(done * 100 / total);
+    if (tty) {
+      const int width = 30;
+      const int filled = static_cast<int>(percent * width / 100);
+      std::cerr << "\r" << label << " " << phase << " [" << std::string(filled, '#') << std::string(width - filled, ' ')
+                << "] " << done << "/" << total << std::flush;
+      if (done == total) std::cerr << "\n";
+    } else if (percent / 10 != *last_decile) {
+      *last_decile = percent / 10;
+      std::cerr << label << " " << phase << ": " << done << "/" << total << "\n";
+    }
+  };
+}
+
+std::string Ago(int64_t micros) {
+  if (micros == 0) return "never";
+  const int64_t seconds = (std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count() - micros) / 1'000'000;
+  if (seconds < 120) return std::to_string(seconds) + " s ago";
+  if (seconds < 7200) return std::to_string(seconds / 60) + " min ago";
+  return std::to_string(seconds / 3600) + " h ago";
+}
+
+int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
+  if (args.positional.size() > 1) return UsageError("sync", "expected at most one WORKSPACE");
+  auto store = core::Store::Open({global.data_dir});
+  if (!store.ok()) return Failure("sync", store.status().message());
+  auto all = (*store)->ListWorkspaces();
+  if (!all.ok()) return Failure("sync", all.status().message());
+  std::vector<core::WorkspaceInfo> chosen;
+  for (const auto& ws : *all) {
+    if (args.positional.empty() || ws.address == args.positional[0]) chosen.push_back(ws);
+  }
+  if (chosen.empty()) {
+    return Failure("sync", args.positional.empty() ? "no workspaces in the store" : args.positional[0] + " is not in the store");
+  }
+  sync::Syncer syncer(**store, [](const std::string& line) { std::cerr << "esfs: " << line << "\n"; });
+  int failures = 0, pubs = 0;
+  for (const auto& ws : chosen) {
+    for (const auto& pub : sync::PubsOf(ws.config)) {
+      ++pubs;
+      auto pass = syncer.SyncOnce(ws.address, pub, MakeProgress(ws.address));
+      if (!pass.ok()) {
+        ++failures;
+        std::cerr << "esfs sync: " << ws.address << " with " << pub << ": " << pass.status().message() << "\n";
+        continue;
+      }
+      std::cout << ws.address << " with " << pub << ": pulled " << pass->pulled << " (" << pass->accepted
+                << " new, " << pass->invalid << " invalid rejected), pushed " << pass->pushed << "\n";
+    }
+  }
+  if (pubs == 0) std::cerr << "esfs: no pubs configured (add one: esfs workspace add WS --pub URL)\n";
+  if (args.Has("once") || failures > 0) return failures ? kExitFailure : kExitOk;
+  // Keep syncing live until interrupted.
+  signal(SIGINT, OnInterrupt);
+  signal(SIGTERM, OnInterrupt);
+  std::cerr << "esfs: syncing live; Ctrl-C to stop\n";
+  syncer.Start();
+  while (!g_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  syncer.Stop();
+  return kExitOk;
+}
+
+int RunStatus(const GlobalOptions& global, const ParsedArgs& args) {
+  if (!args.positional.empty()) return UsageError("status", "takes no arguments");
+  auto store = core::Store::Open({global.data_dir});
+  if (!store.ok()) return Failure("status", store.status().message());
+  auto all = (*store)->ListWorkspaces();
+  if (!all.ok()) return Failure("status", all.status().message());
+  auto last_seq = (*store)->LastSeq();
+  OrderedJson out = OrderedJson::array();
+  for (const auto& ws : *all) {
+    OrderedJson entry = {{"workspace", ws.address}, {"documents", ws.documents}, {"pubs", OrderedJson::array()}};
+    for (const auto& pub : sync::PubsOf(ws.config)) {
+      const auto status = sync::LoadPubStatus(**store, ws.address, pub);
+      size_t pending = 0;
+      if (auto changes = (*store)->ChangesSince(status.pushed_seq); changes.ok()) {
+        for (const auto& c : *changes) pending += (!c.removed && c.workspace == ws.address) ? 1 : 0;
+      }
+      entry["pubs"].push_back({{"url", pub},
+                               {"last_success_us", status.last_success_us},
+                               {"pending_pushes", pending},
+                               {"invalid_rejected", status.invalid_total},
+                               {"last_error", status.last_error.empty() ? OrderedJson(nullptr) : OrderedJson(status.last_error)}});
+    }
+    out.push_back(entry);
+  }
+  if (args.Has("json")) {
+    PrintJson(out);
+    return kExitOk;
+  }
+  if (out.empty()) std::cout << "no workspaces (add one: esfs workspace add +name.suffix)\n";
+  for (const auto& ws : out) {
+    std::cout << ws["workspace"].get<std::string>() << ": " << ws["documents"] << " documents\n";
+    if (ws["pubs"].empty()) std::cout << "  no pubs (local only)\n";
+    for (const auto& pub : ws["pubs"]) {
+      std::cout << "  " << pub["url"].get<std::string>() << ": last sync " << Ago(pub["last_success_us"])
+                << ", " << pub["pending_pushes"] << " pending pushes";
+      if (pub["invalid_rejected"].get<uint64_t>() > 0) std::cout << ", " << pub["invalid_rejected"] << " invalid documents rejected";
+      if (!pub["last_error"].is_null()) std::cout << "\n    last error: " << pub["last_error"].get<std::string>();
+      std::cout << "\n";
+    }
+  }
+  (void)last_seq;
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> SyncCommands() {
+  return {
+      {"sync", "sync workspaces with their pubs now",
+       "usage: esfs sync [WORKSPACE] [--once]\n"
+       "\n"
+       "Pulls every document from each pub of the workspace (all workspaces if none is\n"
+       "named), validates and stores the new ones (invalid ones are rejected and counted),\n"
+       "then pushes what the pub may lack. Shows progress. Then keeps syncing live (the\n"
+       "pub's event stream) until Ctrl-C; --once stops after one pass. A running mount\n"
+       "syncs in the background by itself.\n",
+       {{"once", false}},
+       RunSync},
+      {"status", "documents, pubs, last sync, pending pushes, errors",
+       "usage: esfs status [--json]\n"
+       "\n"
+       "Per workspace: documents in the store; per pub: when it last synced, how many\n"
+       "local documents wait to be pushed, invalid documents it sent, the last error.\n",
+       {{"json", false}},
+       RunStatus},
+  };
+}
+
+}  // namespace esfs::cli

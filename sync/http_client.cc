@@ -1,0 +1,163 @@
+#include "sync/http_client.h"
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+namespace esfs::sync {
+namespace {
+
+constexpr const char* kUserAgent = "esfs/0.1 (+Earthstar es.4)";
+
+struct CurlDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+
+struct Transfer {
+  std::string body;
+  size_t max_bytes = 0;
+  bool too_large = false;
+  const std::atomic<bool>* cancel = nullptr;
+  const std::function<bool(std::string_view)>* on_data = nullptr;
+  bool stopped = false;
+  // Streams: abort when nothing (not even a keep-alive) came for this long.
+  long stall_s = 0;
+  std::chrono::steady_clock::time_point last_data = std::chrono::steady_clock::now();
+  bool stalled = false;
+};
+
+size_t OnWrite(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  if (t->cancel && t->cancel->load()) return 0;
+  t->last_data = std::chrono::steady_clock::now();
+  if (t->on_data) {
+    if (!(*t->on_data)(std::string_view(data, n))) {
+      t->stopped = true;
+      return 0;
+    }
+    return n;
+  }
+  if (t->body.size() + n > t->max_bytes) {
+    t->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  t->body.append(data, n);
+  return n;
+}
+
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->cancel && t->cancel->load()) return 1;
+  if (t->stall_s > 0 && std::chrono::steady_clock::now() - t->last_data > std::chrono::seconds(t->stall_s)) {
+    t->stalled = true;
+    return 1;
+  }
+  return 0;
+}
+
+CurlPtr NewHandle(const std::string& url, const HttpOptions& options, Transfer& transfer) {
+  CurlPtr curl(curl_easy_init());
+  if (!curl) return curl;
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_USERAGENT, kUserAgent);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_s);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.stall_timeout_s);
+  if (options.total_timeout_s > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT, options.total_timeout_s);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnWrite);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &transfer);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // gzip if the server offers it
+  return curl;
+}
+
+Result<HttpResponse> Perform(CURL* c, Transfer& transfer, const std::string& url) {
+  CURLcode rc = curl_easy_perform(c);
+  if (transfer.too_large) {
+    return Status(StatusCode::kNetwork, url + ": reply larger than " + std::to_string(transfer.max_bytes >> 20) +
+                                            " MiB; refused");
+  }
+  if (transfer.cancel && transfer.cancel->load()) return Status(StatusCode::kCancelled, url + ": cancelled");
+  if (rc != CURLE_OK) return Status(StatusCode::kNetwork, url + ": " + curl_easy_strerror(rc));
+  HttpResponse response;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+  char* type = nullptr;
+  curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type);
+  if (type) response.content_type = type;
+  response.body = std::move(transfer.body);
+  return response;
+}
+
+}  // namespace
+
+void InitHttp() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+Result<HttpResponse> HttpGet(const std::string& url, const HttpOptions& options) {
+  InitHttp();
+  Transfer transfer;
+  transfer.max_bytes = options.max_body_bytes;
+  transfer.cancel = options.cancel;
+  CurlPtr curl = NewHandle(url, options, transfer);
+  if (!curl) return Status(StatusCode::kNetwork, "could not create an HTTP handle");
+  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_MAXREDIRS, 5L);
+  return Perform(curl.get(), transfer, url);
+}
+
+Result<HttpResponse> HttpPostJson(const std::string& url, const std::string& body, const HttpOptions& options) {
+  InitHttp();
+  Transfer transfer;
+  transfer.max_bytes = options.max_body_bytes;
+  transfer.cancel = options.cancel;
+  CurlPtr curl = NewHandle(url, options, transfer);
+  if (!curl) return Status(StatusCode::kNetwork, "could not create an HTTP handle");
+  SlistPtr headers(curl_slist_append(nullptr, "Content-Type: application/json"));
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  return Perform(curl.get(), transfer, url);
+}
+
+Result<long> HttpStream(const std::string& url, const HttpOptions& options,
+                        const std::function<bool(std::string_view)>& on_data) {
+  InitHttp();
+  Transfer transfer;
+  transfer.cancel = options.cancel;
+  transfer.on_data = &on_data;
+  transfer.stall_s = options.stall_timeout_s;
+  CurlPtr curl = NewHandle(url, options, transfer);
+  if (!curl) return Status(StatusCode::kNetwork, "could not create an HTTP handle");
+  // Keep-alives are a few bytes a minute: curl's average-speed limit would
+  // cut the stream, so our own watchdog (OnProgress) replaces it.
+  curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME, 0L);
+  SlistPtr headers(curl_slist_append(nullptr, "Accept: text/event-stream"));
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  CURLcode rc = curl_easy_perform(curl.get());
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (transfer.cancel && transfer.cancel->load()) return Status(StatusCode::kCancelled, url + ": cancelled");
+  if (transfer.stopped) return status;
+  if (transfer.stalled) {
+    return Status(StatusCode::kNetwork, url + ": the stream went silent for " + std::to_string(transfer.stall_s) + " s");
+  }
+  if (rc != CURLE_OK) return Status(StatusCode::kNetwork, url + ": " + curl_easy_strerror(rc));
+  return status;
+}
+
+}  // namespace esfs::sync

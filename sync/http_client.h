@@ -1,0 +1,43 @@
+// A small HTTP client on libcurl for talking to pubs: GET, POST of JSON,
+// and a streamed GET for server-sent events. Connect and stall timeouts,
+// a User-Agent, redirects followed for GET, a cap on body size, and
+// cancellation (a stop flag checked while transferring). Not thread-safe
+// per object; use one per thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/status.h"
+
+namespace esfs::sync {
+
+struct HttpResponse {
+  long status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+struct HttpOptions {
+  long connect_timeout_s = 10;
+  long stall_timeout_s = 30;         // abort if under 1 byte/s for this long
+  long total_timeout_s = 0;          // 0: none (large pulls take long)
+  size_t max_body_bytes = size_t{512} << 20;
+  const std::atomic<bool>* cancel = nullptr;  // set to stop a transfer
+};
+
+// Call once per process before any request (curl_global_init).
+void InitHttp();
+
+Result<HttpResponse> HttpGet(const std::string& url, const HttpOptions& options);
+Result<HttpResponse> HttpPostJson(const std::string& url, const std::string& body, const HttpOptions& options);
+
+// Streams a GET: |on_data| receives the body in pieces as they arrive;
+// returning false stops the transfer. Returns when the stream ends,
+// fails, is cancelled or stops. Status is the HTTP status (or an error).
+Result<long> HttpStream(const std::string& url, const HttpOptions& options,
+                        const std::function<bool(std::string_view)>& on_data);
+
+}  // namespace esfs::sync

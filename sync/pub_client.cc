@@ -1,0 +1,136 @@
+#include "sync/pub_client.h"
+
+namespace esfs::sync {
+namespace {
+
+std::string Truncated(const std::string& text, size_t n = 80) {
+  std::string out = text.substr(0, n);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return text.size() > n ? out + "..." : out;
+}
+
+Status BadReply(const std::string& url, long status, const std::string& body) {
+  std::string what;
+  switch (status) {
+    case 403: what = "the pub is read-only (403)"; break;
+    case 404: what = "the pub does not know this workspace (404)"; break;
+    case 413: what = "the pub refused the upload as too large (413)"; break;
+    default: what = "the pub answered HTTP " + std::to_string(status);
+  }
+  if (!body.empty() && status != 404) what += ": " + Truncated(body);
+  return Status(status == 404 ? StatusCode::kNotFound : StatusCode::kNetwork, url + ": " + what);
+}
+
+}  // namespace
+
+PubClient::PubClient(std::string pub_url, HttpOptions options) : base_(std::move(pub_url)), options_(options) {
+  while (!base_.empty() && base_.back() == '/') base_.pop_back();
+}
+
+std::string PubClient::Endpoint(const std::string& workspace, const char* what) const {
+  // The workspace goes in verbatim, '+' included, as the reference client does.
+  return base_ + "/earthstar-api/v1/" + workspace + "/" + what;
+}
+
+Result<std::vector<core::OrderedJson>> PubClient::Pull(const std::string& workspace) {
+  const std::string url = Endpoint(workspace, "documents");
+  auto reply = HttpGet(url, options_);
+  if (!reply.ok()) return reply.status();
+  if (reply->status != 200) return BadReply(url, reply->status, reply->body);
+  auto json = core::ParseJson(reply->body);
+  if (!json.ok()) return Status(StatusCode::kNetwork, url + ": the reply is not JSON (" + json.status().message() + ")");
+  if (!json->is_array()) return Status(StatusCode::kNetwork, url + ": the reply is not a JSON array of documents");
+  return std::vector<core::OrderedJson>(json->begin(), json->end());
+}
+
+Result<PushStats> PubClient::Push(const std::string& workspace, const std::vector<core::Document>& docs,
+                                  const std::function<void(size_t)>& on_batch) {
+  const std::string url = Endpoint(workspace, "documents");
+  PushStats total;
+  size_t start = 0;
+  while (start < docs.size()) {
+    std::string body = "[";
+    size_t end = start;
+    for (; end < docs.size(); ++end) {
+      std::string one = core::DocumentToJson(docs[end]).dump();
+      if (end > start && body.size() + one.size() + 2 > kMaxPushBytes) break;
+      if (end > start) body += ",";
+      body += one;
+    }
+    body += "]";
+    auto reply = HttpPostJson(url, body, options_);
+    if (!reply.ok()) return reply.status();
+    if (reply->status != 200) return BadReply(url, reply->status, reply->body);
+    auto json = core::ParseJson(reply->body);
+    if (!json.ok() || !json->is_object() || !(*json)["numIngested"].is_number_integer()) {
+      return Status(StatusCode::kNetwork, url + ": unexpected push reply: " + Truncated(reply->body));
+    }
+    total.ingested += (*json)["numIngested"].get<int64_t>();
+    total.ignored += json->value("numIgnored", int64_t{0});
+    total.total += json->value("numTotal", int64_t{0});
+    if (on_batch) on_batch(end - start);
+    start = end;
+  }
+  return total;
+}
+
+Status PubClient::Stream(const std::string& workspace, const std::function<void()>& on_open,
+                         const std::function<bool(const core::OrderedJson&)>& on_doc) {
+  const std::string url = Endpoint(workspace, "stream");
+  SseParser parser;
+  bool opened = false, keep_going = true;
+  HttpOptions options = options_;
+  options.stall_timeout_s = std::max<long>(options.stall_timeout_s, 90);  // keep-alives come every 28 s
+  auto streamed = HttpStream(url, options, [&](std::string_view bytes) {
+    if (!opened) {
+      opened = true;
+      if (on_open) on_open();
+    }
+    parser.Feed(bytes, [&](const std::string& data) {
+      if (!keep_going || data == "KEEPALIVE") return;
+      auto json = core::ParseJson(data);
+      if (json.ok()) keep_going = on_doc(*json);
+    });
+    return keep_going;
+  });
+  if (!streamed.ok()) return streamed.status();
+  if (*streamed != 200) return BadReply(url, *streamed, "");
+  return keep_going ? Status(StatusCode::kNetwork, url + ": the stream ended") : Status::Ok();
+}
+
+void SseParser::Feed(std::string_view bytes, const std::function<void(const std::string&)>& on_event) {
+  pending_.append(bytes);
+  // Events end with a blank line; lines may end with \n or \r\n.
+  size_t start = 0;
+  while (true) {
+    size_t end = pending_.find("\n\n", start);
+    size_t end_crlf = pending_.find("\r\n\r\n", start);
+    size_t sep_len = 2;
+    if (end_crlf != std::string::npos && (end == std::string::npos || end_crlf < end)) end = end_crlf, sep_len = 4;
+    if (end == std::string::npos) break;
+    std::string data;
+    size_t line_start = start;
+    while (line_start < end) {
+      size_t line_end = pending_.find('\n', line_start);
+      if (line_end == std::string::npos || line_end > end) line_end = end;
+      std::string line = pending_.substr(line_start, line_end - line_start);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.rfind("data:", 0) == 0) {
+        std::string value = line.substr(5);
+        if (!value.empty() && value[0] == ' ') value.erase(0, 1);
+        if (!data.empty()) data += "\n";
+        data += value;
+      }
+      line_start = line_end + 1;
+    }
+    if (!data.empty()) on_event(data);
+    start = end + sep_len;
+  }
+  pending_.erase(0, start);
+  // A stream that never sends a blank line must not grow without bound.
+  if (pending_.size() > (size_t{16} << 20)) pending_.clear();
+}
+
+}  // namespace esfs::sync

@@ -1,0 +1,67 @@
+// The reference pub's HTTP API (spec §11) for one pub:
+//   GET  <pub>/earthstar-api/v1/<ws>/documents   every document (history too)
+//   POST <pub>/earthstar-api/v1/<ws>/documents   a JSON array; {numIngested, numIgnored, numTotal}
+//   GET  <pub>/earthstar-api/v1/<ws>/stream      server-sent events, one accepted document each
+// Replies are checked: status codes, content, JSON shape; a hostile or
+// broken pub gives a Status with a clear message, never a crash.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/document.h"
+#include "core/status.h"
+#include "sync/http_client.h"
+
+namespace esfs::sync {
+
+struct PushStats {
+  int64_t ingested = 0;
+  int64_t ignored = 0;
+  int64_t total = 0;
+};
+
+// The pub's body limit for application/json is 10 MB; batches stay under.
+inline constexpr size_t kMaxPushBytes = 8 * 1000 * 1000;
+
+class PubClient {
+ public:
+  // |pub_url|: "http://host:port" or with a path prefix; a trailing slash is fine.
+  PubClient(std::string pub_url, HttpOptions options);
+
+  const std::string& url() const { return base_; }
+
+  // Every document the pub has for |workspace|, as raw JSON values (the
+  // caller validates each). NotFound if the pub does not know it.
+  Result<std::vector<core::OrderedJson>> Pull(const std::string& workspace);
+
+  // Sends |docs|, in as many POSTs as needed to stay under kMaxPushBytes.
+  // |on_batch| (optional) is told after each accepted batch how many were sent.
+  Result<PushStats> Push(const std::string& workspace, const std::vector<core::Document>& docs,
+                         const std::function<void(size_t)>& on_batch = nullptr);
+
+  // Follows the pub's event stream until it ends, fails or |on_doc|
+  // returns false. |on_open| is called once the pub has answered.
+  Status Stream(const std::string& workspace, const std::function<void()>& on_open,
+                const std::function<bool(const core::OrderedJson&)>& on_doc);
+
+ private:
+  std::string Endpoint(const std::string& workspace, const char* what) const;
+  std::string base_;
+  HttpOptions options_;
+};
+
+// Splits server-sent-event text into "data:" payloads, across chunk
+// boundaries. Unit-tested on its own.
+class SseParser {
+ public:
+  // Feeds bytes; calls |on_event| with each complete event's data.
+  void Feed(std::string_view bytes, const std::function<void(const std::string&)>& on_event);
+
+ private:
+  std::string pending_;
+};
+
+}  // namespace esfs::sync

@@ -1,0 +1,290 @@
+#include "sync/syncer.h"
+
+#include <chrono>
+#include <random>
+
+#include "core/validate.h"
+
+namespace esfs::sync {
+namespace {
+
+int64_t NowMicros() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string StatusKey(const std::string& workspace, const std::string& pub) { return "sync/" + workspace + "/" + pub; }
+
+bool Selected(const std::string& path, const std::vector<std::string>& only) {
+  if (only.empty()) return true;
+  for (const auto& prefix : only) {
+    if (path.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+void SaveStatus(core::Store& store, const std::string& workspace, const std::string& pub, const PubStatus& s) {
+  (void)store.SetLocalValue(StatusKey(workspace, pub), {{"pushed_seq", s.pushed_seq},
+                                                         {"last_success_us", s.last_success_us},
+                                                         {"last_error", s.last_error},
+                                                         {"invalid_total", s.invalid_total}});
+}
+
+}  // namespace
+
+std::vector<std::string> PubsOf(const core::OrderedJson& config) {
+  std::vector<std::string> pubs;
+  if (config.is_object() && config.contains("pubs") && config["pubs"].is_array()) {
+    for (const auto& p : config["pubs"]) {
+      if (p.is_string()) pubs.push_back(p.get<std::string>());
+    }
+  }
+  return pubs;
+}
+
+std::vector<std::string> OnlyPrefixesOf(const core::OrderedJson& config) {
+  std::vector<std::string> only;
+  if (config.is_object() && config.contains("only") && config["only"].is_array()) {
+    for (const auto& p : config["only"]) {
+      if (p.is_string()) only.push_back(p.get<std::string>());
+    }
+  }
+  return only;
+}
+
+PubStatus LoadPubStatus(const core::Store& store, const std::string& workspace, const std::string& pub) {
+  PubStatus status;
+  auto value = store.GetLocalValue(StatusKey(workspace, pub));
+  if (!value.ok() || !value->has_value()) return status;
+  const auto& v = **value;
+  status.pushed_seq = v.value("pushed_seq", uint64_t{0});
+  status.last_success_us = v.value("last_success_us", int64_t{0});
+  status.last_error = v.value("last_error", std::string());
+  status.invalid_total = v.value("invalid_total", uint64_t{0});
+  return status;
+}
+
+// ---- one pass ----
+
+Syncer::Syncer(core::Store& store, SyncLog log, HttpOptions http)
+    : store_(store), log_(std::move(log)), http_(http) {
+  http_.cancel = &stop_;
+}
+
+Syncer::~Syncer() { Stop(); }
+
+void Syncer::RecordError(const std::string& workspace, const std::string& pub, const std::string& error) {
+  PubStatus status = LoadPubStatus(store_, workspace, pub);
+  status.last_error = error;
+  SaveStatus(store_, workspace, pub, status);
+}
+
+Status Syncer::PushPending(PubClient& client, const std::string& workspace, const std::string& pub,
+                           const std::vector<std::string>& only, size_t* pushed, const SyncProgress& progress) {
+  PubStatus status = LoadPubStatus(store_, workspace, pub);
+  // The feed holds one entry per current document: everything after
+  // pushed_seq is what the pub may not have yet.
+  auto changes = store_.ChangesSince(status.pushed_seq);
+  if (!changes.ok()) return changes.status();
+  std::vector<core::Document> docs;
+  uint64_t last_seq = status.pushed_seq;
+  for (const auto& change : *changes) {
+    last_seq = change.seq;
+    if (change.removed || change.workspace != workspace || !Selected(change.path, only)) continue;
+    auto doc = store_.GetDocument(workspace, change.path, change.author);
+    if (!doc.ok()) return doc.status();
+    if (doc->has_value()) docs.push_back(std::move(**doc));
+  }
+  if (!docs.empty()) {
+    size_t sent = 0;
+    auto stats = client.Push(workspace, docs, [&](size_t batch) {
+      sent += batch;
+      if (progress) progress("push", sent, docs.size());
+    });
+    if (!stats.ok()) return stats.status();
+    *pushed = docs.size();
+  }
+  // Only now, after the pub took every batch, is the progress recorded: a
+  // push cut off half way is simply sent again (the pub ignores copies).
+  status = LoadPubStatus(store_, workspace, pub);
+  status.pushed_seq = std::max(status.pushed_seq, last_seq);
+  SaveStatus(store_, workspace, pub, status);
+  return Status::Ok();
+}
+
+Result<PassReport> Syncer::SyncOnce(const std::string& workspace, const std::string& pub,
+                                    const SyncProgress& progress) {
+  auto info = store_.GetWorkspace(workspace);
+  if (!info.ok()) return info.status();
+  const std::vector<std::string> only = OnlyPrefixesOf(info->config);
+  PassReport report{workspace, pub};
+  PubClient client(pub, http_);
+  // Pull: every document is validated by the store before it is stored.
+  auto pulled = client.Pull(workspace);
+  if (!pulled.ok() && pulled.status().code() != StatusCode::kNotFound) {
+    RecordError(workspace, pub, pulled.status().message());
+    return pulled.status();
+  }
+  if (pulled.ok()) {
+    report.pulled = pulled->size();
+    std::vector<core::Document> docs;
+    for (const auto& json : *pulled) {
+      auto doc = core::DocumentFromJson(json);
+      if (!doc.ok()) {
+        ++report.invalid;
+        log_("pub " + pub + " " + workspace + ": rejected a document: " + doc.status().message());
+        continue;
+      }
+      if (Selected(doc->path, only)) docs.push_back(std::move(doc.value()));
+    }
+    constexpr size_t kBatch = 5000;
+    for (size_t start = 0; start < docs.size(); start += kBatch) {
+      const size_t end = std::min(docs.size(), start + kBatch);
+      auto outcomes = store_.IngestBatch(workspace, std::span(docs).subspan(start, end - start));
+      if (!outcomes.ok()) {
+        RecordError(workspace, pub, outcomes.status().message());
+        return outcomes.status();
+      }
+      for (size_t k = 0; k < outcomes->size(); ++k) {
+        const auto& o = (*outcomes)[k];
+        if (o.result == core::IngestResult::kAccepted) ++report.accepted;
+        if (o.result == core::IngestResult::kInvalid) {
+          ++report.invalid;
+          log_("pub " + pub + " " + workspace + ": rejected " + docs[start + k].path + ": " + o.reason);
+        }
+      }
+      if (progress) progress("pull", end, docs.size());
+    }
+  }
+  Status pushed = PushPending(client, workspace, pub, only, &report.pushed, progress);
+  if (!pushed.ok()) {
+    RecordError(workspace, pub, pushed.message());
+    return pushed;
+  }
+  PubStatus status = LoadPubStatus(store_, workspace, pub);
+  status.last_success_us = NowMicros();
+  status.last_error.clear();
+  status.invalid_total += report.invalid;
+  SaveStatus(store_, workspace, pub, status);
+  return report;
+}
+
+// ---- background ----
+
+struct Syncer::Worker {
+  std::string workspace;
+  std::string pub;
+  std::thread thread;
+};
+
+void Syncer::Start() {
+  stop_ = false;
+  supervisor_ = std::thread([this] { Supervise(); });
+}
+
+void Syncer::Stop() {
+  stop_ = true;
+  wake_.notify_all();
+  if (supervisor_.joinable()) supervisor_.join();
+  std::map<std::string, std::unique_ptr<Worker>> workers;
+  {
+    std::scoped_lock lock(mu_);
+    workers.swap(workers_);
+  }
+  for (auto& [key, worker] : workers) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+}
+
+void Syncer::Supervise() {
+  while (!stop_) {
+    auto all = store_.ListWorkspaces();
+    if (all.ok()) {
+      std::scoped_lock lock(mu_);
+      for (const auto& ws : *all) {
+        for (const auto& pub : PubsOf(ws.config)) {
+          const std::string key = ws.address + " " + pub;
+          if (workers_.count(key)) continue;
+          auto worker = std::make_unique<Worker>();
+          worker->workspace = ws.address;
+          worker->pub = pub;
+          Worker* raw = worker.get();
+          worker->thread = std::thread([this, raw] { RunWorker(raw); });
+          workers_[key] = std::move(worker);
+        }
+      }
+    }
+    std::unique_lock lock(mu_);
+    wake_.wait_for(lock, std::chrono::seconds(5), [this] { return stop_.load(); });
+  }
+}
+
+void Syncer::RunWorker(Worker* worker) {
+  std::mt19937 rng(std::random_device{}());
+  int failures = 0;
+  auto sleep_for = [&](std::chrono::milliseconds d) {
+    std::unique_lock lock(mu_);
+    wake_.wait_for(lock, d, [this] { return stop_.load(); });
+  };
+  while (!stop_) {
+    auto pass = SyncOnce(worker->workspace, worker->pub);
+    if (!pass.ok()) {
+      if (stop_) break;
+      // Exponential backoff with jitter: 1 s, 2 s, 4 s ... 5 min, ±50 %.
+      const int64_t base_ms = std::min<int64_t>(int64_t{1000} << std::min(failures, 9), 300'000);
+      std::uniform_int_distribution<int64_t> jitter(base_ms / 2, base_ms * 3 / 2);
+      const int64_t wait_ms = jitter(rng);
+      ++failures;
+      log_("sync " + worker->workspace + " with " + worker->pub + " failed: " + pass.status().message() +
+           " (retrying in " + std::to_string(wait_ms / 1000) + " s)");
+      sleep_for(std::chrono::milliseconds(wait_ms));
+      continue;
+    }
+    if (failures > 0 || pass->accepted > 0 || pass->pushed > 0) {
+      log_("synced " + worker->workspace + " with " + worker->pub + ": " + std::to_string(pass->accepted) +
+           " new from the pub, " + std::to_string(pass->pushed) + " sent" +
+           (pass->invalid ? ", " + std::to_string(pass->invalid) + " invalid rejected" : ""));
+    }
+    failures = 0;
+    // Live: pull from the event stream; push local changes as they come.
+    PubClient client(worker->pub, http_);
+    auto info = store_.GetWorkspace(worker->workspace);
+    const auto only = info.ok() ? OnlyPrefixesOf(info->config) : std::vector<std::string>{};
+    std::atomic<bool> stream_done{false};
+    std::thread pusher([&] {
+      while (!stop_ && !stream_done) {
+        size_t pushed = 0;
+        Status s = PushPending(client, worker->workspace, worker->pub, only, &pushed, nullptr);
+        if (!s.ok()) {
+          RecordError(worker->workspace, worker->pub, s.message());
+          break;
+        }
+        if (pushed > 0) {
+          PubStatus status = LoadPubStatus(store_, worker->workspace, worker->pub);
+          status.last_success_us = NowMicros();
+          status.last_error.clear();
+          SaveStatus(store_, worker->workspace, worker->pub, status);
+        }
+        sleep_for(std::chrono::milliseconds(200));
+      }
+    });
+    PubClient streamer(worker->pub, http_);
+    Status streamed = streamer.Stream(worker->workspace, nullptr, [&](const core::OrderedJson& json) {
+      auto doc = core::DocumentFromJson(json);
+      if (!doc.ok() || !Selected(doc->path, only)) return !stop_.load();
+      auto outcome = store_.Ingest(worker->workspace, *doc);
+      if (outcome.ok() && outcome->result == core::IngestResult::kInvalid) {
+        log_("pub " + worker->pub + " " + worker->workspace + ": rejected " + doc->path + ": " + outcome->reason);
+      }
+      return !stop_.load();
+    });
+    stream_done = true;
+    pusher.join();
+    if (stop_) break;
+    // The stream dropped (or the pub does not stream): sync again soon.
+    if (!streamed.ok()) RecordError(worker->workspace, worker->pub, streamed.message());
+    sleep_for(std::chrono::milliseconds(1000));
+  }
+}
+
+}  // namespace esfs::sync
