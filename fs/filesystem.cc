@@ -30,11 +30,25 @@ std::string Location::EsPath() const {
 
 std::string Location::EsFolderPrefix() const { return EsPath() + "/"; }
 
+bool Location::IsRootLocal() const { return !ws.empty() && ws[0] != '+' && IsJunkName(ws); }
+
 bool Location::IsLocalOnly() const {
+  if (IsRootLocal()) return true;
   for (const auto& p : parts) {
     if (IsJunkName(p) || IsLocalOnlyFolder(p)) return true;
   }
   return false;
+}
+
+std::string Location::OwnershipPath() const {
+  if (IsMountRoot() || IsRootLocal()) return "";
+  std::string path;
+  for (const auto& p : parts) {
+    // "/x" stands for the local-only name below a folder.
+    if (IsJunkName(p) || IsLocalOnlyFolder(p)) return path.empty() ? "" : path + "/x";
+    path += "/" + NameToSegment(p);
+  }
+  return path;
 }
 
 Location Location::Child(const std::string& name) const {
@@ -184,10 +198,14 @@ Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
   return false;
 }
 
+bool FileSystem::Writable(const Location& loc) const {
+  const std::string path = loc.OwnershipPath();
+  return path.empty() || core::AuthorCanWrite(signer_.address(), path);
+}
+
 Status FileSystem::CheckWritable(const Location& loc, const char* operation) const {
-  if (loc.IsMountRoot() || loc.IsLocalOnly()) return Status::Ok();
-  const std::string path = loc.EsPath();
-  if (path.empty() || core::AuthorCanWrite(signer_.address(), path)) return Status::Ok();
+  if (Writable(loc)) return Status::Ok();
+  const std::string path = loc.OwnershipPath();
   Log(std::string(operation) + " " + Describe(loc) + ": refused, the path belongs to another author (" + path +
       " has an owner marker that is not " + signer_.address() + ")");
   return Status::PermissionDenied("path owned by another author");
@@ -199,16 +217,20 @@ Result<Attr> FileSystem::AttrOf(Node& node) {
   Attr attr;
   attr.ino = node.ino;
   attr.is_dir = node.is_dir;
-  const bool writable = node.loc.IsMountRoot() || node.loc.IsLocalOnly() ||
-                        node.loc.parts.empty() || core::AuthorCanWrite(signer_.address(), node.loc.EsPath());
+  const bool writable = Writable(node.loc);
   attr.mode = node.is_dir ? (writable ? 0755 : 0555) : (writable ? 0644 : 0444);
+  struct stat st;
+  const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
   if (node.is_dir) {
-    attr.mtime_ns = node.mtime_override.value_or(0);
+    // The local folder's time and mode (touch, cp -a, rsync), if it has one.
+    if (!node.loc.IsMountRoot() && local::Stat(local_path, &st)) {
+      attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+      if (writable) attr.mode = st.st_mode & 07777;
+    }
+    if (node.mtime_override) attr.mtime_ns = *node.mtime_override;
     if (node.mode_override && writable) attr.mode = *node.mode_override & 07777;
     return attr;
   }
-  struct stat st;
-  const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
   if (node.loaded) {
     attr.size = node.content.size();
   }
@@ -278,6 +300,13 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
     auto all = store_.ListWorkspaces();
     if (!all.ok()) return all.status();
     for (const auto& ws : *all) names[ws.address] = true;
+    // Local-only junk made at the mount root (gio's .Trash-0).
+    auto local_entries = local::ListDir(config_.data_dir + "/local");
+    if (local_entries.ok()) {
+      for (const auto& [name, is_dir] : *local_entries) {
+        if (dir->loc.Child(name).IsRootLocal()) names[name] = is_dir;
+      }
+    }
   } else {
     auto local_entries = local::ListDir(LocalPathOf(config_.data_dir, dir->loc));
     if (!local_entries.ok()) return local_entries.status();
@@ -331,7 +360,9 @@ Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mod
     auto exists = Exists(*loc, &is_dir);
     if (!exists.ok()) return exists.status();
     if (*exists) return Status::AlreadyExists(name);
-    if (Status s = local::MakeDirs(LocalPathOf(config_.data_dir, *loc)); !s.ok()) return s;
+    const std::string local_path = LocalPathOf(config_.data_dir, *loc);
+    if (Status s = local::MakeDirs(local_path); !s.ok()) return s;
+    ::chmod(local_path.c_str(), mode & 07777);
   }
   Node& node = NodeFor(*loc, true);
   node.unlinked = false;

@@ -140,6 +140,10 @@ class FileSystem {
   Node* FindNode(uint64_t ino);
   Node& NodeFor(const Location& loc, bool is_dir);
   Result<bool> Exists(const Location& loc, bool* is_dir);
+  // True if |node| (the kernel's entry for |loc|) still names a thing of
+  // the same kind there.
+  bool StillThere(const Location& loc, const Node* node);
+  bool Writable(const Location& loc) const;
   Status CheckWritable(const Location& loc, const char* operation) const;
   Status LoadContent(Node& node);
   Status Commit(Node& node);

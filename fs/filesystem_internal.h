@@ -16,7 +16,10 @@ struct FileSystem::Location {
   std::vector<std::string> parts;
 
   bool IsMountRoot() const { return ws.empty(); }
-  bool IsWorkspaceRoot() const { return !ws.empty() && parts.empty(); }
+  // A junk name made at the mount root itself (gio's ".Trash-0"): it holds
+  // no workspace, only local-only files (all-workspaces mode).
+  bool IsRootLocal() const;
+  bool IsWorkspaceRoot() const { return !ws.empty() && parts.empty() && !IsRootLocal(); }
   std::string Key() const;
   // "/dir/file.txt" with every name percent-encoded (fs/names.h).
   std::string EsPath() const;
@@ -24,6 +27,10 @@ struct FileSystem::Location {
   std::string EsFolderPrefix() const;
   // True if any name on the way is junk or a tool database folder.
   bool IsLocalOnly() const;
+  // The es.4 path whose owner decides who may write here: the path itself,
+  // or for local-only names the folder they sit in (a junk file in another
+  // author's ~@ folder is refused like a real one). Empty: anyone may.
+  std::string OwnershipPath() const;
   Location Child(const std::string& name) const;
   Location Parent() const;
 };

@@ -10,17 +10,6 @@
 
 namespace esfs::fs {
 
-namespace {
-
-
-int64_t NowNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
-
 Status FileSystem::LoadContent(Node& node) {
   if (node.loaded) return Status::Ok();
   const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
@@ -248,7 +237,12 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
   }
   const std::string local_path = LocalPathOf(config_.data_dir, node->loc);
   struct stat st;
-  const bool has_local = local::Stat(local_path, &st);
+  bool has_local = local::Stat(local_path, &st);
+  // A folder's time and mode live on its local folder (made here if the
+  // folder so far only existed as a path prefix), so they survive a remount.
+  if (node->is_dir && !has_local && !node->loc.IsMountRoot() && (request.mode || request.mtime_ns)) {
+    has_local = local::MakeDirs(local_path).ok();
+  }
   if (request.mode) {
     node->mode_override = *request.mode & 07777;
     if (has_local) ::chmod(local_path.c_str(), *request.mode & 07777);
@@ -277,7 +271,6 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
       if (Status s = store_.SetLocalAttrs(node->loc.ws, node->loc.EsPath(), attrs); !s.ok()) return s;
     }
   }
-  (void)NowNs;
   return AttrOf(*node);
 }
 

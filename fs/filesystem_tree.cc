@@ -217,7 +217,10 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
   auto to = ChildLocation(*new_parent, new_name);
   if (!from.ok()) return from.status();
   if (!to.ok()) return to.status();
-  if (from->IsWorkspaceRoot() || to->IsWorkspaceRoot() || from->ws != to->ws) {
+  // Moving to or from the local-only area at the mount root (gio trash and
+  // restore) is fine; between two workspaces it is not.
+  const bool both_in_workspaces = !from->IsRootLocal() && !to->IsRootLocal();
+  if (from->IsWorkspaceRoot() || to->IsWorkspaceRoot() || (both_in_workspaces && from->ws != to->ws)) {
     Log("rename " + Describe(*from) + " -> " + Describe(*to) + ": refused, documents cannot move between workspaces");
     return Status(StatusCode::kInvalidArgument, kCrossWorkspace);  // EXDEV below
   }
@@ -251,6 +254,13 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
   return Status::Ok();
 }
 
+bool FileSystem::StillThere(const Location& loc, const Node* node) {
+  if (node == nullptr) return false;
+  bool is_dir = false;
+  auto exists = Exists(loc, &is_dir);
+  return exists.ok() && *exists && is_dir == node->is_dir;
+}
+
 std::vector<Invalidation> FileSystem::OnChanges(const std::vector<core::Change>& changes) {
   std::scoped_lock lock(mu_);
   std::vector<Invalidation> out;
@@ -267,21 +277,26 @@ std::vector<Invalidation> FileSystem::OnChanges(const std::vector<core::Change>&
     }
     if (config_.single_workspace && *config_.single_workspace != loc.ws) continue;
     // Every level: the entry in its parent (it may be new or gone) and
-    // the node's attributes and pages (not for files open with changes).
+    // the node's attributes and pages. An entry the kernel knows (we have
+    // its node) that still exists as the same kind is left alone:
+    // invalidating it would unhash a folder that is some process's working
+    // directory (getcwd() then fails with ENOENT).
+    // A node with open handles keeps the content it was opened with until
+    // the last close, so a reader never mixes two versions.
     Location level = loc;
     while (!level.parts.empty() || (!config_.single_workspace && !level.ws.empty())) {
       Location parent = level.Parent();
       auto parent_it = ino_of_.find(parent.Key());
       auto it = ino_of_.find(level.Key());
       Invalidation inv;
-      if (parent_it != ino_of_.end()) {
+      if (parent_it != ino_of_.end() && !StillThere(level, it == ino_of_.end() ? nullptr : nodes_[it->second].get())) {
         inv.parent = parent_it->second;
         inv.name = level.parts.empty() ? level.ws : level.parts.back();
       }
-      if (it != ino_of_.end() && !(nodes_[it->second]->dirty)) {
+      if (it != ino_of_.end()) {
         inv.inode = it->second;
         Node& node = *nodes_[it->second];
-        node.loaded = false;  // clean buffer: the next read loads the new content
+        if (node.open_count == 0) node.loaded = false;  // the next open loads the new content
       }
       if (inv.parent || inv.inode) out.push_back(inv);
       if (level.parts.empty()) break;

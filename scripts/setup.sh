@@ -13,6 +13,8 @@ packages=(
   libfuse3-dev fuse3 libcurl4-openssl-dev libcpp-httplib-dev
   clang libclang-rt-14-dev
   nodejs npm curl python3 util-linux
+  # The editors and file tools the integration tests drive on real mounts.
+  vim nano emacs-nox ed rsync git strace tmux attr libglib2.0-bin
 )
 
 missing=()
