@@ -296,7 +296,7 @@ TEST_F(Editors, VimBackupcopyYesCopiesThenOverwritesInPlace) {
   auto run = Tool(Vim("backupcopy=yes", "Gosecond line"), dir, "", true);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_TRUE(Traced(run, kSwapCreated)) << run.trace;
-  EXPECT_TRUE(Traced(run, "openat(AT_FDCWD, \"note.txt~\", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW, 0100644) = "))
+  EXPECT_TRUE(Traced(run, "openat(AT_FDCWD, \"note.txt~\", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW, 0644) = "))
       << run.trace;
   EXPECT_FALSE(Traced(run, "rename(\"note.txt\"")) << run.trace;
   EXPECT_TRUE(Traced(run, "openat(AT_FDCWD, \"note.txt\", O_WRONLY|O_CREAT, 0644) = ")) << run.trace;

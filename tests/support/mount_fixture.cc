@@ -14,7 +14,7 @@
 
 namespace esfs::testing {
 
-MountedEsfs::MountedEsfs(const std::string& name) {
+MountedEsfs::MountedEsfs(const std::string& name, const std::string& pub_url) {
   data_dir_ = dir_.File("data");
   key_file_ = dir_.File("identity.json");
   mountpoint_ = dir_.File("mnt");
@@ -22,7 +22,9 @@ MountedEsfs::MountedEsfs(const std::string& name) {
   auto key = Esfs({"keygen", name});
   EXPECT_EQ(key.exit_code, 0) << key.err;
   address_ = key.out.substr(0, key.out.find('\n'));
-  auto ws = Esfs({"workspace", "add", kWorkspace});
+  std::vector<std::string> add = {"workspace", "add", kWorkspace};
+  if (!pub_url.empty()) add.insert(add.end(), {"--pub", pub_url});
+  auto ws = Esfs(add);
   EXPECT_EQ(ws.exit_code, 0) << ws.err;
   EXPECT_TRUE(Mount()) << LogText();
 }

@@ -19,8 +19,9 @@ class MountedEsfs {
  public:
   static constexpr const char* kWorkspace = "+gardening.friends";
 
-  // Creates identity |name| and workspace kWorkspace, then mounts.
-  explicit MountedEsfs(const std::string& name = "suzy");
+  // Creates identity |name| and workspace kWorkspace (syncing with
+  // |pub_url| if given), then mounts.
+  explicit MountedEsfs(const std::string& name = "suzy", const std::string& pub_url = "");
   ~MountedEsfs();
   MountedEsfs(const MountedEsfs&) = delete;
   MountedEsfs& operator=(const MountedEsfs&) = delete;
