@@ -16,6 +16,7 @@
 // core.sh check that both sides did the same work.
 
 #include <sodium.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -116,6 +117,14 @@ std::vector<Document> MakeDocuments(size_t n, const std::string& author) {
   return docs;
 }
 
+// CPU time (user + system) of the whole process so far, all threads.
+double ProcessCpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto sec = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
+
 template <typename F>
 double Seconds(F&& f) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -137,17 +146,23 @@ template <typename F>
 void Measure(const Options& opts, const char* op, unsigned threads, F&& rep) {
   std::vector<double> seconds;
   long failures = 0;
+  // CPU time over wall time: ~1 for one thread, ~threads when every thread
+  // got a core. Lower means something else on the machine took the CPU.
+  const double cpu0 = ProcessCpuSeconds();
   for (int r = 0; r < opts.reps; ++r) {
     long failed = 0;
     seconds.push_back(Seconds([&] { failed = rep(); }));
     failures += failed;
   }
+  double wall = 0;
+  for (double s : seconds) wall += s;
+  const double cpu_per_wall = (ProcessCpuSeconds() - cpu0) / wall;
   const double median = Median(seconds);
   std::printf("{\"impl\":\"esfs\",\"op\":\"%s\",\"n\":%zu,\"threads\":%u,\"reps\":%d,\"seconds\":[", op, opts.n,
               threads, opts.reps);
   for (size_t i = 0; i < seconds.size(); ++i) std::printf("%s%.6f", i ? "," : "", seconds[i]);
-  std::printf("],\"median_s\":%.6f,\"rate\":%.1f,\"failures\":%ld}\n", median,
-              static_cast<double>(opts.n) / median, failures);
+  std::printf("],\"median_s\":%.6f,\"rate\":%.1f,\"cpu_per_wall\":%.2f,\"failures\":%ld}\n", median,
+              static_cast<double>(opts.n) / median, cpu_per_wall, failures);
   std::fflush(stdout);
   std::fprintf(stderr, "core_bench: n=%zu %-22s %10.0f /s%s\n", opts.n, op, static_cast<double>(opts.n) / median,
                failures ? "  FAILURES!" : "");
