@@ -34,6 +34,7 @@ bool Location::IsRootLocal() const { return !ws.empty() && ws[0] != '+' && IsJun
 
 bool Location::IsLocalOnly() const {
   if (IsRootLocal()) return true;
+  if (IsHistory()) return false;
   for (const auto& p : parts) {
     if (IsJunkName(p) || IsLocalOnlyFolder(p)) return true;
   }
@@ -163,6 +164,7 @@ Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
     *is_dir = true;
     return true;
   }
+  if (loc.IsHistory()) return HistoryExists(loc, is_dir);
   if (loc.IsWorkspaceRoot()) {
     *is_dir = true;
     auto ws = store_.GetWorkspace(loc.ws);
@@ -199,12 +201,18 @@ Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
 }
 
 bool FileSystem::Writable(const Location& loc) const {
+  if (loc.IsHistory()) return false;
   const std::string path = loc.OwnershipPath();
   return path.empty() || core::AuthorCanWrite(signer_.address(), path);
 }
 
 Status FileSystem::CheckWritable(const Location& loc, const char* operation) const {
   if (Writable(loc)) return Status::Ok();
+  if (loc.IsHistory()) {
+    Log(std::string(operation) + " " + Describe(loc) + ": refused, " + kHistoryFolder +
+        " only shows past versions (copy one over the file to restore it)");
+    return Status::PermissionDenied("history is read-only");
+  }
   const std::string path = loc.OwnershipPath();
   Log(std::string(operation) + " " + Describe(loc) + ": refused, the path belongs to another author (" + path +
       " has an owner marker that is not " + signer_.address() + ")");
@@ -219,6 +227,10 @@ Result<Attr> FileSystem::AttrOf(Node& node) {
   attr.is_dir = node.is_dir;
   const bool writable = Writable(node.loc);
   attr.mode = node.is_dir ? (writable ? 0755 : 0555) : (writable ? 0644 : 0444);
+  if (node.loc.IsHistory()) {
+    if (Status s = HistoryAttr(node.loc, &attr); !s.ok()) return s;
+    return attr;
+  }
   struct stat st;
   const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
   if (node.is_dir) {
@@ -307,6 +319,8 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
         if (dir->loc.Child(name).IsRootLocal()) names[name] = is_dir;
       }
     }
+  } else if (dir->loc.IsHistory()) {
+    if (Status s = HistoryList(dir->loc, &names); !s.ok()) return s;
   } else {
     auto local_entries = local::ListDir(LocalPathOf(config_.data_dir, dir->loc));
     if (!local_entries.ok()) return local_entries.status();
@@ -377,7 +391,7 @@ Result<std::vector<std::pair<std::string, std::string>>> FileSystem::Xattrs(uint
   if (node == nullptr) return Status::NotFound("stale inode");
   std::vector<std::pair<std::string, std::string>> attrs;
   if (node->is_dir || node->loc.parts.empty() || node->loc.IsLocalOnly()) return attrs;
-  auto winner = store_.Winner(node->loc.ws, node->loc.EsPath());
+  auto winner = node->loc.IsHistory() ? HistoryVersion(node->loc) : store_.Winner(node->loc.ws, node->loc.EsPath());
   if (!winner.ok()) return winner.status();
   if (!winner->has_value() || (*winner)->IsTombstone()) return attrs;
   const core::Document& doc = **winner;

@@ -47,6 +47,11 @@ inline constexpr const char* kIsFolder = "is a folder";
 inline constexpr const char* kNotFolder = "not a folder";
 inline constexpr const char* kNotEmpty = "folder not empty";
 inline constexpr const char* kCrossWorkspace = "cross-workspace rename";
+inline constexpr const char* kHistoryFolder = ".esfs-history";
+// An inode that was replaced or removed (by a rename over it, an unlink)
+// while the kernel still held its name: ESTALE makes the kernel look the
+// name up again and open what is there now.
+inline constexpr const char* kStale = "stale: replaced or removed";
 inline constexpr const char* kPathTooLong = "path too long";
 inline constexpr const char* kNameTooLong = "name too long";
 
@@ -56,6 +61,9 @@ struct Attr {
   mode_t mode = 0;  // permission bits only
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  // Not to be cached by the kernel: it changes without a change of its
+  // own (history versions follow the file they belong to).
+  bool uncached = false;
 };
 
 struct ListedEntry {
@@ -140,6 +148,13 @@ class FileSystem {
   Node* FindNode(uint64_t ino);
   Node& NodeFor(const Location& loc, bool is_dir);
   Result<bool> Exists(const Location& loc, bool* is_dir);
+  // The history folder (fs/filesystem_history.cc).
+  Result<std::optional<core::Document>> HistoryVersion(const Location& loc) const;
+  Result<bool> HistoryExists(const Location& loc, bool* is_dir) const;
+  Status HistoryList(const Location& loc, std::map<std::string, bool>* names) const;
+  Status HistoryAttr(const Location& loc, Attr* attr) const;
+  // Drops what the kernel holds of |loc|'s version files.
+  void InvalidateHistory(const Location& loc, std::vector<Invalidation>* out);
   // True if |node| (the kernel's entry for |loc|) still names a thing of
   // the same kind there.
   bool StillThere(const Location& loc, const Node* node);

@@ -19,6 +19,11 @@ struct FileSystem::Location {
   // A junk name made at the mount root itself (gio's ".Trash-0"): it holds
   // no workspace, only local-only files (all-workspaces mode).
   bool IsRootLocal() const;
+  // Inside <workspace>/.esfs-history (fs/filesystem_history.cc).
+  bool IsHistory() const;
+  // For a history location: the workspace location it is about
+  // (".esfs-history/wiki/Bees.md/@suzy.b…" -> "wiki/Bees.md/@suzy.b…").
+  Location HistorySubject() const;
   bool IsWorkspaceRoot() const { return !ws.empty() && parts.empty() && !IsRootLocal(); }
   std::string Key() const;
   // "/dir/file.txt" with every name percent-encoded (fs/names.h).

@@ -12,6 +12,14 @@ namespace esfs::fs {
 
 Status FileSystem::LoadContent(Node& node) {
   if (node.loaded) return Status::Ok();
+  if (node.loc.IsHistory()) {
+    auto version = HistoryVersion(node.loc);
+    if (!version.ok()) return version.status();
+    node.content = version->has_value() ? FileBytes(node.loc.HistorySubject().Parent(), (*version)->content) : "";
+    node.loaded = true;
+    node.dirty = false;
+    return Status::Ok();
+  }
   const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
   struct stat st;
   const bool has_local = local::Stat(local_path, &st);
@@ -71,6 +79,10 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags) {
   Node* node = FindNode(ino);
   if (node == nullptr) return Status::NotFound("stale inode");
   if (node->is_dir) return Status(StatusCode::kInvalidArgument, kIsFolder);
+  // Its content is gone from the store (a rename replaced it a moment
+  // ago); loading now would give the new file's bytes under the old
+  // file's size. The kernel retries the open with a fresh lookup.
+  if (node->unlinked && !node->loaded) return Status(StatusCode::kNotFound, kStale);
   const bool writable = (flags & O_ACCMODE) != O_RDONLY;
   if (writable || (flags & O_TRUNC)) {
     if (Status s = CheckWritable(node->loc, "open for writing"); !s.ok()) return s;
@@ -219,6 +231,7 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
   std::scoped_lock lock(mu_);
   Node* node = FindNode(ino);
   if (node == nullptr) return Status::NotFound("stale inode");
+  if (node->loc.IsHistory()) return CheckWritable(node->loc, "setattr");
   if (request.size) {
     if (node->is_dir) return Status(StatusCode::kInvalidArgument, kIsFolder);
     if (Status s = CheckWritable(node->loc, "truncate"); !s.ok()) return s;

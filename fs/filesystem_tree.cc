@@ -254,6 +254,20 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
   return Status::Ok();
 }
 
+void FileSystem::InvalidateHistory(const Location& loc, std::vector<Invalidation>* out) {
+  // The version files of |loc| are the nodes one level below its history
+  // folder; keys sort so that they follow that folder's key.
+  Location folder = loc;
+  folder.parts.insert(folder.parts.begin(), kHistoryFolder);
+  const std::string prefix = folder.Key();
+  for (auto it = ino_of_.lower_bound(prefix); it != ino_of_.end() && it->first.starts_with(prefix); ++it) {
+    Node& node = *nodes_[it->second];
+    if (node.loc.parts.size() != folder.parts.size() + 1) continue;
+    if (node.open_count == 0) node.loaded = false;
+    out->push_back({.inode = it->second, .parent = 0, .name = {}});
+  }
+}
+
 bool FileSystem::StillThere(const Location& loc, const Node* node) {
   if (node == nullptr) return false;
   bool is_dir = false;
@@ -276,6 +290,7 @@ std::vector<Invalidation> FileSystem::OnChanges(const std::vector<core::Change>&
       start = slash + 1;
     }
     if (config_.single_workspace && *config_.single_workspace != loc.ws) continue;
+    InvalidateHistory(loc, &out);
     // Every level: the entry in its parent (it may be new or gone) and
     // the node's attributes and pages. An entry the kernel knows (we have
     // its node) that still exists as the same kind is left alone:

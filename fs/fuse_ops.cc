@@ -27,9 +27,12 @@ int ErrnoOf(const Status& s) {
   if (m == kNotFolder) return ENOTDIR;
   if (m == kNotEmpty) return ENOTEMPTY;
   if (m == kCrossWorkspace) return EXDEV;
+  if (m == kStale) return ESTALE;
   if (m == kPathTooLong || m == kNameTooLong) return ENAMETOOLONG;
   return ToErrno(s);
 }
+
+double CacheSeconds(const Attr& a) { return a.uncached ? 0.0 : kCacheSeconds; }
 
 struct stat ToStat(const Attr& a) {
   struct stat st{};
@@ -64,8 +67,8 @@ void ReplyEntry(fuse_req_t req, const Result<Attr>& attr) {
   fuse_entry_param e{};
   e.ino = attr->ino;
   e.attr = ToStat(*attr);
-  e.attr_timeout = kCacheSeconds;
-  e.entry_timeout = kCacheSeconds;
+  e.attr_timeout = CacheSeconds(*attr);
+  e.entry_timeout = CacheSeconds(*attr);
   fuse_reply_entry(req, &e);
 }
 
@@ -87,7 +90,7 @@ void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   auto attr = Fs(req).GetAttr(ino);
   if (!attr.ok()) return (void)fuse_reply_err(req, ErrnoOf(attr.status()));
   struct stat st = ToStat(*attr);
-  fuse_reply_attr(req, &st, kCacheSeconds);
+  fuse_reply_attr(req, &st, CacheSeconds(*attr));
 }
 
 int64_t TimespecNs(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }

@@ -218,6 +218,83 @@ TEST_F(Mount, MetadataCallsAreAcceptedAndReadBack) {
   EXPECT_EQ(getxattr(m_.Path("m.txt").c_str(), "system.posix_acl_access", buf, sizeof buf), -1);
 }
 
+// .esfs-history: one read-only file per author's newest version, named by
+// the author; restoring is copying a version over the file.
+TEST_F(Mount, HistoryFolderShowsEachAuthorsNewestVersionReadOnly) {
+  const std::string other_key = m_.data_dir() + "/../other.json";
+  auto other = RunProgram({EsfsBinary(), "keygen", "matt", "--out", other_key});
+  ASSERT_EQ(other.exit_code, 0);
+  const std::string matt = other.out.substr(0, other.out.find('\n'));
+  const std::string suzy = m_.address();
+  ASSERT_EQ(mkdir(m_.Path("wiki").c_str(), 0755), 0);
+  Write(m_.Path("wiki/Bees.md"), "suzy v1");
+  ASSERT_EQ(RunProgram({EsfsBinary(), "--data", m_.data_dir(), "--key", other_key, "put", MountedEsfs::kWorkspace,
+                        "/wiki/Bees.md"},
+                       "matt's version")
+                .exit_code,
+            0);
+  Write(m_.Path("wiki/Bees.md"), "suzy v2");
+  const std::string versions = m_.Path(".esfs-history/wiki/Bees.md");
+  EXPECT_EQ(List(m_.Path(".esfs-history")), std::set<std::string>{"wiki"});
+  EXPECT_EQ(List(m_.Path(".esfs-history/wiki")), std::set<std::string>{"Bees.md"});
+  EXPECT_EQ(List(versions), (std::set<std::string>{suzy, matt}));
+  EXPECT_EQ(ReadFile(versions + "/" + suzy), "suzy v2");
+  EXPECT_EQ(ReadFile(versions + "/" + matt), "matt's version");
+  // Hidden from the workspace listing, so find, du, rsync and cp -a of the
+  // workspace do not walk it.
+  EXPECT_EQ(List(m_.Path("")), std::set<std::string>{"wiki"});
+  // Times and metadata are the version's own.
+  struct stat st;
+  ASSERT_EQ(stat((versions + "/" + matt).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0444u);
+  EXPECT_EQ(st.st_size, 14);
+  int64_t matt_timestamp = 0;
+  for (const auto& d : m_.Export()) {
+    if (d["author"] == matt) matt_timestamp = d["timestamp"].get<int64_t>();
+  }
+  EXPECT_EQ(int64_t{st.st_mtim.tv_sec} * 1'000'000 + st.st_mtim.tv_nsec / 1000, matt_timestamp);
+  char buf[256];
+  ssize_t n = getxattr((versions + "/" + matt).c_str(), "user.earthstar.author", buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), matt);
+  ASSERT_EQ(stat(versions.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0555u);
+  // Nothing in it can be changed.
+  EXPECT_EQ(open((versions + "/" + matt).c_str(), O_WRONLY), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(open((versions + "/new").c_str(), O_WRONLY | O_CREAT, 0644), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(unlink((versions + "/" + suzy).c_str()), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(mkdir((versions + "/sub").c_str(), 0755), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_EQ(rename((versions + "/" + matt).c_str(), m_.Path("wiki/stolen.md").c_str()), -1);
+  EXPECT_EQ(errno, EACCES);
+  EXPECT_NE(m_.LogText().find("only shows past versions"), std::string::npos);
+  // Restore Matt's version: a new document by Suzy with his content.
+  ASSERT_EQ(RunProgram({"cp", versions + "/" + matt, m_.Path("wiki/Bees.md")}).exit_code, 0);
+  EXPECT_EQ(ReadFile(m_.Path("wiki/Bees.md")), "matt's version");
+  EXPECT_EQ(ReadFile(versions + "/" + suzy), "matt's version");
+  // A deleted file keeps its history; the deletion is Suzy's newest version.
+  ASSERT_EQ(unlink(m_.Path("wiki/Bees.md").c_str()), 0);
+  EXPECT_EQ(List(m_.Path(".esfs-history/wiki")), std::set<std::string>{"Bees.md"});
+  EXPECT_EQ(ReadFile(versions + "/" + suzy), "");
+  EXPECT_EQ(ReadFile(versions + "/" + matt), "matt's version");
+  EXPECT_EQ(access((versions + "/@nobody.bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx").c_str(), F_OK), -1);
+  EXPECT_EQ(access(m_.Path(".esfs-history/nowhere").c_str(), F_OK), -1);
+}
+
+TEST_F(Mount, AStaleMountLeftByACrashIsCleanedUpByTheNextMount) {
+  Write(m_.Path("before.txt"), "saved before the crash");
+  m_.Crash();
+  struct stat st;
+  ASSERT_EQ(stat(m_.mountpoint().c_str(), &st), -1);
+  ASSERT_EQ(errno, ENOTCONN) << strerror(errno);
+  ASSERT_TRUE(m_.Mount()) << m_.LogText();
+  EXPECT_NE(m_.LogText().find("cleaning up a stale mount at " + m_.mountpoint()), std::string::npos) << m_.LogText();
+  EXPECT_EQ(ReadFile(m_.Path("before.txt")), "saved before the crash");
+}
+
 TEST_F(Mount, BinaryFilesRoundTripAsBase64AndBadContentIsRefused) {
   std::string bytes;
   for (int round = 0; round < 40; ++round) {

@@ -29,7 +29,18 @@ MountedEsfs::MountedEsfs(const std::string& name, const std::string& pub_url) {
   EXPECT_TRUE(Mount()) << LogText();
 }
 
-MountedEsfs::~MountedEsfs() { Unmount(); }
+MountedEsfs::~MountedEsfs() {
+  Unmount();
+  if (crashed_) RunProgram({"fusermount3", "-uz", mountpoint_}, "", 30);
+}
+
+void MountedEsfs::Crash() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  crashed_ = true;
+}
 
 std::string MountedEsfs::Path(const std::string& relative) const {
   return mountpoint_ + "/" + kWorkspace + (relative.empty() ? "" : "/" + relative);

@@ -44,11 +44,16 @@ class MountedEsfs {
   bool Remount();
   void Unmount();
   bool Mount();
+  // Kills the daemon with SIGKILL and leaves its mount point stale
+  // ("Transport endpoint is not connected"), as a crash would. The
+  // destructor still detaches it if no later Mount() cleaned it up.
+  void Crash();
 
  private:
   TempDir dir_;
   std::string data_dir_, key_file_, mountpoint_, address_;
   pid_t pid_ = -1;
+  bool crashed_ = false;
 };
 
 }  // namespace esfs::testing
