@@ -26,8 +26,11 @@ FakePub::FakePub() : server_(std::make_unique<httplib::Server>()) {
     } else if (mode == "notarray") {
       res.set_content(R"({"documents": []})", "application/json");
     } else if (mode == "huge") {
+      // Express's content type, as the reference pub sends it. (A bare
+      // "application/json" would make cpp-httplib brotli-compress 50 MB
+      // first, which under ASan on a busy machine outlasts the stall timeout.)
       std::string body = "[\"" + std::string(50 * 1000 * 1000, 'x') + "\"]";
-      res.set_content(body, "application/json");
+      res.set_content(body, "application/json; charset=utf-8");
     } else if (mode == "badsig") {
       res.set_content(
           R"([{"format":"es.4","workspace":"+gardening.friends","path":"/evil.txt","contentHash":"bzklycewkdo64v6wcggzzui64jwtyn37ycr6e44vzqb3yll7ojc5q","content":"a","author":"@suzy.bfhcpxc5ixkxvzhwq4futxms2dxesgrk2qxpaknu4pfdd6unqjugq","timestamp":1767225600000000,"deleteAfter":null,"signature":"bjljalsg2mulkut56anrteaejvrrtnjlrwfvswiqsi2psero22qqw7am34z3u3xcw7nx6mha42isfuzae5xda3armky5clrqrewrhgca"}, 7, null])",
