@@ -55,6 +55,9 @@ inline constexpr const char* kStale = "stale: replaced or removed";
 inline constexpr const char* kPathTooLong = "path too long";
 inline constexpr const char* kNameTooLong = "name too long";
 
+// es.4 needs a deleteAfter on every document whose path has '!'.
+inline constexpr int64_t kDefaultEphemeralLifetimeUs = int64_t{24} * 3600 * 1'000'000;
+
 struct Attr {
   uint64_t ino = 0;
   bool is_dir = false;
@@ -84,6 +87,8 @@ struct MountConfig {
   // Set: the mount point is this workspace. Unset: one folder per workspace.
   std::optional<std::string> single_workspace;
   std::function<void(const std::string&)> log;  // one line per event
+  // Saves to ephemeral paths (with '!') get deleteAfter = now + this.
+  int64_t ephemeral_lifetime_us = kDefaultEphemeralLifetimeUs;
 };
 
 // What the kernel must forget after a change arrived from outside.
@@ -163,6 +168,9 @@ class FileSystem {
   Status LoadContent(Node& node);
   Status Commit(Node& node);
   Status CommitPublished(Node& node, const Location& loc);
+  // Store::Set by this mount's identity; an ephemeral path ('!') gets its
+  // deleteAfter from MountConfig::ephemeral_lifetime_us.
+  Result<core::Document> Publish(const std::string& ws, const std::string& path, const std::string& content);
   Status RenameFile(const Location& from, const Location& to, Node* moving);
   Status RenameFolder(const Location& from, const Location& to);
   void MoveNodes(const Location& from, const Location& to);

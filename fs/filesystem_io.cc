@@ -156,7 +156,7 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
     if (Status s = local::WriteFileAtomic(local_path, "", node.mode_override.value_or(0644)); !s.ok()) return s;
     auto winner = store_.Winner(loc.ws, path);
     if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
-      auto tombstone = store_.Set(signer_, loc.ws, path, "");
+      auto tombstone = Publish(loc.ws, path, "");
       if (!tombstone.ok()) return tombstone.status();
     }
     node.dirty = false;
@@ -182,7 +182,7 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
     node.dirty = false;
     return Status::Ok();
   }
-  auto saved = store_.Set(signer_, loc.ws, path, content);
+  auto saved = Publish(loc.ws, path, content);
   if (!saved.ok()) {
     Log("save " + Describe(loc) + ": " + saved.status().message());
     return saved.status();
@@ -195,6 +195,17 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
     (void)store_.SetLocalAttrs(loc.ws, path, {saved->signature, node.mode_override, node.mtime_override});
   }
   return Status::Ok();
+}
+
+Result<core::Document> FileSystem::Publish(const std::string& ws, const std::string& path,
+                                           const std::string& content) {
+  std::optional<int64_t> delete_after;
+  if (path.find('!') != std::string::npos) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    delete_after = int64_t{now.tv_sec} * 1'000'000 + now.tv_nsec / 1000 + config_.ephemeral_lifetime_us;
+  }
+  return store_.Set(signer_, ws, path, content, delete_after);
 }
 
 Status FileSystem::Flush(uint64_t ino, uint64_t) {

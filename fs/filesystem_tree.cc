@@ -40,7 +40,7 @@ Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
     if (!winner.ok()) return winner.status();
     if (winner->has_value() && !(*winner)->IsTombstone()) {
       // es.4 deletion: a newer, empty document (a tombstone).
-      auto tombstone = store_.Set(signer_, loc->ws, loc->EsPath(), "");
+      auto tombstone = Publish(loc->ws, loc->EsPath(), "");
       if (!tombstone.ok()) return tombstone.status();
     }
   }
@@ -146,7 +146,7 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
     if (!to.IsLocalOnly()) {
       auto winner = store_.Winner(to.ws, to.EsPath());
       if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
-        if (auto t = store_.Set(signer_, to.ws, to.EsPath(), ""); !t.ok()) return t.status();
+        if (auto t = Publish(to.ws, to.EsPath(), ""); !t.ok()) return t.status();
       }
     }
   } else {
@@ -161,7 +161,7 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   if (!from.IsLocalOnly()) {
     auto winner = store_.Winner(from.ws, from.EsPath());
     if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
-      if (auto t = store_.Set(signer_, from.ws, from.EsPath(), ""); !t.ok()) return t.status();
+      if (auto t = Publish(from.ws, from.EsPath(), ""); !t.ok()) return t.status();
     }
   }
   if (moving && moving->loaded) moving->dirty = false;  // its buffer is what was just stored
@@ -199,10 +199,10 @@ Status FileSystem::RenameFolder(const Location& from, const Location& to) {
         start = slash + 1;
       }
       if (Status s = local::WriteFileAtomic(to_local + local_rest, doc.content, 0644); !s.ok()) return s;
-    } else if (auto moved = store_.Set(signer_, to.ws, to_prefix + rest, doc.content); !moved.ok()) {
+    } else if (auto moved = Publish(to.ws, to_prefix + rest, doc.content); !moved.ok()) {
       return moved.status();
     }
-    if (auto gone = store_.Set(signer_, from.ws, doc.path, ""); !gone.ok()) return gone.status();
+    if (auto gone = Publish(from.ws, doc.path, ""); !gone.ok()) return gone.status();
   }
   return Status::Ok();
 }

@@ -163,6 +163,7 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
     if (auto ws = (*store)->GetWorkspace(*options.workspace); !ws.ok()) return fail(ws.status().message());
   }
   MountConfig config{options.data_dir, options.workspace, [&log](const std::string& l) { log.Line(l); }};
+  if (options.ephemeral_lifetime_us > 0) config.ephemeral_lifetime_us = options.ephemeral_lifetime_us;
   FileSystem filesystem(**store, *identity, config);
 
   FuseArgs args;

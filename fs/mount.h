@@ -22,6 +22,7 @@ struct MountOptions {
   bool foreground = false;
   std::vector<std::string> fuse_options;      // from -o, passed to libfuse
   std::optional<std::string> workspace;       // mount one workspace only
+  int64_t ephemeral_lifetime_us = 0;          // 0: MountConfig's default
   int ready_fd = -1;                          // write "ready\n" here once mounted (tests)
   // Started once the store is open and the mount is up, in the daemon
   // process; returns the function that stops it. The command line passes

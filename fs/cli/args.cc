@@ -82,4 +82,27 @@ Result<int64_t> ParseInteger(const std::string& text, const std::string& what) {
   return value;
 }
 
+Result<int64_t> ParseDuration(const std::string& text, const std::string& what) {
+  const Status bad = Status::InvalidArgument(what + " must be a duration like 90s, 30m, 24h or 7d, not \"" + text + "\"");
+  if (text.empty()) return bad;
+  int64_t unit_s = 1;
+  std::string number = text;
+  switch (text.back()) {
+    case 's': unit_s = 1; break;
+    case 'm': unit_s = 60; break;
+    case 'h': unit_s = 3600; break;
+    case 'd': unit_s = 86400; break;
+    default: number.push_back('s');  // a bare number: seconds
+  }
+  number.pop_back();
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  constexpr int64_t kMaxSeconds = int64_t{100} * 365 * 86400;
+  if (number.empty() || ec != std::errc() || end != number.data() + number.size() || value <= 0 ||
+      value > kMaxSeconds / unit_s) {
+    return bad;
+  }
+  return value * unit_s * 1'000'000;
+}
+
 }  // namespace esfs::cli

@@ -37,4 +37,8 @@ Result<ParsedArgs> ParseArgs(const std::vector<std::string>& argv, const std::ve
 // A decimal integer that fits in int64, or InvalidArgument naming |what|.
 Result<int64_t> ParseInteger(const std::string& text, const std::string& what);
 
+// A positive duration "90", "90s", "30m", "24h" or "7d" (bare numbers are
+// seconds), at most 100 years, in microseconds; InvalidArgument naming |what|.
+Result<int64_t> ParseDuration(const std::string& text, const std::string& what);
+
 }  // namespace esfs::cli

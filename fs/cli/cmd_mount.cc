@@ -42,6 +42,11 @@ int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
     for (auto& part : SplitCommas(o)) options.fuse_options.push_back(part);
   }
   if (auto ws = args.Get("workspace")) options.workspace = *ws;
+  if (auto lifetime = args.Get("ephemeral-lifetime")) {
+    auto parsed = ParseDuration(*lifetime, "--ephemeral-lifetime");
+    if (!parsed.ok()) return UsageError("mount", parsed.status().message());
+    options.ephemeral_lifetime_us = *parsed;
+  }
   if (auto fd = args.Get("ready-fd")) {
     auto parsed = ParseInteger(*fd, "--ready-fd");
     if (!parsed.ok()) return UsageError("mount", parsed.status().message());
@@ -69,7 +74,7 @@ int RunUmount(const GlobalOptions&, const ParsedArgs& args) {
 std::vector<Command> MountCommands() {
   return {
       {"mount", "mount the workspaces as folders (FUSE)",
-       "usage: esfs mount MOUNTPOINT [-f] [-o OPT,...] [--workspace WS]\n"
+       "usage: esfs mount MOUNTPOINT [-f] [-o OPT,...] [--workspace WS] [--ephemeral-lifetime D]\n"
        "\n"
        "Every workspace in the store becomes a folder of MOUNTPOINT (or, with\n"
        "--workspace, MOUNTPOINT is that one workspace). Saving a file signs one new\n"
@@ -82,10 +87,15 @@ std::vector<Command> MountCommands() {
        "options:\n"
        "  -f, --foreground     stay in the foreground and log to stderr\n"
        "  -o, --options OPTS   FUSE mount options, e.g. -o allow_other (repeatable)\n"
-       "  --workspace WS       mount only workspace WS at MOUNTPOINT\n",
+       "  --workspace WS       mount only workspace WS at MOUNTPOINT\n"
+       "  --ephemeral-lifetime D\n"
+       "                       how long files saved under names with '!' live (es.4\n"
+       "                       ephemeral documents: they vanish everywhere at\n"
+       "                       expiry); 90s, 30m, 24h, 7d (default 24h)\n",
        {{"foreground", false, false, 'f'},
         {"options", true, true, 'o'},
         {"workspace", true},
+        {"ephemeral-lifetime", true},
         {"ready-fd", true}},
        RunMountCommand},
       {"umount", "unmount a mount point",

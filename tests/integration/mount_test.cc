@@ -284,6 +284,56 @@ TEST_F(Mount, HistoryFolderShowsEachAuthorsNewestVersionReadOnly) {
   EXPECT_EQ(access(m_.Path(".esfs-history/nowhere").c_str(), F_OK), -1);
 }
 
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t DeleteAfterOf(const OrderedJson& docs, const std::string& path) {
+  for (const auto& d : docs) {
+    if (d["path"] == path && d["deleteAfter"].is_number()) return d["deleteAfter"].get<int64_t>();
+  }
+  return 0;
+}
+
+// Names with '!' are es.4 ephemeral documents: saved with deleteAfter =
+// now + the mount's lifetime (24 h unless --ephemeral-lifetime), shown
+// while alive, gone from listings at expiry; rm works on them too.
+TEST_F(Mount, EphemeralFilesGetALifetimeAndVanishAtExpiry) {
+  ASSERT_EQ(mkdir(m_.Path("chat").c_str(), 0755), 0);
+  int64_t before = NowUs();
+  Write(m_.Path("chat/long!"), "lives a day");
+  int64_t after = NowUs();
+  const int64_t day = int64_t{86400} * 1'000'000;
+  int64_t delete_after = DeleteAfterOf(m_.Export(), "/chat/long!");
+  EXPECT_GE(delete_after, before + day);
+  EXPECT_LE(delete_after, after + day + 1'000'000);
+  char buf[64];
+  ssize_t n = getxattr(m_.Path("chat/long!").c_str(), "user.earthstar.deleteAfter", buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), std::to_string(delete_after));
+  ASSERT_EQ(unlink(m_.Path("chat/long!").c_str()), 0) << strerror(errno);
+
+  m_.SetMountArgs({"--ephemeral-lifetime", "3s"});
+  ASSERT_TRUE(m_.Remount()) << m_.LogText();
+  before = NowUs();
+  Write(m_.Path("chat/typing!"), "suzy is typing");
+  delete_after = DeleteAfterOf(m_.Export(), "/chat/typing!");
+  EXPECT_GE(delete_after, before + 3'000'000);
+  EXPECT_LE(delete_after, NowUs() + 3'000'000);
+  EXPECT_EQ(ReadFile(m_.Path("chat/typing!")), "suzy is typing");
+  EXPECT_EQ(List(m_.Path("chat")), std::set<std::string>{"typing!"});
+  // Expired: gone (kernel caches last one second).
+  while (NowUs() < delete_after + 1'200'000) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(List(m_.Path("chat")), std::set<std::string>{});
+  struct stat st;
+  EXPECT_EQ(stat(m_.Path("chat/typing!").c_str(), &st), -1);
+  // A bad lifetime is a usage error.
+  auto bad = m_.Esfs({"mount", m_.mountpoint() + "-x", "--ephemeral-lifetime", "soon"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--ephemeral-lifetime must be a duration"), std::string::npos) << bad.err;
+}
+
 TEST_F(Mount, AStaleMountLeftByACrashIsCleanedUpByTheNextMount) {
   Write(m_.Path("before.txt"), "saved before the crash");
   m_.Crash();

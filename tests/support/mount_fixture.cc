@@ -63,15 +63,20 @@ bool MountedEsfs::Mount() {
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) return false;
   const std::string log = dir_.File("daemon.log");
+  // Built before fork: the child of a threaded process must not allocate.
+  std::vector<std::string> args = {EsfsBinary(), "--data", data_dir_, "--key", key_file_, "mount", mountpoint_,
+                                    "-f", "--ready-fd", "3"};
+  args.insert(args.end(), mount_args_.begin(), mount_args_.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(log_fd, 1);
     dup2(log_fd, 2);
     dup2(ready[1], 3);  // below O_CLOEXEC's reach: the daemon inherits fd 3
-    const std::string e = EsfsBinary();
-    execl(e.c_str(), e.c_str(), "--data", data_dir_.c_str(), "--key", key_file_.c_str(), "mount", mountpoint_.c_str(),
-          "-f", "--ready-fd", "3", static_cast<char*>(nullptr));
+    execv(argv[0], argv.data());
     _exit(127);
   }
   close(ready[1]);

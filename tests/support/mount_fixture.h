@@ -48,12 +48,15 @@ class MountedEsfs {
   // ("Transport endpoint is not connected"), as a crash would. The
   // destructor still detaches it if no later Mount() cleaned it up.
   void Crash();
+  // Extra arguments for "esfs mount" from the next Mount() on.
+  void SetMountArgs(std::vector<std::string> args) { mount_args_ = std::move(args); }
 
  private:
   TempDir dir_;
   std::string data_dir_, key_file_, mountpoint_, address_;
   pid_t pid_ = -1;
   bool crashed_ = false;
+  std::vector<std::string> mount_args_;
 };
 
 }  // namespace esfs::testing

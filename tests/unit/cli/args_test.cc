@@ -38,5 +38,18 @@ TEST(Args, Integers) {
   EXPECT_FALSE(ParseInteger("99999999999999999999", "--now").ok());
 }
 
+TEST(Args, Durations) {
+  EXPECT_EQ(ParseDuration("90", "--x").value(), 90'000'000);
+  EXPECT_EQ(ParseDuration("90s", "--x").value(), 90'000'000);
+  EXPECT_EQ(ParseDuration("30m", "--x").value(), int64_t{1800} * 1'000'000);
+  EXPECT_EQ(ParseDuration("24h", "--x").value(), int64_t{86400} * 1'000'000);
+  EXPECT_EQ(ParseDuration("7d", "--x").value(), int64_t{7} * 86400 * 1'000'000);
+  for (const char* bad : {"", "s", "0", "-5m", "1.5h", "3w", "h24", "36501d", "99999999999999999999"}) {
+    auto parsed = ParseDuration(bad, "--ephemeral-lifetime");
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find("--ephemeral-lifetime must be a duration"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace esfs::cli
