@@ -198,8 +198,12 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
     rc = fuse_session_loop_mt(session.se, &loop);
     if (stop_background) stop_background();
   }
+  // libfuse's loop returns the number of the signal that ended it (SIGINT,
+  // SIGTERM, SIGHUP: a requested, clean stop), or -errno on failure.
+  if (rc > 0) log.Line("stopping on " + std::string(strsignal(rc)));
+  if (rc < 0) log.Line("the FUSE session failed: " + std::string(std::strerror(-rc)));
   log.Line("unmounting " + options.mountpoint);
-  return rc == 0 ? 0 : 1;
+  return rc >= 0 ? 0 : 1;
 }
 
 }  // namespace

@@ -34,6 +34,19 @@ MountedEsfs::~MountedEsfs() {
   if (crashed_) RunProgram({"fusermount3", "-uz", mountpoint_}, "", 30);
 }
 
+int MountedEsfs::WaitForExit(int timeout_s) {
+  if (pid_ <= 0) return -1;
+  for (int i = 0; i < timeout_s * 10; ++i) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return -1;  // still running: the destructor unmounts and reaps it
+}
+
 void MountedEsfs::Crash() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);

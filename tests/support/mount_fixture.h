@@ -27,6 +27,11 @@ class MountedEsfs {
   MountedEsfs& operator=(const MountedEsfs&) = delete;
 
   bool mounted() const { return pid_ > 0; }
+  // The foreground daemon's process id (-1 when not mounted).
+  pid_t pid() const { return pid_; }
+  // Waits for the daemon to exit by itself (after a signal); its exit
+  // status, or -1 if it did not exit within |timeout_s| or was killed.
+  int WaitForExit(int timeout_s);
   const std::string& mountpoint() const { return mountpoint_; }
   // <mountpoint>/<workspace>/<relative>
   std::string Path(const std::string& relative = "") const;
