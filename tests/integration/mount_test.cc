@@ -481,6 +481,29 @@ TEST_F(Mount, ChangesFromAnotherProcessShowUpAtOnce) {
   }
   EXPECT_EQ(seen, "from outside");
   EXPECT_EQ(ReadFile(m_.Path("brand/new.txt")), "new");
+
+  // A file open in an editor is not corrupted by a change from outside: a
+  // reader keeps the version it opened, a writer's save replaces the
+  // outside version whole (last writer wins) and never mixes the two.
+  const std::string text(200 * 1000, 'r');
+  Write(m_.Path("open.txt"), text);
+  int reader = open(m_.Path("open.txt").c_str(), O_RDONLY);
+  int writer = open(m_.Path("open.txt").c_str(), O_WRONLY);
+  ASSERT_GE(reader, 0);
+  ASSERT_GE(writer, 0);
+  std::string first(1000, '\0');
+  ASSERT_EQ(read(reader, first.data(), first.size()), 1000);
+  ASSERT_EQ(write(writer, "WRITER", 6), 6);
+  ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/open.txt"}, "short outside text").exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the feed and the kernel's caches
+  std::string rest(300 * 1000, '\0');
+  ssize_t n = read(reader, rest.data(), rest.size());
+  ASSERT_GE(n, 0);
+  rest.resize(static_cast<size_t>(n));
+  EXPECT_EQ(first + rest, text) << "the reader saw " << (first + rest).size() << " bytes";
+  close(reader);
+  ASSERT_EQ(close(writer), 0);
+  EXPECT_EQ(ReadFile(m_.Path("open.txt")), "WRITER" + text.substr(6));
 }
 
 TEST_F(Mount, MmapAndStableListings) {
