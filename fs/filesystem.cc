@@ -24,7 +24,7 @@ std::string Location::Key() const {
 
 std::string Location::EsPath() const {
   std::string path;
-  for (const auto& p : parts) path += "/" + NameToSegment(p);
+  for (const auto& s : segs) path += "/" + s;
   return path;
 }
 
@@ -44,33 +44,41 @@ bool Location::IsLocalOnly() const {
 std::string Location::OwnershipPath() const {
   if (IsMountRoot() || IsRootLocal()) return "";
   std::string path;
-  for (const auto& p : parts) {
+  for (size_t i = 0; i < parts.size(); ++i) {
     // "/x" stands for the local-only name below a folder.
-    if (IsJunkName(p) || IsLocalOnlyFolder(p)) return path.empty() ? "" : path + "/x";
-    path += "/" + NameToSegment(p);
+    if (IsJunkName(parts[i]) || IsLocalOnlyFolder(parts[i])) return path.empty() ? "" : path + "/x";
+    path += "/" + segs[i];
   }
   return path;
 }
 
-Location Location::Child(const std::string& name) const {
+Location Location::Child(const std::string& name) const { return Child(name, NameToSegment(name)); }
+
+Location Location::Child(const std::string& name, const std::string& seg) const {
   Location child = *this;
+  child.file_twin = false;
   if (child.ws.empty()) {
     child.ws = name;
   } else {
     child.parts.push_back(name);
+    child.segs.push_back(seg);
   }
   return child;
 }
 
 Location Location::Parent() const {
   Location parent = *this;
+  parent.file_twin = false;
   if (!parent.parts.empty()) {
     parent.parts.pop_back();
+    parent.segs.pop_back();
   } else {
     parent.ws.clear();
   }
   return parent;
 }
+
+std::string Location::DocName() const { return segs.empty() ? "" : SegmentToName(segs.back()); }
 
 // ---- setup ----
 
@@ -104,13 +112,13 @@ std::string Describe(const Location& loc) {
 }
 
 std::string FileBytes(const Location& loc, const std::string& content) {
-  if (loc.parts.empty() || !IsBinaryName(loc.parts.back())) return content;
+  if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return content;
   auto bytes = core::Base64Decode(content);
   return bytes ? *bytes : content;
 }
 
 std::string DocContent(const Location& loc, const std::string& bytes) {
-  if (loc.parts.empty() || !IsBinaryName(loc.parts.back())) return bytes;
+  if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return bytes;
   return core::Base64Encode(bytes);
 }
 
@@ -154,7 +162,49 @@ Result<Location> FileSystem::ChildLocation(const Node& parent, const std::string
     return Status::InvalidArgument("bad name");
   }
   if (name.size() > 255) return Status(StatusCode::kInvalidArgument, kNameTooLong);
-  return parent.loc.Child(name);
+  Location child = parent.loc.Child(name);
+  if (child.parts.empty() || child.IsLocalOnly() || child.IsHistory()) return child;
+  if (auto twin = TwinLocation(parent.loc, name)) return *twin;
+  return ResolveForeign(parent.loc, child);
+}
+
+bool FileSystem::PublishedAt(const Location& loc, bool* is_folder) const {
+  auto folder = store_.FolderExists(loc.ws, loc.EsFolderPrefix());
+  *is_folder = folder.ok() && *folder;
+  if (*is_folder) return true;
+  auto winner = store_.Winner(loc.ws, loc.EsPath());
+  return winner.ok() && winner->has_value() && !(*winner)->IsTombstone();
+}
+
+std::optional<Location> FileSystem::TwinLocation(const Location& parent, const std::string& name) const {
+  const std::string suffix = kTwinSuffix;
+  if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return std::nullopt;
+  }
+  const std::string base = name.substr(0, name.size() - suffix.size());
+  Location twin = ResolveForeign(parent, parent.Child(base));
+  bool is_folder = false;
+  if (!PublishedAt(twin, &is_folder) || !is_folder) return std::nullopt;
+  auto winner = store_.Winner(twin.ws, twin.EsPath());
+  if (!winner.ok() || !winner->has_value() || (*winner)->IsTombstone()) return std::nullopt;
+  twin.parts.back() = name;
+  twin.file_twin = true;
+  return twin;
+}
+
+Location FileSystem::ResolveForeign(const Location& parent, Location child) const {
+  // Only a name with '%' or '~' can be the decoding of a segment that is
+  // not its canonical encoding (docs/names.md); the canonical path wins.
+  const std::string& name = child.parts.back();
+  if (name.find_first_of("%~") == std::string::npos) return child;
+  bool is_folder = false;
+  if (PublishedAt(child, &is_folder)) return child;
+  auto listed = store_.ListFolder(parent.ws, parent.parts.empty() ? "/" : parent.EsFolderPrefix());
+  if (!listed.ok()) return child;
+  for (const auto& e : *listed) {
+    if (e.name != child.segs.back() && SegmentToName(e.name) == name) return parent.Child(name, e.name);
+  }
+  return child;
 }
 
 // ---- existence and permissions ----
@@ -180,11 +230,13 @@ Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
     if (*is_dir || loc.IsLocalOnly() || st.st_size > 0) return true;
   }
   if (loc.IsLocalOnly()) return false;
-  auto folder = store_.FolderExists(loc.ws, loc.EsFolderPrefix());
-  if (!folder.ok()) return folder.status();
-  if (*folder) {
-    *is_dir = true;
-    return true;
+  if (!loc.file_twin) {
+    auto folder = store_.FolderExists(loc.ws, loc.EsFolderPrefix());
+    if (!folder.ok()) return folder.status();
+    if (*folder) {
+      *is_dir = true;
+      return true;
+    }
   }
   auto winner = store_.Winner(loc.ws, loc.EsPath());
   if (!winner.ok()) return winner.status();
@@ -328,10 +380,16 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
     if (!dir->loc.IsLocalOnly()) {
       auto listed = store_.ListFolder(dir->loc.ws, dir->loc.parts.empty() ? "/" : dir->loc.EsFolderPrefix());
       if (!listed.ok()) return listed.status();
+      std::set<std::string> folders;
+      for (const auto& e : *listed) {
+        if (e.is_folder) folders.insert(e.name);
+      }
       for (const auto& e : *listed) {
         const std::string name = SegmentToName(e.name);
         if (e.is_folder) {
-          names[name] = true;  // a folder wins over a file of the same name (docs/names.md)
+          names[name] = true;
+        } else if (e.content_bytes > 0 && folders.count(e.name)) {
+          names[name + kTwinSuffix] = false;  // the folder keeps the name (docs/names.md)
         } else if (e.content_bytes > 0 && !names.count(name)) {
           names[name] = false;
         }

@@ -148,7 +148,14 @@ class FileSystem {
   struct Location;
 
  private:
+  // The location of |name| in |parent|, resolved against the store: the
+  // twin file of a folder, or a path another app wrote that is not the
+  // canonical encoding of |name| (docs/names.md).
   Result<Location> ChildLocation(const Node& parent, const std::string& name) const;
+  std::optional<Location> TwinLocation(const Location& parent, const std::string& name) const;
+  Location ResolveForeign(const Location& parent, Location child) const;
+  // A living document or a folder of them at |loc|.
+  bool PublishedAt(const Location& loc, bool* is_folder) const;
   Result<Attr> AttrOf(Node& node);
   Node* FindNode(uint64_t ino);
   Node& NodeFor(const Location& loc, bool is_dir);
@@ -160,6 +167,8 @@ class FileSystem {
   Status HistoryAttr(const Location& loc, Attr* attr) const;
   // Drops what the kernel holds of |loc|'s version files.
   void InvalidateHistory(const Location& loc, std::vector<Invalidation>* out);
+  // ... and of the twin file "<name>.esfs-file" of |loc| (docs/names.md).
+  void InvalidateTwin(const Location& loc, std::vector<Invalidation>* out);
   // True if |node| (the kernel's entry for |loc|) still names a thing of
   // the same kind there.
   bool StillThere(const Location& loc, const Node* node);

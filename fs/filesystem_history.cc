@@ -22,7 +22,10 @@ bool Location::IsHistory() const { return !IsRootLocal() && !parts.empty() && pa
 Location Location::HistorySubject() const {
   Location subject;
   subject.ws = ws;
-  if (parts.size() > 1) subject.parts.assign(parts.begin() + 1, parts.end());
+  if (parts.size() > 1) {
+    subject.parts.assign(parts.begin() + 1, parts.end());
+    subject.segs.assign(segs.begin() + 1, segs.end());
+  }
   return subject;
 }
 

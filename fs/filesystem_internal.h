@@ -11,9 +11,18 @@ namespace esfs::fs {
 
 // Where a name is: a workspace and the names below its root. The mount
 // root (all-workspaces mode) has an empty workspace.
+//
+// |parts| are the names the kernel sees, |segs| the es.4 path segments they
+// stand for (always as many). A segment is NameToSegment(name) unless the
+// name resolved to a path another app wrote (FileSystem::ChildLocation,
+// docs/names.md): a segment with a literal '%' or '~', or the document
+// "/wiki" shown as "wiki.esfs-file" next to the folder "wiki/".
 struct FileSystem::Location {
   std::string ws;
   std::vector<std::string> parts;
+  std::vector<std::string> segs;
+  // The file half of a path that is both a document and a folder.
+  bool file_twin = false;
 
   bool IsMountRoot() const { return ws.empty(); }
   // A junk name made at the mount root itself (gio's ".Trash-0"): it holds
@@ -36,9 +45,17 @@ struct FileSystem::Location {
   // or for local-only names the folder they sit in (a junk file in another
   // author's ~@ folder is refused like a real one). Empty: anyone may.
   std::string OwnershipPath() const;
+  // A child named |name| at segment |seg| (default: NameToSegment(name)).
   Location Child(const std::string& name) const;
+  Location Child(const std::string& name, const std::string& seg) const;
   Location Parent() const;
+  // The name the document's own segment decodes to (the base name of a
+  // twin): what binary-type detection looks at.
+  std::string DocName() const;
 };
+
+// The suffix that names the document "/x" when a folder "/x/" exists too.
+inline constexpr const char* kTwinSuffix = ".esfs-file";
 
 struct FileSystem::Node {
   uint64_t ino = 0;

@@ -103,9 +103,14 @@ void FileSystem::MoveNodes(const Location& from, const Location& to) {
   }
   for (auto& [key, ino] : moved) {
     Node& node = *nodes_[ino];
-    std::vector<std::string> rest(node.loc.parts.begin() + static_cast<long>(from.parts.size()), node.loc.parts.end());
+    const auto skip = static_cast<long>(from.parts.size());
+    std::vector<std::string> rest(node.loc.parts.begin() + skip, node.loc.parts.end());
+    std::vector<std::string> rest_segs(node.loc.segs.begin() + skip, node.loc.segs.end());
+    const bool twin = node.loc.file_twin && !rest.empty();
     node.loc = to;
     node.loc.parts.insert(node.loc.parts.end(), rest.begin(), rest.end());
+    node.loc.segs.insert(node.loc.segs.end(), rest_segs.begin(), rest_segs.end());
+    if (twin) node.loc.file_twin = true;
     ino_of_[node.loc.Key()] = ino;
   }
 }
@@ -259,6 +264,7 @@ void FileSystem::InvalidateHistory(const Location& loc, std::vector<Invalidation
   // folder; keys sort so that they follow that folder's key.
   Location folder = loc;
   folder.parts.insert(folder.parts.begin(), kHistoryFolder);
+  folder.segs.insert(folder.segs.begin(), NameToSegment(kHistoryFolder));
   const std::string prefix = folder.Key();
   for (auto it = ino_of_.lower_bound(prefix); it != ino_of_.end() && it->first.starts_with(prefix); ++it) {
     Node& node = *nodes_[it->second];
@@ -266,6 +272,17 @@ void FileSystem::InvalidateHistory(const Location& loc, std::vector<Invalidation
     if (node.open_count == 0) node.loaded = false;
     out->push_back({.inode = it->second, .parent = 0, .name = {}});
   }
+}
+
+void FileSystem::InvalidateTwin(const Location& loc, std::vector<Invalidation>* out) {
+  if (loc.parts.empty()) return;
+  const Location parent = loc.Parent();
+  const std::string name = loc.parts.back() + kTwinSuffix;
+  auto it = ino_of_.find(parent.Child(name).Key());
+  auto parent_it = ino_of_.find(parent.Key());
+  if (it == ino_of_.end() || parent_it == ino_of_.end()) return;
+  if (nodes_[it->second]->open_count == 0) nodes_[it->second]->loaded = false;
+  out->push_back({.inode = it->second, .parent = parent_it->second, .name = name});
 }
 
 bool FileSystem::StillThere(const Location& loc, const Node* node) {
@@ -285,12 +302,15 @@ std::vector<Invalidation> FileSystem::OnChanges(const std::vector<core::Change>&
     size_t start = 1;
     while (start <= change.path.size()) {
       size_t slash = change.path.find('/', start);
-      loc.parts.push_back(SegmentToName(change.path.substr(start, slash - start)));
+      const std::string seg = change.path.substr(start, slash - start);
+      loc.parts.push_back(SegmentToName(seg));
+      loc.segs.push_back(seg);
       if (slash == std::string::npos) break;
       start = slash + 1;
     }
     if (config_.single_workspace && *config_.single_workspace != loc.ws) continue;
     InvalidateHistory(loc, &out);
+    InvalidateTwin(loc, &out);
     // Every level: the entry in its parent (it may be new or gone) and
     // the node's attributes and pages. An entry the kernel knows (we have
     // its node) that still exists as the same kind is left alone:

@@ -334,6 +334,57 @@ TEST_F(Mount, EphemeralFilesGetALifetimeAndVanishAtExpiry) {
   EXPECT_NE(bad.err.find("--ephemeral-lifetime must be a duration"), std::string::npos) << bad.err;
 }
 
+// Paths other apps wrote that are not the canonical encoding of any name
+// (a literal '%', lower-case escapes, "%2F"), and a document "/wiki" next
+// to documents below "/wiki/": every one has a name, reads back, and a save
+// under that name goes back to the same path (docs/names.md).
+TEST_F(Mount, PathsFromOtherAppsAreReachableAndSaveBackToTheSamePath) {
+  const std::vector<std::pair<std::string, std::string>> foreign = {
+      {"/50%", "fifty"}, {"/%c3%bc.txt", "lower-case escapes"}, {"/a%2Fb", "an escaped slash"},
+      {"/wiki", "the wiki document"}, {"/wiki/x", "below the wiki"}};
+  for (const auto& [path, content] : foreign) {
+    ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, path}, content).exit_code, 0) << path;
+  }
+  EXPECT_EQ(List(m_.Path("")), (std::set<std::string>{"50%", "%c3%bc.txt", "a%2Fb", "wiki", "wiki.esfs-file"}));
+  EXPECT_EQ(ReadFile(m_.Path("50%")), "fifty");
+  EXPECT_EQ(ReadFile(m_.Path("%c3%bc.txt")), "lower-case escapes");
+  EXPECT_EQ(ReadFile(m_.Path("a%2Fb")), "an escaped slash");
+  EXPECT_EQ(ReadFile(m_.Path("wiki.esfs-file")), "the wiki document");
+  EXPECT_EQ(ReadFile(m_.Path("wiki/x")), "below the wiki");
+  struct stat st;
+  ASSERT_EQ(stat(m_.Path("wiki.esfs-file").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  char buf[128];
+  ssize_t n = getxattr(m_.Path("wiki.esfs-file").c_str(), "user.earthstar.path", buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), "/wiki");
+
+  // Saved back under the names shown: the same paths, new versions.
+  Write(m_.Path("50%"), "fifty, edited");
+  Write(m_.Path("%c3%bc.txt"), "edited too");
+  Write(m_.Path("a%2Fb"), "slash edited");
+  Write(m_.Path("wiki.esfs-file"), "wiki edited");
+  // A new name with '%' gets the canonical path.
+  Write(m_.Path("100%.txt"), "new");
+  std::map<std::string, std::string> want = {{"/50%", "fifty, edited"},     {"/%c3%bc.txt", "edited too"},
+                                             {"/a%2Fb", "slash edited"},    {"/wiki", "wiki edited"},
+                                             {"/wiki/x", "below the wiki"}, {"/100%25.txt", "new"}};
+  EXPECT_EQ(Live(m_.Export()), want);
+  // Deleting the twin deletes the document "/wiki"; the folder stays.
+  ASSERT_EQ(unlink(m_.Path("wiki.esfs-file").c_str()), 0) << strerror(errno);
+  want.erase("/wiki");
+  EXPECT_EQ(Live(m_.Export()), want);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the kernel's entry cache
+  EXPECT_EQ(List(m_.Path("")), (std::set<std::string>{"50%", "%c3%bc.txt", "a%2Fb", "wiki", "100%.txt"}));
+  // Once the folder is gone, "/wiki" is a plain file again.
+  ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/wiki"}, "back").exit_code, 0);
+  ASSERT_EQ(unlink(m_.Path("wiki/x").c_str()), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(ReadFile(m_.Path("wiki")), "back");
+  ASSERT_TRUE(m_.Remount());
+  EXPECT_EQ(List(m_.Path("")), (std::set<std::string>{"50%", "%c3%bc.txt", "a%2Fb", "wiki", "100%.txt"}));
+}
+
 TEST_F(Mount, AStaleMountLeftByACrashIsCleanedUpByTheNextMount) {
   Write(m_.Path("before.txt"), "saved before the crash");
   m_.Crash();
