@@ -163,6 +163,12 @@ Result<Location> FileSystem::ChildLocation(const Node& parent, const std::string
   }
   if (name.size() > 255) return Status(StatusCode::kInvalidArgument, kNameTooLong);
   Location child = parent.loc.Child(name);
+  if (child.IsHistory() && child.parts.size() > 1) {
+    // The history of a path another app wrote: resolve in the workspace.
+    const Location subject = parent.loc.HistorySubject();
+    child.segs.back() = ResolveForeign(subject, subject.Child(name)).segs.back();
+    return child;
+  }
   if (child.parts.empty() || child.IsLocalOnly() || child.IsHistory()) return child;
   if (auto twin = TwinLocation(parent.loc, name)) return *twin;
   return ResolveForeign(parent.loc, child);

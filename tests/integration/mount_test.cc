@@ -351,6 +351,7 @@ TEST_F(Mount, PathsFromOtherAppsAreReachableAndSaveBackToTheSamePath) {
   EXPECT_EQ(ReadFile(m_.Path("a%2Fb")), "an escaped slash");
   EXPECT_EQ(ReadFile(m_.Path("wiki.esfs-file")), "the wiki document");
   EXPECT_EQ(ReadFile(m_.Path("wiki/x")), "below the wiki");
+  EXPECT_EQ(ReadFile(m_.Path(".esfs-history/50%/" + m_.address())), "fifty");
   struct stat st;
   ASSERT_EQ(stat(m_.Path("wiki.esfs-file").c_str(), &st), 0);
   EXPECT_TRUE(S_ISREG(st.st_mode));
