@@ -91,6 +91,9 @@ FileSystem::FileSystem(core::Store& store, const core::Signer& signer, MountConf
   if (config_.single_workspace) root->loc.ws = *config_.single_workspace;
   ino_of_[root->loc.Key()] = kRootInode;
   nodes_[kRootInode] = std::move(root);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  mount_time_ns_ = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
 FileSystem::~FileSystem() = default;
@@ -292,6 +295,7 @@ Result<Attr> FileSystem::AttrOf(Node& node) {
   struct stat st;
   const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
   if (node.is_dir) {
+    attr.mtime_ns = mount_time_ns_;
     // The local folder's time and mode (touch, cp -a, rsync), if it has one.
     if (!node.loc.IsMountRoot() && local::Stat(local_path, &st)) {
       attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;

@@ -190,6 +190,8 @@ class FileSystem {
   MountConfig config_;
   std::mutex mu_;  // guards everything below
   uint64_t next_ino_ = kRootInode + 1;
+  // Shown as the time of folders that exist only as path prefixes.
+  int64_t mount_time_ns_ = 0;
   uint64_t next_fh_ = 1;
   std::map<uint64_t, std::unique_ptr<Node>> nodes_;
   std::map<std::string, uint64_t> ino_of_;  // Location key -> inode
