@@ -386,6 +386,40 @@ TEST_F(Mount, PathsFromOtherAppsAreReachableAndSaveBackToTheSamePath) {
   EXPECT_EQ(List(m_.Path("")), (std::set<std::string>{"50%", "%c3%bc.txt", "a%2Fb", "wiki", "100%.txt"}));
 }
 
+// A 1 MiB text file: random-offset reads, and a patch in the middle that
+// saves as one new document with everything else intact.
+TEST_F(Mount, AMebibyteTextFileReadsAtRandomOffsetsAndTakesAPatchInTheMiddle) {
+  std::string text;
+  for (int line = 0; text.size() < (size_t{1} << 20); ++line) text += "line " + std::to_string(line) + " of the big file\n";
+  text.resize(size_t{1} << 20);
+  Write(m_.Path("big.txt"), text);
+  int fd = open(m_.Path("big.txt").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  uint32_t state = 12345;
+  for (int i = 0; i < 200; ++i) {
+    state = state * 1103515245 + 12345;
+    const size_t offset = state % text.size();
+    const size_t length = 1 + (state >> 8) % 9000;
+    std::string got(length, '\0');
+    const ssize_t n = pread(fd, got.data(), length, static_cast<off_t>(offset));
+    ASSERT_GE(n, 0);
+    got.resize(static_cast<size_t>(n));
+    ASSERT_EQ(got, text.substr(offset, length)) << "at " << offset;
+  }
+  close(fd);
+  const size_t before = m_.Export().size();
+  fd = open(m_.Path("big.txt").c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  const std::string patch = "PATCHED IN THE MIDDLE";
+  ASSERT_EQ(pwrite(fd, patch.data(), patch.size(), 500000), static_cast<ssize_t>(patch.size()));
+  ASSERT_EQ(close(fd), 0);
+  text.replace(500000, patch.size(), patch);
+  EXPECT_EQ(ReadFile(m_.Path("big.txt")), text);
+  EXPECT_EQ(m_.Export().size(), before);  // the author's version was replaced, not added
+  auto get = m_.Esfs({"get", MountedEsfs::kWorkspace, "/big.txt"});
+  EXPECT_EQ(get.out, text);
+}
+
 TEST_F(Mount, AStaleMountLeftByACrashIsCleanedUpByTheNextMount) {
   Write(m_.Path("before.txt"), "saved before the crash");
   m_.Crash();
