@@ -53,7 +53,7 @@ Result<PushStats> PubClient::Push(const std::string& workspace, const std::vecto
   while (start < docs.size()) {
     std::string body = "[";
     size_t end = start;
-    for (; end < docs.size(); ++end) {
+    for (; end < docs.size() && end - start < kMaxPushDocs; ++end) {
       std::string one = core::DocumentToJson(docs[end]).dump();
       if (end > start && body.size() + one.size() + 2 > kMaxPushBytes) break;
       if (end > start) body += ",";

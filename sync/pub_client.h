@@ -25,6 +25,10 @@ struct PushStats {
 
 // The pub's body limit for application/json is 10 MB; batches stay under.
 inline constexpr size_t kMaxPushBytes = 8 * 1000 * 1000;
+// And at most this many documents per batch: a sqlite pub ingests ~600
+// documents/s, so a batch is answered within seconds (well inside the stall
+// timeout), and a push cut off half way has most of its batches on the pub.
+inline constexpr size_t kMaxPushDocs = 1000;
 
 class PubClient {
  public:
@@ -37,7 +41,8 @@ class PubClient {
   // caller validates each). NotFound if the pub does not know it.
   Result<std::vector<core::OrderedJson>> Pull(const std::string& workspace);
 
-  // Sends |docs|, in as many POSTs as needed to stay under kMaxPushBytes.
+  // Sends |docs|, in as many POSTs as needed to stay under kMaxPushBytes
+  // and kMaxPushDocs.
   // |on_batch| (optional) is told after each accepted batch how many were sent.
   Result<PushStats> Push(const std::string& workspace, const std::vector<core::Document>& docs,
                          const std::function<void(size_t)>& on_batch = nullptr);

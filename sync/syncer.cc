@@ -15,12 +15,15 @@ int64_t NowMicros() {
 
 std::string StatusKey(const std::string& workspace, const std::string& pub) { return "sync/" + workspace + "/" + pub; }
 
-bool Selected(const std::string& path, const std::vector<std::string>& only) {
-  if (only.empty()) return true;
-  for (const auto& prefix : only) {
-    if (path.rfind(prefix, 0) == 0) return true;
-  }
-  return false;
+bool Selected(const std::string& path, const std::vector<std::string>& only) { return PathSelected(path, only); }
+
+std::string HoldKey(const std::string& path, const std::string& author) { return path + "\n" + author; }
+
+// True if the pub's copy is this document or newer: sending ours would
+// change nothing there (it would answer "ignored").
+bool PubHasIt(const Syncer::Holdings& held, const core::Document& doc) {
+  auto it = held.find(HoldKey(doc.path, doc.author));
+  return it != held.end() && (it->second.signature == doc.signature || it->second.timestamp > doc.timestamp);
 }
 
 void SaveStatus(core::Store& store, const std::string& workspace, const std::string& pub, const PubStatus& s) {
@@ -31,6 +34,25 @@ void SaveStatus(core::Store& store, const std::string& workspace, const std::str
 }
 
 }  // namespace
+
+bool PathSelected(const std::string& path, const std::vector<std::string>& only) {
+  if (only.empty()) return true;
+  for (const auto& prefix : only) {
+    if (path.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+Result<size_t> PendingPushes(const core::Store& store, const std::string& workspace, const std::string& pub,
+                             const std::vector<std::string>& only) {
+  auto changes = store.ChangesSince(LoadPubStatus(store, workspace, pub).pushed_seq);
+  if (!changes.ok()) return changes.status();
+  size_t pending = 0;
+  for (const auto& c : *changes) {
+    if (!c.removed && c.workspace == workspace && PathSelected(c.path, only)) ++pending;
+  }
+  return pending;
+}
 
 std::vector<std::string> PubsOf(const core::OrderedJson& config) {
   std::vector<std::string> pubs;
@@ -119,47 +141,12 @@ Result<PassReport> Syncer::SyncOnce(const std::string& workspace, const std::str
   const std::vector<std::string> only = OnlyPrefixesOf(info->config);
   PassReport report{workspace, pub};
   PubClient client(pub, http_);
-  // Pull: every document is validated by the store before it is stored.
-  auto pulled = client.Pull(workspace);
-  if (!pulled.ok() && pulled.status().code() != StatusCode::kNotFound) {
-    RecordError(workspace, pub, pulled.status().message());
-    return pulled.status();
-  }
-  if (pulled.ok()) {
-    report.pulled = pulled->size();
-    std::vector<core::Document> docs;
-    for (const auto& json : *pulled) {
-      auto doc = core::DocumentFromJson(json);
-      if (!doc.ok()) {
-        ++report.invalid;
-        log_("pub " + pub + " " + workspace + ": rejected a document: " + doc.status().message());
-        continue;
-      }
-      if (Selected(doc->path, only)) docs.push_back(std::move(doc.value()));
-    }
-    constexpr size_t kBatch = 5000;
-    for (size_t start = 0; start < docs.size(); start += kBatch) {
-      const size_t end = std::min(docs.size(), start + kBatch);
-      auto outcomes = store_.IngestBatch(workspace, std::span(docs).subspan(start, end - start));
-      if (!outcomes.ok()) {
-        RecordError(workspace, pub, outcomes.status().message());
-        return outcomes.status();
-      }
-      for (size_t k = 0; k < outcomes->size(); ++k) {
-        const auto& o = (*outcomes)[k];
-        if (o.result == core::IngestResult::kAccepted) ++report.accepted;
-        if (o.result == core::IngestResult::kInvalid) {
-          ++report.invalid;
-          log_("pub " + pub + " " + workspace + ": rejected " + docs[start + k].path + ": " + o.reason);
-        }
-      }
-      if (progress) progress("pull", end, docs.size());
-    }
-  }
-  Status pushed = PushPending(client, workspace, pub, only, &report.pushed, progress);
-  if (!pushed.ok()) {
-    RecordError(workspace, pub, pushed.message());
-    return pushed;
+  Holdings held;
+  Status s = PullAll(client, workspace, pub, only, progress, &report, &held);
+  if (s.ok()) s = PushMissing(client, workspace, pub, only, held, progress, &report.pushed);
+  if (!s.ok()) {
+    RecordError(workspace, pub, s.message());
+    return s;
   }
   PubStatus status = LoadPubStatus(store_, workspace, pub);
   status.last_success_us = NowMicros();
@@ -167,6 +154,77 @@ Result<PassReport> Syncer::SyncOnce(const std::string& workspace, const std::str
   status.invalid_total += report.invalid;
   SaveStatus(store_, workspace, pub, status);
   return report;
+}
+
+Status Syncer::PullAll(PubClient& client, const std::string& workspace, const std::string& pub,
+                       const std::vector<std::string>& only, const SyncProgress& progress, PassReport* report,
+                       Holdings* held) {
+  auto pulled = client.Pull(workspace);
+  // A pub that does not know the workspace yet holds nothing: push it all.
+  if (!pulled.ok()) return pulled.status().code() == StatusCode::kNotFound ? Status::Ok() : pulled.status();
+  report->pulled = pulled->size();
+  std::vector<core::Document> docs;
+  for (const auto& json : *pulled) {
+    auto doc = core::DocumentFromJson(json);
+    if (!doc.ok()) {
+      ++report->invalid;
+      log_("pub " + pub + " " + workspace + ": rejected a document: " + doc.status().message());
+      continue;
+    }
+    if (Selected(doc->path, only)) docs.push_back(std::move(doc.value()));
+  }
+  // Every document is validated by the store before it is stored.
+  constexpr size_t kBatch = 5000;
+  for (size_t start = 0; start < docs.size(); start += kBatch) {
+    const size_t end = std::min(docs.size(), start + kBatch);
+    auto outcomes = store_.IngestBatch(workspace, std::span(docs).subspan(start, end - start));
+    if (!outcomes.ok()) return outcomes.status();
+    for (size_t k = 0; k < outcomes->size(); ++k) {
+      const auto& o = (*outcomes)[k];
+      const core::Document& doc = docs[start + k];
+      if (o.result == core::IngestResult::kInvalid) {
+        ++report->invalid;
+        log_("pub " + pub + " " + workspace + ": rejected " + doc.path + ": " + o.reason);
+        continue;
+      }
+      if (o.result == core::IngestResult::kAccepted) ++report->accepted;
+      (*held)[HoldKey(doc.path, doc.author)] = Held{doc.timestamp, doc.signature};
+    }
+    if (progress) progress("pull", end, docs.size());
+  }
+  return Status::Ok();
+}
+
+Status Syncer::PushMissing(PubClient& client, const std::string& workspace, const std::string& pub,
+                           const std::vector<std::string>& only, const Holdings& held, const SyncProgress& progress,
+                           size_t* pushed) {
+  // The pub's full listing, not our memory of past pushes, says what it
+  // lacks: a pub restarted without its data (memory storage) or killed in
+  // the middle of a push gets exactly the missing documents again.
+  // The feed position is read before the documents: a write landing in
+  // between is then sent now and again by the live pusher (the pub ignores
+  // the copy), never by neither.
+  auto seq = store_.LastSeq();
+  if (!seq.ok()) return seq.status();
+  auto all = store_.AllDocuments(workspace);
+  if (!all.ok()) return all.status();
+  std::vector<core::Document> missing;
+  for (auto& doc : *all) {
+    if (Selected(doc.path, only) && !PubHasIt(held, doc)) missing.push_back(std::move(doc));
+  }
+  if (!missing.empty()) {
+    size_t sent = 0;
+    auto stats = client.Push(workspace, missing, [&](size_t batch) {
+      sent += batch;
+      if (progress) progress("push", sent, missing.size());
+    });
+    if (!stats.ok()) return stats.status();
+    *pushed = missing.size();
+  }
+  PubStatus status = LoadPubStatus(store_, workspace, pub);
+  status.pushed_seq = std::max(status.pushed_seq, *seq);
+  SaveStatus(store_, workspace, pub, status);
+  return Status::Ok();
 }
 
 // ---- background ----

@@ -2,11 +2,16 @@
 //
 // One pass for a (workspace, pub): pull every document the pub has,
 // validate and ingest them (invalid ones are counted, logged and never
-// stored); then push what the pub may lack: the store's changes since the
-// last successful push to that pub (the change feed), in batches under the
-// pub's body limit. Progress per (workspace, pub) is kept in the store
-// (local values), so a push that was cut off is resumed, and a document is
-// never lost or sent twice within one successful pass.
+// stored); then push exactly what the pub lacks, judged from that full
+// listing (not from memory of earlier pushes: a pub restarted without its
+// data, or killed half way through a push, gets the missing ones again),
+// in batches under the pub's body limit. Between passes, the live pusher
+// sends the store's changes since the last push to that pub (the change
+// feed; the position is kept per (workspace, pub) in the store).
+//
+// Selective sync: a workspace config {"only": ["/wiki/", ...]} limits
+// pull, push, the live stream and the live pusher to paths starting with
+// one of the prefixes (plain string prefixes; docs/sync.md).
 //
 // Running: Start() gives every (workspace, pub) its own thread: a pass,
 // then the pub's event stream for live pulls while local changes are
@@ -23,6 +28,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/store.h"
@@ -54,6 +60,11 @@ using SyncProgress = std::function<void(const std::string& phase, size_t done, s
 // The workspace config's list of pubs and path prefixes ("only").
 std::vector<std::string> PubsOf(const core::OrderedJson& config);
 std::vector<std::string> OnlyPrefixesOf(const core::OrderedJson& config);
+// True if |path| is synced under |only| (empty: everything is).
+bool PathSelected(const std::string& path, const std::vector<std::string>& only);
+// Local changes to |workspace| within |only| not yet pushed to |pub|.
+Result<size_t> PendingPushes(const core::Store& store, const std::string& workspace, const std::string& pub,
+                             const std::vector<std::string>& only);
 
 PubStatus LoadPubStatus(const core::Store& store, const std::string& workspace, const std::string& pub);
 
@@ -66,6 +77,14 @@ class Syncer {
   Result<PassReport> SyncOnce(const std::string& workspace, const std::string& pub,
                               const SyncProgress& progress = nullptr);
 
+  // What a pub holds, from its full listing: per "path\nauthor" the
+  // timestamp and signature of its copy.
+  struct Held {
+    int64_t timestamp = 0;
+    std::string signature;
+  };
+  using Holdings = std::unordered_map<std::string, Held>;
+
   // Background sync of every workspace with pubs (re-read every few
   // seconds, so workspaces and pubs added later are picked up).
   void Start();
@@ -75,6 +94,12 @@ class Syncer {
   struct Worker;
   void Supervise();
   void RunWorker(Worker* worker);
+  Status PullAll(PubClient& client, const std::string& workspace, const std::string& pub,
+                 const std::vector<std::string>& only, const SyncProgress& progress, PassReport* report,
+                 Holdings* held);
+  Status PushMissing(PubClient& client, const std::string& workspace, const std::string& pub,
+                     const std::vector<std::string>& only, const Holdings& held, const SyncProgress& progress,
+                     size_t* pushed);
   Status PushPending(PubClient& client, const std::string& workspace, const std::string& pub,
                      const std::vector<std::string>& only, size_t* pushed, const SyncProgress& progress);
   void RecordError(const std::string& workspace, const std::string& pub, const std::string& error);

@@ -89,47 +89,69 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
   return kExitOk;
 }
 
+// "2026-12-01T19:20:10Z", or null for "never".
+OrderedJson IsoTime(int64_t micros) {
+  if (micros <= 0) return nullptr;
+  const std::time_t seconds = static_cast<std::time_t>(micros / 1'000'000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(text);
+}
+
+// One workspace's entry of `esfs status --json`.
+OrderedJson WorkspaceStatus(const core::Store& store, const core::WorkspaceInfo& ws) {
+  const auto only = sync::OnlyPrefixesOf(ws.config);
+  OrderedJson entry = {{"workspace", ws.address}, {"documents", ws.documents}, {"pubs", OrderedJson::array()}};
+  if (!only.empty()) entry["only"] = only;
+  for (const auto& pub : sync::PubsOf(ws.config)) {
+    const auto status = sync::LoadPubStatus(store, ws.address, pub);
+    auto pending = sync::PendingPushes(store, ws.address, pub, only);
+    entry["pubs"].push_back({{"url", pub},
+                             {"last_success", IsoTime(status.last_success_us)},
+                             {"last_success_us", status.last_success_us},
+                             {"pending_pushes", pending.ok() ? OrderedJson(*pending) : OrderedJson(nullptr)},
+                             {"invalid_rejected", status.invalid_total},
+                             {"last_error", status.last_error.empty() ? OrderedJson(nullptr) : OrderedJson(status.last_error)}});
+  }
+  return entry;
+}
+
+void PrintStatusText(const OrderedJson& out) {
+  if (out.empty()) std::cout << "no workspaces (add one: esfs workspace add +name.suffix)\n";
+  for (const auto& ws : out) {
+    std::cout << ws["workspace"].get<std::string>() << ": " << ws["documents"] << " documents";
+    if (ws.contains("only")) {
+      std::cout << ", syncing only";
+      for (const auto& prefix : ws["only"]) std::cout << " " << prefix.get<std::string>();
+    }
+    std::cout << "\n";
+    if (ws["pubs"].empty()) std::cout << "  no pubs (local only)\n";
+    for (const auto& pub : ws["pubs"]) {
+      std::cout << "  " << pub["url"].get<std::string>() << ": last sync " << Ago(pub["last_success_us"]) << ", "
+                << (pub["pending_pushes"].is_null() ? std::string("?") : pub["pending_pushes"].dump())
+                << " pending pushes";
+      if (pub["invalid_rejected"].get<uint64_t>() > 0) std::cout << ", " << pub["invalid_rejected"] << " invalid documents rejected";
+      if (!pub["last_error"].is_null()) std::cout << "\n    last error: " << pub["last_error"].get<std::string>();
+      std::cout << "\n";
+    }
+  }
+}
+
 int RunStatus(const GlobalOptions& global, const ParsedArgs& args) {
   if (!args.positional.empty()) return UsageError("status", "takes no arguments");
   auto store = core::Store::Open({global.data_dir});
   if (!store.ok()) return Failure("status", store.status().message());
   auto all = (*store)->ListWorkspaces();
   if (!all.ok()) return Failure("status", all.status().message());
-  auto last_seq = (*store)->LastSeq();
   OrderedJson out = OrderedJson::array();
-  for (const auto& ws : *all) {
-    OrderedJson entry = {{"workspace", ws.address}, {"documents", ws.documents}, {"pubs", OrderedJson::array()}};
-    for (const auto& pub : sync::PubsOf(ws.config)) {
-      const auto status = sync::LoadPubStatus(**store, ws.address, pub);
-      size_t pending = 0;
-      if (auto changes = (*store)->ChangesSince(status.pushed_seq); changes.ok()) {
-        for (const auto& c : *changes) pending += (!c.removed && c.workspace == ws.address) ? 1 : 0;
-      }
-      entry["pubs"].push_back({{"url", pub},
-                               {"last_success_us", status.last_success_us},
-                               {"pending_pushes", pending},
-                               {"invalid_rejected", status.invalid_total},
-                               {"last_error", status.last_error.empty() ? OrderedJson(nullptr) : OrderedJson(status.last_error)}});
-    }
-    out.push_back(entry);
-  }
+  for (const auto& ws : *all) out.push_back(WorkspaceStatus(**store, ws));
   if (args.Has("json")) {
     PrintJson(out);
-    return kExitOk;
+  } else {
+    PrintStatusText(out);
   }
-  if (out.empty()) std::cout << "no workspaces (add one: esfs workspace add +name.suffix)\n";
-  for (const auto& ws : out) {
-    std::cout << ws["workspace"].get<std::string>() << ": " << ws["documents"] << " documents\n";
-    if (ws["pubs"].empty()) std::cout << "  no pubs (local only)\n";
-    for (const auto& pub : ws["pubs"]) {
-      std::cout << "  " << pub["url"].get<std::string>() << ": last sync " << Ago(pub["last_success_us"])
-                << ", " << pub["pending_pushes"] << " pending pushes";
-      if (pub["invalid_rejected"].get<uint64_t>() > 0) std::cout << ", " << pub["invalid_rejected"] << " invalid documents rejected";
-      if (!pub["last_error"].is_null()) std::cout << "\n    last error: " << pub["last_error"].get<std::string>();
-      std::cout << "\n";
-    }
-  }
-  (void)last_seq;
   return kExitOk;
 }
 
@@ -150,8 +172,11 @@ std::vector<Command> SyncCommands() {
       {"status", "documents, pubs, last sync, pending pushes, errors",
        "usage: esfs status [--json]\n"
        "\n"
-       "Per workspace: documents in the store; per pub: when it last synced, how many\n"
-       "local documents wait to be pushed, invalid documents it sent, the last error.\n",
+       "Per workspace: documents in the store (and the --only prefixes, if any); per pub:\n"
+       "when it last synced completely, how many local documents wait to be pushed,\n"
+       "invalid documents it sent, the last error (cleared by the next success).\n"
+       "--json: [{workspace, documents, only?, pubs: [{url, last_success (ISO 8601 UTC\n"
+       "or null), last_success_us, pending_pushes, invalid_rejected, last_error}]}]\n",
        {{"json", false}},
        RunStatus},
   };

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -15,10 +17,10 @@
 namespace esfs::testing {
 namespace {
 
-// Waits (up to 20 s) until |check| holds.
+// Waits (up to |seconds|) until |check| holds.
 template <typename F>
-bool Eventually(F check) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+bool Eventually(F check, int seconds = 20) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     if (check()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -57,6 +59,75 @@ TEST(SyncMounts, SavesDeletesAndConflictsTravelLiveBetweenMounts) {
   auto json = core::OrderedJson::parse(status.out);
   EXPECT_GT(json[0]["pubs"][0]["last_success_us"].get<int64_t>(), 0);
   EXPECT_TRUE(json[0]["pubs"][0]["last_error"].is_null()) << status.out;
+}
+
+
+std::set<std::string> Paths(const core::OrderedJson& docs) {
+  std::set<std::string> paths;
+  for (const auto& d : docs) paths.insert(d["path"].get<std::string>());
+  return paths;
+}
+
+// Offline-first (issue 7): with the pub gone, saves in both mounts work at
+// once; a pub that comes back on the same port having lost everything
+// (memory storage) gets every document again from the mounts, and the two
+// mounts converge, nothing lost.
+TEST(SyncMounts, OfflineEditsInBothMountsConvergeWhenAnEmptyPubReturns) {
+  auto pub = std::make_unique<ReferencePub>();
+  ASSERT_TRUE(pub->ready());
+  const int port = pub->port();
+  MountedEsfs a("suzy", pub->url());
+  MountedEsfs b("matt", pub->url());
+  ASSERT_TRUE(a.mounted() && b.mounted());
+  WriteFile(a.Path("before.txt"), "synced before the outage");
+  ASSERT_TRUE(Eventually([&] { return ReadFile(b.Path("before.txt")) == "synced before the outage"; })) << b.LogText();
+  pub->Stop();
+  // Saves never wait on the network.
+  const auto t0 = std::chrono::steady_clock::now();
+  WriteFile(a.Path("offline-a.txt"), "written offline in a");
+  ASSERT_EQ(mkdir(b.Path("notes").c_str(), 0755), 0);
+  WriteFile(b.Path("notes/offline-b.txt"), "written offline in b");
+  WriteFile(a.Path("both.md"), "a's offline version");
+  WriteFile(b.Path("both.md"), "b's offline version");
+  ASSERT_EQ(unlink(b.Path("before.txt").c_str()), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  EXPECT_EQ(ReadFile(a.Path("offline-a.txt")), "written offline in a");
+  // Both notice the outage.
+  for (const MountedEsfs* m : {&a, &b}) {
+    ASSERT_TRUE(Eventually([&] {
+      auto json = core::OrderedJson::parse(m->Esfs({"status", "--json"}).out, nullptr, false);
+      return !json.is_discarded() && json[0]["pubs"][0]["last_error"].is_string();
+    })) << m->LogText();
+  }
+  pub = std::make_unique<ReferencePub>("", port);
+  ASSERT_TRUE(pub->ready());
+  // Backoff may wait up to ~12 s before the next try.
+  ASSERT_TRUE(Eventually([&] {
+    return ReadFile(b.Path("offline-a.txt")) == "written offline in a" &&
+           ReadFile(a.Path("notes/offline-b.txt")) == "written offline in b" && !Exists(a.Path("before.txt")) &&
+           ReadFile(a.Path("both.md")) == ReadFile(b.Path("both.md"));
+  }, 60)) << a.LogText() << b.LogText();
+  const std::string winner = ReadFile(a.Path("both.md"));
+  EXPECT_TRUE(winner == "a's offline version" || winner == "b's offline version") << winner;
+  // Nothing lost: both stores and the new pub hold every document, the
+  // other version of both.md kept as history.
+  ASSERT_TRUE(Eventually([&] { return a.Export().size() == 6 && b.Export().size() == 6; }, 30))
+      << a.Export().dump() << b.Export().dump();
+  const std::set<std::string> expected = {"/before.txt", "/both.md", "/notes/offline-b.txt", "/offline-a.txt"};
+  EXPECT_EQ(Paths(a.Export()), expected);
+  TempDir dir;
+  ASSERT_TRUE(Eventually([&] {
+    auto pulled = RunRefclient({"pull", pub->url(), MountedEsfs::kWorkspace, "--out", dir.File("pulled.json")});
+    return pulled.exit_code == 0 && core::OrderedJson::parse(ReadFile(dir.File("pulled.json"))).size() == 6;
+  }, 30));
+  EXPECT_EQ(Paths(core::OrderedJson::parse(ReadFile(dir.File("pulled.json")))), expected);
+  for (const MountedEsfs* m : {&a, &b}) {
+    ASSERT_TRUE(Eventually([&] {
+      auto json = core::OrderedJson::parse(m->Esfs({"status", "--json"}).out, nullptr, false);
+      return !json.is_discarded() && json[0]["pubs"][0]["last_error"].is_null() &&
+             json[0]["pubs"][0]["pending_pushes"] == 0;
+    })) << m->Esfs({"status", "--json"}).out;
+  }
 }
 
 }  // namespace

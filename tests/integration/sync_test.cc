@@ -2,7 +2,15 @@
 // pub (../shared/interop) on 127.0.0.1.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <fcntl.h>
+#include <fstream>
+#include <set>
 #include <thread>
 
 #include "core/store.h"
@@ -41,6 +49,117 @@ struct Peer {
   std::unique_ptr<core::Store> store;
   std::unique_ptr<sync::Syncer> syncer;
   std::string log;
+};
+
+
+// Waits (up to |seconds|) until |check| holds.
+template <typename F>
+bool Eventually(F check, int seconds = 30) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (check()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return check();
+}
+
+// "path author signature" of every document in a JSON array; |dups| counts
+// (path, author) pairs seen twice.
+std::set<std::string> DocKeys(const OrderedJson& docs, size_t* dups = nullptr) {
+  std::set<std::string> keys, pairs;
+  for (const auto& d : docs) {
+    const std::string pair = d["path"].get<std::string>() + " " + d["author"].get<std::string>();
+    if (!pairs.insert(pair).second && dups) ++*dups;
+    keys.insert(pair + " " + d["signature"].get<std::string>());
+  }
+  return keys;
+}
+
+std::set<std::string> PathsOf(const OrderedJson& docs) {
+  std::set<std::string> paths;
+  for (const auto& d : docs) paths.insert(d["path"].get<std::string>());
+  return paths;
+}
+
+// What the pub holds, as the reference client pulls (and validates) it.
+OrderedJson RefPull(const std::string& url, const TempDir& dir) {
+  const std::string out = dir.File("refpull.json");
+  auto r = RunRefclient({"pull", url, kWs, "--out", out});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return OrderedJson::parse(ReadFile(out), nullptr, false);
+}
+
+// Signs |path| = |content| as a fresh reference identity and pushes it with
+// the reference client.
+void RefPush(const std::string& url, const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& docs) {
+  if (!std::ifstream(dir.File("fern.json")).good()) WriteFile(dir.File("fern.json"), RunRefclient({"keygen", "fern"}).out);
+  std::string batch = "[";
+  for (const auto& [path, content] : docs) {
+    auto signed_doc = RunRefclient({"sign", "--keypair", dir.File("fern.json"), "--workspace", kWs, "--path", path,
+                                    "--content", content});
+    ASSERT_EQ(signed_doc.exit_code, 0) << signed_doc.err;
+    batch += (batch.size() > 1 ? "," : "") + signed_doc.out;
+  }
+  WriteFile(dir.File("ref-batch.json"), batch + "]");
+  auto pushed = RunRefclient({"push", url, kWs, dir.File("ref-batch.json")});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
+}
+
+// esfs with one --data and --key.
+struct Cli {
+  std::string data, key;
+  RunResult operator()(std::vector<std::string> args, const std::string& input = "") const {
+    args.insert(args.begin(), {EsfsBinary(), "--data", data, "--key", key});
+    return RunProgram(args, input, 120);
+  }
+  OrderedJson Export() const {
+    auto r = (*this)({"export", kWs});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return OrderedJson::parse(r.out, nullptr, false);
+  }
+  OrderedJson Status() const {
+    auto r = (*this)({"status", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return OrderedJson::parse(r.out, nullptr, false);
+  }
+};
+
+// `esfs sync` (live) as a child; SIGTERM and reaped when it goes out of scope.
+class LiveSync {
+ public:
+  LiveSync(const Cli& cli, const std::string& log) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      const std::string e = EsfsBinary();
+      execl(e.c_str(), e.c_str(), "--data", cli.data.c_str(), "--key", cli.key.c_str(), "sync", kWs,
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  ~LiveSync() { (void)Stop(); }
+  // The exit status (-1 if it had to be killed).
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 100; ++i) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
 };
 
 TEST(SyncFaults, EveryBadReplyIsAClearStatusAndStoresNothing) {
@@ -124,22 +243,211 @@ TEST(SyncReferencePub, TwoStoresConvergeThroughTheRealPub) {
   EXPECT_EQ(b.Content("/from/reference.txt"), "hello from the reference");
 }
 
-TEST(SyncReferencePub, OfflineEditsConvergeWhenThePubReturns) {
+TEST(SyncReferencePub, OfflineEditsConvergeWhenAnEmptyPubReturnsOnTheSamePort) {
   TempDir dir;
-  auto pub = std::make_unique<ReferencePub>("--sqlite");
+  auto pub = std::make_unique<ReferencePub>();
   ASSERT_TRUE(pub->ready());
   const int port = pub->port();
   const std::string url = pub->url();
   Peer a(dir.File("a"), url, "suzy", 1), b(dir.File("b"), url, "matt", 2);
   ASSERT_TRUE(a.store->Set(a.identity, kWs, "/seed.txt", "seed").ok());
   ASSERT_TRUE(a.syncer->SyncOnce(kWs, url).ok());
+  ASSERT_TRUE(b.syncer->SyncOnce(kWs, url).ok());
   pub->Stop();
   ASSERT_TRUE(a.store->Set(a.identity, kWs, "/offline-a.txt", "written offline in a").ok());
   ASSERT_TRUE(b.store->Set(b.identity, kWs, "/offline-b.txt", "written offline in b").ok());
-  EXPECT_FALSE(a.syncer->SyncOnce(kWs, url).ok());
-  EXPECT_NE(sync::LoadPubStatus(*a.store, kWs, url).last_error, "");
-  (void)port;
-  pub.reset();
+  auto failed = a.syncer->SyncOnce(kWs, url);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(sync::LoadPubStatus(*a.store, kWs, url).last_error, failed.status().message());
+  // A memory pub on the same port: it lost everything, /seed.txt included,
+  // although both stores had already pushed (or received) it.
+  pub = std::make_unique<ReferencePub>("", port);
+  ASSERT_TRUE(pub->ready());
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(a.syncer->SyncOnce(kWs, url).ok());
+    ASSERT_TRUE(b.syncer->SyncOnce(kWs, url).ok());
+  }
+  EXPECT_EQ(a.Content("/offline-b.txt"), "written offline in b");
+  EXPECT_EQ(b.Content("/offline-a.txt"), "written offline in a");
+  const auto on_pub = RefPull(url, dir);
+  EXPECT_EQ(PathsOf(on_pub), (std::set<std::string>{"/offline-a.txt", "/offline-b.txt", "/seed.txt"}));
+  EXPECT_TRUE(sync::LoadPubStatus(*a.store, kWs, url).last_error.empty());
+}
+
+// Item "selective sync" of issue 7, end to end through the command line:
+// `workspace add --only` → the workspace config → the syncer, for the
+// first pass (pull and push) and for the live stream and live pushes.
+TEST(SyncSelective, OnlyPrefixesLimitPushPullAndLiveSync) {
+  TempDir dir;
+  ReferencePub pub;
+  ASSERT_TRUE(pub.ready());
+  const Cli esfs{dir.File("data"), dir.File("suzy.json")};
+  ASSERT_EQ(esfs({"keygen", "suzy"}).exit_code, 0);
+  auto add = esfs({"workspace", "add", kWs, "--pub", pub.url(), "--only", "/wiki/", "--only", "/chat/"});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_EQ(esfs({"workspace", "add", kWs, "--only", "wiki"}).exit_code, 2);  // not a path prefix
+  auto list = OrderedJson::parse(esfs({"workspace", "list", "--json"}).out, nullptr, false);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["config"]["only"], OrderedJson::parse(R"(["/wiki/", "/chat/"])"));
+  for (const char* path : {"/wiki/Bees.md", "/chat/hello.txt", "/notes/private.txt", "/wikipedia.txt"}) {
+    ASSERT_EQ(esfs({"put", kWs, path, "-"}, std::string("content of ") + path).exit_code, 0) << path;
+  }
+  // Two of the four are outside the prefixes: never pending, never pushed.
+  EXPECT_EQ(esfs.Status()[0]["pubs"][0]["pending_pushes"], 2);
+  auto once = esfs({"sync", kWs, "--once"});
+  ASSERT_EQ(once.exit_code, 0) << once.err;
+  EXPECT_EQ(PathsOf(RefPull(pub.url(), dir)), (std::set<std::string>{"/chat/hello.txt", "/wiki/Bees.md"}));
+  EXPECT_EQ(esfs.Status()[0]["pubs"][0]["pending_pushes"], 0);
+  // Pull: what others put outside the prefixes is not stored.
+  RefPush(pub.url(), dir, {{"/wiki/FromFern.md", "in"}, {"/other/fern.txt", "out"}, {"/chatter.txt", "out"}});
+  once = esfs({"sync", kWs, "--once"});
+  ASSERT_EQ(once.exit_code, 0) << once.err;
+  EXPECT_EQ(esfs({"get", kWs, "/wiki/FromFern.md"}).out, "in");
+  EXPECT_EQ(PathsOf(esfs.Export()),
+            (std::set<std::string>{"/chat/hello.txt", "/notes/private.txt", "/wiki/Bees.md", "/wiki/FromFern.md",
+                                   "/wikipedia.txt"}));
+  // Live: the stream brings /chat/live.txt; /other/live.txt, pushed to the
+  // pub before it, must not have been stored when it arrives.
+  LiveSync live(esfs, dir.File("live.log"));
+  ASSERT_TRUE(Eventually([&] { return ReadFile(dir.File("live.log")).find("syncing live") != std::string::npos; }))
+      << ReadFile(dir.File("live.log"));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the background pass, then the stream opens
+  RefPush(pub.url(), dir, {{"/other/live.txt", "out"}, {"/chat/live.txt", "in"}});
+  ASSERT_TRUE(Eventually([&] { return esfs({"get", kWs, "/chat/live.txt"}).exit_code == 0; }))
+      << ReadFile(dir.File("live.log"));
+  EXPECT_EQ(esfs({"get", kWs, "/other/live.txt"}).exit_code, 1);
+  // Live pushes: /notes/later.txt (written first) stays local.
+  ASSERT_EQ(esfs({"put", kWs, "/notes/later.txt", "-"}, "local").exit_code, 0);
+  ASSERT_EQ(esfs({"put", kWs, "/wiki/later.md", "-"}, "shared").exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return PathsOf(RefPull(pub.url(), dir)).count("/wiki/later.md") == 1; }))
+      << ReadFile(dir.File("live.log"));
+  const auto on_pub = PathsOf(RefPull(pub.url(), dir));
+  EXPECT_EQ(on_pub.count("/notes/later.txt"), 0u);
+  EXPECT_EQ(on_pub.count("/notes/private.txt"), 0u);
+  EXPECT_EQ(on_pub.count("/wikipedia.txt"), 0u);
+  EXPECT_EQ(live.Stop(), 0);
+}
+
+// Item "faults" of issue 7: the pub (sqlite, so it keeps what it ingested)
+// is SIGKILLed in the middle of a 10,000-document push, restarted on the
+// same data, and the next pass completes the set: nothing lost or doubled,
+// and only what the pub lacked is sent again.
+TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPush) {
+  constexpr size_t kDocs = 10'000;
+  TempDir dir;
+  auto pub = std::make_unique<ReferencePub>("--sqlite");
+  ASSERT_TRUE(pub->ready());
+  const std::string url = pub->url();
+  Peer a(dir.File("a"), url, "suzy", 1);
+  // A sqlite pub ingests ~600 documents/s: a batch takes seconds to answer.
+  sync::Syncer syncer(*a.store, [&](const std::string& l) { a.log += l + "\n"; }, sync::HttpOptions{5, 60, 0});
+  std::vector<core::Document> docs(kDocs);
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  for (size_t i = 0; i < kDocs; ++i) {
+    docs[i].workspace = kWs;
+    docs[i].path = "/fault/" + std::to_string(i) + ".txt";
+    docs[i].content = "document " + std::to_string(i) + " " + std::string(100, 'x');
+    docs[i].author = a.identity.address();
+    docs[i].timestamp = now - static_cast<int64_t>(kDocs - i);
+    a.identity.Sign(docs[i]);
+  }
+  ASSERT_TRUE(a.store->IngestBatch(kWs, docs).ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) + " s"; };
+  std::atomic<size_t> sent{0};
+  std::atomic<bool> killed{false};
+  std::thread killer([&] {
+    // Once 3,000 were acknowledged, the next batch is being ingested: kill
+    // the pub while it is inside that batch.
+    if (!Eventually([&] { return sent.load() >= 3000; }, 90)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    killed = pub->Kill();
+  });
+  auto first = syncer.SyncOnce(kWs, url, [&](const std::string& phase, size_t done, size_t) {
+    if (phase == "push") sent = done;
+  });
+  killer.join();
+  std::cerr << "pub killed after " << sent << " documents were acknowledged, at " << elapsed() << "\n";
+  ASSERT_TRUE(killed) << "sent " << sent << ": " << a.log;
+  ASSERT_FALSE(first.ok()) << "the push finished before the kill";
+  EXPECT_EQ(sync::LoadPubStatus(*a.store, kWs, url).last_error, first.status().message());
+  EXPECT_LT(sent.load(), kDocs);
+  // Restart on the same port and data.
+  ReferencePub again("--sqlite", pub->port(), pub->data_dir());
+  ASSERT_TRUE(again.ready());
+  auto second = syncer.SyncOnce(kWs, url);
+  std::cerr << "pub restarted; the second pass ended at " << elapsed() << "\n";
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  std::cerr << "the pub had kept " << second->pulled << "; " << second->pushed << " sent again\n";
+  EXPECT_GE(second->pulled, sent.load()) << "the pub lost acknowledged documents";
+  EXPECT_LT(second->pulled, kDocs);
+  EXPECT_EQ(second->pulled + second->pushed, kDocs) << "pushed more than the pub lacked";
+  EXPECT_TRUE(sync::LoadPubStatus(*a.store, kWs, url).last_error.empty());
+  // Both sides hold the same set: esfs export against the reference client.
+  const Cli esfs{dir.File("a"), dir.File("no-key.json")};
+  size_t ours_doubled = 0, theirs_doubled = 0;
+  const auto ours = DocKeys(esfs.Export(), &ours_doubled);
+  const auto on_pub = RefPull(url, dir);
+  const auto theirs = DocKeys(on_pub, &theirs_doubled);
+  EXPECT_EQ(on_pub.size(), kDocs);
+  EXPECT_EQ(ours.size(), kDocs);
+  EXPECT_EQ(ours_doubled + theirs_doubled, 0u);
+  EXPECT_TRUE(ours == theirs);
+  // A third pass has nothing left to send.
+  auto third = syncer.SyncOnce(kWs, url);
+  ASSERT_TRUE(third.ok()) << third.status().message();
+  EXPECT_EQ(third->pushed, 0u);
+  EXPECT_EQ(third->accepted, 0u);
+}
+
+// Item "esfs status" of issue 7: per workspace documents and pubs; per pub
+// last success, pending pushes and the last error, as JSON and as text.
+TEST(SyncStatus, ShowsDocumentsPubsLastSyncPendingAndErrors) {
+  TempDir dir;
+  ReferencePub pub;
+  ASSERT_TRUE(pub.ready());
+  const std::string down = "http://127.0.0.1:" + std::to_string(FreeLocalPort());
+  const Cli esfs{dir.File("data"), dir.File("suzy.json")};
+  ASSERT_EQ(esfs({"keygen", "suzy"}).exit_code, 0);
+  ASSERT_EQ(esfs({"workspace", "add", kWs, "--pub", pub.url(), "--pub", down}).exit_code, 0);
+  ASSERT_EQ(esfs({"workspace", "add", "+local.only"}).exit_code, 0);
+  for (const char* path : {"/a.txt", "/b.txt", "/c.txt"}) ASSERT_EQ(esfs({"put", kWs, path, "-"}, "x").exit_code, 0);
+  auto before = esfs.Status();
+  ASSERT_EQ(before.size(), 2u) << before.dump();
+  const auto& ws = before[0]["workspace"] == kWs ? before[0] : before[1];
+  EXPECT_EQ(ws["documents"], 3);
+  ASSERT_EQ(ws["pubs"].size(), 2u);
+  for (const auto& p : ws["pubs"]) {
+    EXPECT_EQ(p["pending_pushes"], 3) << p.dump();
+    EXPECT_TRUE(p["last_success"].is_null()) << p.dump();
+    EXPECT_TRUE(p["last_error"].is_null()) << p.dump();
+  }
+  // One pub answers, the other is down: exit status 1, and status says which.
+  auto sync = esfs({"sync", "--once"});
+  EXPECT_EQ(sync.exit_code, 1);
+  EXPECT_NE(sync.err.find(down), std::string::npos) << sync.err;
+  auto after = esfs.Status();
+  const auto& ws2 = after[0]["workspace"] == kWs ? after[0] : after[1];
+  const auto& good = ws2["pubs"][0]["url"] == pub.url() ? ws2["pubs"][0] : ws2["pubs"][1];
+  const auto& bad = ws2["pubs"][0]["url"] == pub.url() ? ws2["pubs"][1] : ws2["pubs"][0];
+  EXPECT_EQ(good["pending_pushes"], 0);
+  EXPECT_GT(good["last_success_us"].get<int64_t>(), 0);
+  EXPECT_TRUE(good["last_success"].is_string()) << good.dump();
+  EXPECT_TRUE(good["last_error"].is_null()) << good.dump();
+  EXPECT_EQ(bad["pending_pushes"], 3);
+  EXPECT_TRUE(bad["last_success"].is_null()) << bad.dump();
+  ASSERT_TRUE(bad["last_error"].is_string()) << bad.dump();
+  EXPECT_NE(bad["last_error"].get<std::string>().find("connect"), std::string::npos) << bad.dump();
+  // The text form says the same in words.
+  auto text = esfs({"status"});
+  ASSERT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find(kWs + std::string(": 3 documents")), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("+local.only: 0 documents"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("no pubs (local only)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("last sync never, 3 pending pushes"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("last error: " + down), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("0 pending pushes"), std::string::npos) << text.out;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include <gtest/gtest.h>
 
@@ -28,8 +29,9 @@ int FreeLocalPort() {
   return ntohs(addr.sin_port);
 }
 
-ReferencePub::ReferencePub(const std::string& extra) {
-  port_ = FreeLocalPort();
+ReferencePub::ReferencePub(const std::string& extra, int port, const std::string& data_dir)
+    : data_dir_(data_dir.empty() ? dir_.File("pub") : data_dir) {
+  port_ = port > 0 ? port : FreeLocalPort();
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) return;
   pid_ = fork();
@@ -37,7 +39,7 @@ ReferencePub::ReferencePub(const std::string& extra) {
     setpgid(0, 0);  // its own group, so that Stop() reaches node too
     dup2(out[1], 1);
     const std::string cmd = "exec bash '" + InteropDir() + "/start-pub.sh' " + std::to_string(port_) + " '" +
-                            dir_.path() + "/pub' " + extra + " 2>&1";
+                            data_dir_ + "' " + extra + " 2>&1";
     execl("/bin/bash", "bash", "-c", cmd.c_str(), nullptr);
     _exit(127);
   }
@@ -81,6 +83,20 @@ void ReferencePub::Stop() {
   kill(-pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
+}
+
+bool ReferencePub::Kill() {
+  if (pid_ <= 0) return false;
+  const std::string text = ReadFile(data_dir_ + "/pub.pid");
+  const pid_t pid = static_cast<pid_t>(std::atol(text.c_str()));
+  EXPECT_EQ(pid, pid_) << "pub.pid holds '" << text << "'";
+  if (pid <= 0) return false;
+  kill(pid, SIGKILL);
+  if (pid != pid_) kill(-pid_, SIGKILL);  // never leave a pub behind
+  // start-pub.sh execs node, so the pid is our child: reap it.
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  return true;
 }
 
 ReferencePub::~ReferencePub() { Stop(); }
