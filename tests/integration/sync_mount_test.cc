@@ -54,6 +54,17 @@ TEST(SyncMounts, SavesDeletesAndConflictsTravelLiveBetweenMounts) {
   ASSERT_TRUE(Eventually([&] { return !Exists(b.Path("hello.txt")); })) << b.LogText();
   // Both stores hold the same documents.
   ASSERT_TRUE(Eventually([&] { return a.Export().size() == b.Export().size(); }));
+  // What the reference client pushes shows up in the mount, live.
+  TempDir dir;
+  WriteFile(dir.File("fern.json"), RunRefclient({"keygen", "fern"}).out);
+  auto signed_doc = RunRefclient({"sign", "--keypair", dir.File("fern.json"), "--workspace", MountedEsfs::kWorkspace,
+                                  "--path", "/from/reference.txt", "--content", "hello from the reference"});
+  ASSERT_EQ(signed_doc.exit_code, 0) << signed_doc.err;
+  WriteFile(dir.File("doc.json"), "[" + signed_doc.out + "]");
+  auto pushed = RunRefclient({"push", pub.url(), MountedEsfs::kWorkspace, dir.File("doc.json")});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
+  ASSERT_TRUE(Eventually([&] { return ReadFile(b.Path("from/reference.txt")) == "hello from the reference"; }))
+      << b.LogText();
   auto status = b.Esfs({"status", "--json"});
   ASSERT_EQ(status.exit_code, 0);
   auto json = core::OrderedJson::parse(status.out);

@@ -17,6 +17,7 @@
 #include "keys/identity.h"
 #include "sync/syncer.h"
 #include "tests/support/fake_pub.h"
+#include "tests/support/mount_fixture.h"
 #include "tests/support/ref_pub.h"
 #include "tests/support/test_support.h"
 
@@ -274,6 +275,44 @@ TEST(SyncReferencePub, OfflineEditsConvergeWhenAnEmptyPubReturnsOnTheSamePort) {
   EXPECT_TRUE(sync::LoadPubStatus(*a.store, kWs, url).last_error.empty());
 }
 
+// The pub takes at most 10 MB per POST: 12 MB of documents go in batches
+// it accepts, all of them.
+TEST(SyncReferencePub, PushesOver10MegabytesInBatchesThePubAccepts) {
+  TempDir dir;
+  ReferencePub pub;
+  ASSERT_TRUE(pub.ready());
+  Peer a(dir.File("a"), pub.url(), "suzy", 1);
+  for (int i = 0; i < 4; ++i) {
+    const std::string content(3'000'000, static_cast<char>('a' + i));
+    ASSERT_TRUE(a.store->Set(a.identity, kWs, "/big/" + std::to_string(i) + ".txt", content).ok());
+  }
+  auto pass = a.syncer->SyncOnce(kWs, pub.url());
+  ASSERT_TRUE(pass.ok()) << pass.status().message();
+  EXPECT_EQ(pass->pushed, 4u);
+  const auto on_pub = RefPull(pub.url(), dir);
+  ASSERT_EQ(on_pub.size(), 4u);
+  for (const auto& d : on_pub) EXPECT_EQ(d["content"].get<std::string>().size(), 3'000'000u);
+}
+
+// A pub that stalls never blocks the mount: saves and reads answer at
+// once, and unmounting cancels the stalled transfer instead of waiting.
+TEST(SyncFaults, AStalledPubNeverBlocksTheMount) {
+  FakePub fake;
+  MountedEsfs m("suzy", fake.Url("stall"));
+  ASSERT_TRUE(m.mounted());
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the syncer is inside the stalled GET now
+  auto t0 = std::chrono::steady_clock::now();
+  WriteFile(m.Path("saved.txt"), "saved while the pub stalls");
+  EXPECT_EQ(ReadFile(m.Path("saved.txt")), "saved while the pub stalls");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  auto status = m.Esfs({"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(OrderedJson::parse(status.out)[0]["pubs"][0]["pending_pushes"], 1) << status.out;
+  t0 = std::chrono::steady_clock::now();
+  m.Unmount();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8)) << m.LogText();
+}
+
 // Item "selective sync" of issue 7, end to end through the command line:
 // `workspace add --only` → the workspace config → the syncer, for the
 // first pass (pull and push) and for the live stream and live pushes.
@@ -427,6 +466,7 @@ TEST(SyncStatus, ShowsDocumentsPubsLastSyncPendingAndErrors) {
   auto sync = esfs({"sync", "--once"});
   EXPECT_EQ(sync.exit_code, 1);
   EXPECT_NE(sync.err.find(down), std::string::npos) << sync.err;
+  EXPECT_NE(sync.err.find(kWs + std::string(" push: 3/3")), std::string::npos) << sync.err;  // progress, not a tty
   auto after = esfs.Status();
   const auto& ws2 = after[0]["workspace"] == kWs ? after[0] : after[1];
   const auto& good = ws2["pubs"][0]["url"] == pub.url() ? ws2["pubs"][0] : ws2["pubs"][1];
