@@ -13,6 +13,10 @@ int64_t NowMicros() {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// How often the live pusher looks at the change feed: one LMDB read
+// transaction, so cheap; it bounds the save-to-pub delay.
+constexpr int kLivePushIntervalMs = 50;
+
 std::string StatusKey(const std::string& workspace, const std::string& pub) { return "sync/" + workspace + "/" + pub; }
 
 bool Selected(const std::string& path, const std::vector<std::string>& only) { return PathSelected(path, only); }
@@ -323,7 +327,7 @@ void Syncer::RunWorker(Worker* worker) {
           status.last_error.clear();
           SaveStatus(store_, worker->workspace, worker->pub, status);
         }
-        sleep_for(std::chrono::milliseconds(200));
+        sleep_for(std::chrono::milliseconds(kLivePushIntervalMs));
       }
     });
     PubClient streamer(worker->pub, http_);
