@@ -98,7 +98,7 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, size_t in
   mdb_env_set_mapsize(env, initial_map_bytes);
   // MDB_NOTLS: read transactions are not tied to threads (FUSE worker
   // threads hand work around). No NOSYNC/NOMETASYNC: a commit is durable.
-  rc = mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0600);
+  rc = mdb_env_open(env, dir.c_str(), MDB_NOTLS | MDB_NORDAHEAD, 0600);
   if (rc != 0) return LmdbStatus(rc, "open store " + dir);
   MDB_envinfo info;
   mdb_env_info(env, &info);

@@ -198,7 +198,7 @@ Status Store::SetWorkspaceConfig(const std::string& address, const OrderedJson& 
   return AddWorkspace(address, config);
 }
 
-Result<std::vector<WorkspaceInfo>> Store::ListWorkspaces() const {
+Result<std::vector<WorkspaceInfo>> Store::ListWorkspaces(bool count_documents) const {
   auto txn = impl_->env->BeginRead();
   if (!txn.ok()) return txn.status();
   std::vector<WorkspaceInfo> all;
@@ -208,9 +208,11 @@ Result<std::vector<WorkspaceInfo>> Store::ListWorkspaces() const {
     info.address = std::string(c.key());
     auto config = OrderedJson::parse(c.value().substr(4), nullptr, false);
     info.config = config.is_discarded() ? OrderedJson::object() : config;
-    const std::string prefix = U32(ReadU32(c.value()));
-    Cursor d(*txn, impl_->docs);
-    for (bool more = d.Seek(prefix); more && d.key().substr(0, 4) == prefix; more = d.Next()) ++info.documents;
+    if (count_documents) {
+      const std::string prefix = U32(ReadU32(c.value()));
+      Cursor d(*txn, impl_->docs);
+      for (bool more = d.Seek(prefix); more && d.key().substr(0, 4) == prefix; more = d.Next()) ++info.documents;
+    }
     all.push_back(std::move(info));
   }
   return all;

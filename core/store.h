@@ -98,7 +98,11 @@ class Store {
   Status AddWorkspace(const std::string& address, const OrderedJson& config = OrderedJson::object());
   Status RemoveWorkspace(const std::string& address);
   Status SetWorkspaceConfig(const std::string& address, const OrderedJson& config);
-  Result<std::vector<WorkspaceInfo>> ListWorkspaces() const;
+  // |count_documents| fills WorkspaceInfo::documents by walking every
+  // stored document (O(documents): for the command line, never for the
+  // mount or the syncer); otherwise it stays 0 and the call is O(workspaces).
+  Result<std::vector<WorkspaceInfo>> ListWorkspaces(bool count_documents = false) const;
+  // One workspace (documents not counted); NotFound if it is not here.
   Result<WorkspaceInfo> GetWorkspace(const std::string& address) const;
 
   // Spec §9 ingest at the store's clock: validation, workspace check,

@@ -305,6 +305,7 @@ Result<Attr> FileSystem::AttrOf(Node& node) {
     if (node.mode_override && writable) attr.mode = *node.mode_override & 07777;
     return attr;
   }
+  attr.mtime_ns = node.birth_ns;
   if (node.loaded) {
     attr.size = node.content.size();
   }

@@ -64,10 +64,12 @@ struct FileSystem::Node {
   bool is_dir = false;
   // Open-file state: one buffer per inode, shared by its handles.
   int open_count = 0;
+  int writers = 0;  // handles open for writing (they commit; readers never do)
   bool loaded = false;
   std::string content;
   bool dirty = false;
   bool unlinked = false;  // removed or replaced: commits go nowhere
+  int64_t birth_ns = 0;   // created here: its time until the first commit
   // chmod/utimensat results, shown until the content changes.
   std::optional<mode_t> mode_override;
   std::optional<int64_t> mtime_override;

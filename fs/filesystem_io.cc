@@ -50,19 +50,23 @@ Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const 
     Log("create " + Describe(*loc) + ": refused, its es.4 path would be longer than 512 characters");
     return Status(StatusCode::kTooLarge, kPathTooLong);
   }
-  // The file exists at once, empty: as a local placeholder until it has
-  // content (es.4 cannot hold an empty document).
-  const std::string local_path = LocalPathOf(config_.data_dir, *loc);
-  if (Status s = local::WriteFileAtomic(local_path, "", mode & 07777); !s.ok()) return s;
+  // The file exists at once as an open node (listed, found by lookups).
+  // Its first flush writes it: one document if it got content, else an
+  // empty local placeholder (es.4 cannot hold an empty document). Writing
+  // the placeholder now would cost a durable file write per created file.
   Node& node = NodeFor(*loc, false);
   node.unlinked = false;
   node.loaded = true;
   node.content.clear();
-  node.dirty = false;
+  node.dirty = true;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  node.birth_ns = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
   node.mode_override = mode & 07777;
   node.mtime_override.reset();
   ++node.lookups;
   ++node.open_count;
+  ++node.writers;
   auto handle = std::make_unique<Handle>();
   handle->ino = node.ino;
   handle->append = (flags & O_APPEND) != 0;
@@ -94,6 +98,7 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags) {
     node->dirty = true;
   }
   ++node->open_count;
+  if (writable) ++node->writers;
   auto handle = std::make_unique<Handle>();
   handle->ino = ino;
   handle->append = (flags & O_APPEND) != 0;
@@ -145,7 +150,15 @@ Status FileSystem::Commit(Node& node) {
     if (s.ok()) node.dirty = false;
     return s;
   }
-  return CommitPublished(node, node.loc);
+  Status s = CommitPublished(node, node.loc);
+  bool is_dir = false;
+  if (!s.ok() && node.birth_ns != 0) {
+    // Created here and its content refused (not UTF-8, too large): the
+    // file stays, empty, as on a disk where the create succeeded.
+    auto exists = Exists(node.loc, &is_dir);
+    if (exists.ok() && !*exists) (void)local::WriteFileAtomic(local_path, "", node.mode_override.value_or(0644));
+  }
+  return s;
 }
 
 Status FileSystem::CommitPublished(Node& node, const Location& loc) {
@@ -208,10 +221,17 @@ Result<core::Document> FileSystem::Publish(const std::string& ws, const std::str
   return store_.Set(signer_, ws, path, content, delete_after);
 }
 
-Status FileSystem::Flush(uint64_t ino, uint64_t) {
+// Only handles open for writing commit: a reader's close must not publish
+// a buffer another handle is still writing, and a writer's release that
+// the kernel delivers late (after the next open already truncated the
+// buffer) must not publish that half-made state. The last writer to go
+// commits; every writer's flush (each close) and fsync commits too, which
+// is what makes close() == 0 mean durable.
+Status FileSystem::Flush(uint64_t ino, uint64_t fh) {
   std::scoped_lock lock(mu_);
   Node* node = FindNode(ino);
-  if (node == nullptr) return Status::Ok();
+  auto handle = handles_.find(fh);
+  if (node == nullptr || handle == handles_.end() || !handle->second->writable) return Status::Ok();
   return Commit(*node);
 }
 
@@ -219,11 +239,17 @@ Status FileSystem::Fsync(uint64_t ino, uint64_t fh) { return Flush(ino, fh); }
 
 Status FileSystem::Release(uint64_t ino, uint64_t fh) {
   std::scoped_lock lock(mu_);
-  handles_.erase(fh);
+  auto handle = handles_.find(fh);
+  const bool writer = handle != handles_.end() && handle->second->writable;
+  if (handle != handles_.end()) handles_.erase(handle);
   Node* node = FindNode(ino);
   if (node == nullptr) return Status::Ok();
-  Status s = Commit(*node);
-  if (!s.ok()) Log("close " + Describe(node->loc) + ": changes could not be saved: " + s.message());
+  Status s = Status::Ok();
+  if (writer && --node->writers <= 0) {
+    node->writers = 0;
+    s = Commit(*node);
+    if (!s.ok()) Log("close " + Describe(node->loc) + ": changes could not be saved: " + s.message());
+  }
   if (--node->open_count <= 0) {
     node->open_count = 0;
     node->loaded = false;
@@ -251,11 +277,14 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
       node->content.resize(*request.size, '\0');
       node->dirty = true;
     }
-    // truncate(2) by path has no open file to commit later.
-    if (node->open_count == 0) {
+    // truncate(2) by path (or with only readers open): no writer will
+    // commit later, so commit now.
+    if (node->writers == 0) {
       Status s = Commit(*node);
-      node->loaded = false;
-      node->content.clear();
+      if (node->open_count == 0) {
+        node->loaded = false;
+        node->content.clear();
+      }
       if (!s.ok()) return s;
     }
   }

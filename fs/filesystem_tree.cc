@@ -32,7 +32,11 @@ Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
   bool is_dir = false;
   auto exists = Exists(*loc, &is_dir);
   if (!exists.ok()) return exists.status();
-  if (!*exists) return Status::NotFound(name);
+  // A file created and still open has no trace on disk or in the store yet.
+  auto open_it = ino_of_.find(loc->Key());
+  const bool open_new = open_it != ino_of_.end() && nodes_[open_it->second]->open_count > 0 &&
+                        !nodes_[open_it->second]->is_dir;
+  if (!*exists && !open_new) return Status::NotFound(name);
   if (is_dir) return Status(StatusCode::kPermissionDenied, kIsFolder);
   ::unlink(LocalPathOf(config_.data_dir, *loc).c_str());
   if (!loc->IsLocalOnly()) {

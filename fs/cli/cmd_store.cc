@@ -28,7 +28,7 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
   if (!store.ok()) return Failure("workspace", store.status().message());
   if (action == "list") {
     if (args.positional.size() != 1) return UsageError("workspace", "list takes no arguments");
-    auto all = (*store)->ListWorkspaces();
+    auto all = (*store)->ListWorkspaces(/*count_documents=*/true);
     if (!all.ok()) return Failure("workspace", all.status().message());
     if (args.Has("json")) {
       OrderedJson out = OrderedJson::array();

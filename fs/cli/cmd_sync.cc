@@ -53,7 +53,7 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
   if (args.positional.size() > 1) return UsageError("sync", "expected at most one WORKSPACE");
   auto store = core::Store::Open({global.data_dir});
   if (!store.ok()) return Failure("sync", store.status().message());
-  auto all = (*store)->ListWorkspaces();
+  auto all = (*store)->ListWorkspaces(/*count_documents=*/true);
   if (!all.ok()) return Failure("sync", all.status().message());
   std::vector<core::WorkspaceInfo> chosen;
   for (const auto& ws : *all) {
@@ -143,7 +143,7 @@ int RunStatus(const GlobalOptions& global, const ParsedArgs& args) {
   if (!args.positional.empty()) return UsageError("status", "takes no arguments");
   auto store = core::Store::Open({global.data_dir});
   if (!store.ok()) return Failure("status", store.status().message());
-  auto all = (*store)->ListWorkspaces();
+  auto all = (*store)->ListWorkspaces(/*count_documents=*/true);
   if (!all.ok()) return Failure("status", all.status().message());
   OrderedJson out = OrderedJson::array();
   for (const auto& ws : *all) out.push_back(WorkspaceStatus(**store, ws));

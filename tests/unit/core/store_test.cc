@@ -228,10 +228,14 @@ TEST_F(StoreTest, IndexesByAuthorAndTime) {
 TEST_F(StoreTest, WorkspacesAddListRemove) {
   ASSERT_TRUE(store_->Set(suzy_, kWs, "/a", "1").ok());
   ASSERT_TRUE(store_->AddWorkspace("+second.ws", {{"pubs", {"http://127.0.0.1:1"}}}).ok());
-  auto all = store_->ListWorkspaces();
+  auto all = store_->ListWorkspaces(/*count_documents=*/true);
   ASSERT_EQ(all->size(), 2u);
   EXPECT_EQ((*all)[0].address, kWs);
   EXPECT_EQ((*all)[0].documents, 1u);
+  EXPECT_EQ((*all)[1].documents, 0u);
+  // Without counting (the mount's and the syncer's calls): no walk, 0.
+  EXPECT_EQ(store_->ListWorkspaces()->at(0).documents, 0u);
+  EXPECT_EQ(store_->GetWorkspace(kWs)->documents, 0u);
   EXPECT_EQ((*all)[1].config["pubs"][0], "http://127.0.0.1:1");
   ASSERT_TRUE(store_->RemoveWorkspace(kWs).ok());
   EXPECT_EQ(store_->ListWorkspaces()->size(), 1u);
