@@ -122,6 +122,11 @@ class Store {
 
   // The winning document at a path, ignoring expired ones; nullopt if none.
   Result<std::optional<Document>> Winner(const std::string& workspace, const std::string& path) const;
+  // The local sequence number of the winner at a path, read from the
+  // winner index without touching content: it changes whenever the winner
+  // does. 0 if there is none, or if the indexed winner has expired (the
+  // caller then knows nothing and should assume a change).
+  Result<uint64_t> WinnerSeq(const std::string& workspace, const std::string& path) const;
   // One author's document at a path (expired ones left out).
   Result<std::optional<Document>> GetDocument(const std::string& workspace, const std::string& path,
                                               const std::string& author) const;

@@ -46,6 +46,19 @@ Result<std::optional<Document>> Store::Winner(const std::string& workspace, cons
   return std::optional<Document>(winner->doc);
 }
 
+Result<uint64_t> Store::WinnerSeq(const std::string& workspace, const std::string& path) const {
+  auto txn = impl_->env->BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto ws = impl_->WorkspaceId(*txn, workspace);
+  if (!ws.ok()) return ws.status();
+  auto summary_value = txn->Get(impl_->winners, WinnerKey(*ws, path));
+  if (!summary_value.ok()) return uint64_t{0};
+  WinnerSummary summary;
+  if (!DecodeWinner(*summary_value, path, &summary) || summary.path != path) return uint64_t{0};
+  if (summary.deleteAfter && impl_->Now() > *summary.deleteAfter) return uint64_t{0};
+  return summary.seq;
+}
+
 Result<std::optional<Document>> Store::GetDocument(const std::string& workspace, const std::string& path,
                                                    const std::string& author) const {
   auto txn = impl_->env->BeginRead();

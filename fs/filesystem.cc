@@ -114,10 +114,15 @@ std::string Describe(const Location& loc) {
   return text;
 }
 
-std::string FileBytes(const Location& loc, const std::string& content) {
+std::string FileBytes(const Location& loc, std::string content) {
   if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return content;
   auto bytes = core::Base64Decode(content);
-  return bytes ? *bytes : content;
+  return bytes ? std::move(*bytes) : content;
+}
+
+uint64_t FileSize(const Location& loc, const std::string& content) {
+  if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return content.size();
+  return FileBytes(loc, content).size();
 }
 
 std::string DocContent(const Location& loc, const std::string& bytes) {
@@ -318,7 +323,7 @@ Result<Attr> FileSystem::AttrOf(Node& node) {
     auto winner = store_.Winner(node.loc.ws, node.loc.EsPath());
     if (!winner.ok()) return winner.status();
     if (winner->has_value() && !(*winner)->IsTombstone()) {
-      if (!node.loaded) attr.size = FileBytes(node.loc, (*winner)->content).size();
+      if (!node.loaded) attr.size = FileSize(node.loc, (*winner)->content);
       attr.mtime_ns = (*winner)->timestamp * 1000;
       auto local_attrs = store_.GetLocalAttrs(node.loc.ws, node.loc.EsPath(), (*winner)->signature);
       if (local_attrs.ok() && local_attrs->has_value()) {

@@ -94,6 +94,7 @@ struct MountConfig {
 // What the kernel must forget after a change arrived from outside.
 struct Invalidation {
   uint64_t inode = 0;         // drop attributes and cached pages (0: none)
+  bool attributes_only = false;  // ... but keep the pages
   uint64_t parent = 0;        // drop the entry |name| in |parent| (0: none)
   std::string name;
 };
@@ -119,7 +120,9 @@ class FileSystem {
 
   // Returns the attributes and a file handle.
   Result<std::pair<Attr, uint64_t>> Create(uint64_t parent, const std::string& name, mode_t mode, int flags);
-  Result<uint64_t> Open(uint64_t ino, int flags);
+  // |keep_cache|: the kernel may keep the pages it cached at an earlier
+  // open (the content has not changed since).
+  Result<uint64_t> Open(uint64_t ino, int flags, bool* keep_cache);
   Result<std::string> Read(uint64_t ino, uint64_t fh, size_t size, off_t offset);
   Result<size_t> Write(uint64_t ino, uint64_t fh, std::string_view data, off_t offset);
   Status Flush(uint64_t ino, uint64_t fh);

@@ -79,7 +79,7 @@ Status FileSystem::HistoryAttr(const Location& loc, Attr* attr) const {
   auto version = HistoryVersion(loc);
   if (!version.ok()) return version.status();
   if (!version->has_value()) return Status::NotFound("no such version");
-  attr->size = FileBytes(loc.HistorySubject().Parent(), (*version)->content).size();
+  attr->size = FileSize(loc.HistorySubject().Parent(), (*version)->content);
   attr->mtime_ns = (*version)->timestamp * 1000;
   return Status::Ok();
 }

@@ -70,6 +70,9 @@ struct FileSystem::Node {
   bool dirty = false;
   bool unlinked = false;  // removed or replaced: commits go nowhere
   int64_t birth_ns = 0;   // created here: its time until the first commit
+  // The winner's sequence number when the kernel last cached this file's
+  // pages (0: unknown); an open that finds the same one keeps the cache.
+  uint64_t cached_seq = 0;
   // chmod/utimensat results, shown until the content changes.
   std::optional<mode_t> mode_override;
   std::optional<int64_t> mtime_override;
@@ -90,7 +93,9 @@ std::string Describe(const FileSystem::Location& loc);
 // names (fs/names.h IsBinaryName), the text itself otherwise. Content
 // under a binary name that is not base64 (another app wrote text there)
 // is shown as it is.
-std::string FileBytes(const FileSystem::Location& loc, const std::string& content);
+std::string FileBytes(const FileSystem::Location& loc, std::string content);
+// FileBytes(loc, content).size(), without copying text content.
+uint64_t FileSize(const FileSystem::Location& loc, const std::string& content);
 std::string DocContent(const FileSystem::Location& loc, const std::string& bytes);
 
 namespace local {

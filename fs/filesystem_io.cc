@@ -15,7 +15,8 @@ Status FileSystem::LoadContent(Node& node) {
   if (node.loc.IsHistory()) {
     auto version = HistoryVersion(node.loc);
     if (!version.ok()) return version.status();
-    node.content = version->has_value() ? FileBytes(node.loc.HistorySubject().Parent(), (*version)->content) : "";
+    node.content =
+        version->has_value() ? FileBytes(node.loc.HistorySubject().Parent(), std::move((*version)->content)) : "";
     node.loaded = true;
     node.dirty = false;
     return Status::Ok();
@@ -30,7 +31,7 @@ Status FileSystem::LoadContent(Node& node) {
   } else {
     auto winner = store_.Winner(node.loc.ws, node.loc.EsPath());
     if (!winner.ok()) return winner.status();
-    node.content = winner->has_value() ? FileBytes(node.loc, (*winner)->content) : "";
+    node.content = winner->has_value() ? FileBytes(node.loc, std::move((*winner)->content)) : "";
   }
   node.loaded = true;
   node.dirty = false;
@@ -78,7 +79,7 @@ Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const 
   return std::make_pair(*attr, fh);
 }
 
-Result<uint64_t> FileSystem::Open(uint64_t ino, int flags) {
+Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
   std::scoped_lock lock(mu_);
   Node* node = FindNode(ino);
   if (node == nullptr) return Status::NotFound("stale inode");
@@ -91,7 +92,21 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags) {
   if (writable || (flags & O_TRUNC)) {
     if (Status s = CheckWritable(node->loc, "open for writing"); !s.ok()) return s;
   }
-  if (Status s = LoadContent(*node); !s.ok()) return s;
+  *keep_cache = false;
+  if (!node->loaded && !node->loc.IsLocalOnly() && !node->loc.IsHistory()) {
+    // Published and not open: keep the kernel's pages if the winner is
+    // the one they were read from (no local placeholder in between).
+    struct stat st;
+    auto seq = store_.WinnerSeq(node->loc.ws, node->loc.EsPath());
+    const uint64_t now_seq = seq.ok() && !local::Stat(LocalPathOf(config_.data_dir, node->loc), &st) ? *seq : 0;
+    *keep_cache = now_seq != 0 && now_seq == node->cached_seq;
+    node->cached_seq = now_seq;
+  }
+  // A reader's content is loaded at its first read that the kernel's
+  // cache cannot answer (none at all when keep_cache holds); a writer's now.
+  if (writable || (flags & O_TRUNC)) {
+    if (Status s = LoadContent(*node); !s.ok()) return s;
+  }
   // libfuse3 turns atomic_o_trunc on: truncation arrives here, not as setattr.
   if ((flags & O_TRUNC) && !node->content.empty()) {
     node->content.clear();
@@ -202,6 +217,11 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
   }
   ::unlink(local_path.c_str());  // the placeholder, if there was one
   node.dirty = false;
+  // The kernel's pages of this inode hold what was just stored.
+  if (&loc == &node.loc) {
+    auto seq = store_.WinnerSeq(loc.ws, path);
+    node.cached_seq = seq.ok() ? *seq : 0;
+  }
   // A time or mode set after the last write (cp -a, rsync) belongs to
   // this document; keep it beside the store.
   if (node.mtime_override || node.mode_override) {

@@ -141,7 +141,7 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
     auto winner = store_.Winner(from.ws, from.EsPath());
     if (!winner.ok()) return winner.status();
     if (winner->has_value()) {
-      content = FileBytes(from, (*winner)->content);
+      content = FileBytes(from, std::move((*winner)->content));
       mtime_ns = (*winner)->timestamp * 1000;
       auto attrs = store_.GetLocalAttrs(from.ws, from.EsPath(), (*winner)->signature);
       if (attrs.ok() && attrs->has_value() && (*attrs)->mtime_ns) mtime_ns = (*attrs)->mtime_ns;
@@ -286,6 +286,7 @@ void FileSystem::InvalidateTwin(const Location& loc, std::vector<Invalidation>* 
   auto parent_it = ino_of_.find(parent.Key());
   if (it == ino_of_.end() || parent_it == ino_of_.end()) return;
   if (nodes_[it->second]->open_count == 0) nodes_[it->second]->loaded = false;
+  nodes_[it->second]->cached_seq = 0;
   out->push_back({.inode = it->second, .parent = parent_it->second, .name = name});
 }
 
@@ -335,7 +336,15 @@ std::vector<Invalidation> FileSystem::OnChanges(const std::vector<core::Change>&
       if (it != ino_of_.end()) {
         inv.inode = it->second;
         Node& node = *nodes_[it->second];
-        if (node.open_count == 0) node.loaded = false;  // the next open loads the new content
+        if (node.is_dir) {
+          inv.attributes_only = true;
+        } else if (level.parts.size() == loc.parts.size() && change.seq != 0 && node.cached_seq == change.seq) {
+          // This mount's own save: the kernel's pages already hold it.
+          inv.attributes_only = true;
+        } else {
+          if (node.open_count == 0) node.loaded = false;  // the next open loads the new content
+          node.cached_seq = 0;                             // ... and drops the kernel's pages
+        }
       }
       if (inv.parent || inv.inode) out.push_back(inv);
       if (level.parts.empty()) break;

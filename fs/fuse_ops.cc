@@ -135,10 +135,11 @@ void OpSymlink(fuse_req_t req, const char*, fuse_ino_t, const char*) { fuse_repl
 void OpLink(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); }
 
 void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  auto fh = Fs(req).Open(ino, fi->flags);
+  bool keep_cache = false;
+  auto fh = Fs(req).Open(ino, fi->flags, &keep_cache);
   if (!fh.ok()) return (void)fuse_reply_err(req, ErrnoOf(fh.status()));
   fi->fh = *fh;
-  fi->keep_cache = 0;  // every open sees the current document
+  fi->keep_cache = keep_cache ? 1 : 0;  // else every open sees the current document
   fuse_reply_open(req, fi);
 }
 
@@ -278,11 +279,19 @@ struct Guarded<Fn> {
   }
 };
 
+// Pages are dropped by explicit invalidations (the change feed) and by
+// opens of files whose winner changed (keep_cache = 0). The kernel's own
+// rule, "mtime changed: drop the pages", would throw away the pages of
+// every file this mount just saved, since a save gives the file its new
+// document's timestamp.
+void OpInit(void*, fuse_conn_info* conn) { conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA; }
+
 }  // namespace
 
 const fuse_lowlevel_ops& FuseOps() {
   static const fuse_lowlevel_ops ops = [] {
     fuse_lowlevel_ops o{};
+    o.init = OpInit;
     o.lookup = Guarded<OpLookup>::Call;
     o.forget = Guarded<OpForget>::Call;
     o.forget_multi = Guarded<OpForgetMulti>::Call;

@@ -112,7 +112,8 @@ class ChangeWatcher {
         last_seq_ = changes->back().seq;
         for (const auto& inv : fs_.OnChanges(*changes)) {
           if (inv.parent) fuse_lowlevel_notify_inval_entry(se_, inv.parent, inv.name.c_str(), inv.name.size());
-          if (inv.inode) fuse_lowlevel_notify_inval_inode(se_, inv.inode, 0, 0);
+          // A negative offset drops the attributes only.
+          if (inv.inode) fuse_lowlevel_notify_inval_inode(se_, inv.inode, inv.attributes_only ? -1 : 0, 0);
         }
       }
       if (time(nullptr) - last_sweep >= 60) {

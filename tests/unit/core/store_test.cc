@@ -93,6 +93,20 @@ TEST_F(StoreTest, WinnerIsNewestAcrossAuthorsAndHistoryIsKept) {
   EXPECT_FALSE(store_->Winner(kWs, "/missing")->has_value());
 }
 
+TEST_F(StoreTest, WinnerSeqChangesWithTheWinnerAndIgnoresExpiredOnes) {
+  EXPECT_EQ(store_->WinnerSeq(kWs, "/none").value(), 0u);
+  ASSERT_TRUE(store_->Set(suzy_, kWs, "/p", "one").ok());
+  const uint64_t first = store_->WinnerSeq(kWs, "/p").value();
+  EXPECT_GT(first, 0u);
+  EXPECT_EQ(store_->WinnerSeq(kWs, "/p").value(), first);  // no change, same number
+  ASSERT_TRUE(store_->Set(matt_, kWs, "/p", "two").ok());
+  EXPECT_GT(store_->WinnerSeq(kWs, "/p").value(), first);
+  ASSERT_TRUE(store_->Set(suzy_, kWs, "/chat/!x", "brief", kNow + 10).ok());
+  EXPECT_GT(store_->WinnerSeq(kWs, "/chat/!x").value(), 0u);
+  clock_.Set(kNow + 1'000'000);
+  EXPECT_EQ(store_->WinnerSeq(kWs, "/chat/!x").value(), 0u);
+}
+
 TEST_F(StoreTest, SetBumpsPastTheNewestDocumentSoALocalWriteWins) {
   // Matt's clock runs 5 minutes ahead: a local save must still win.
   ASSERT_EQ(store_->Ingest(kWs, Signed(matt_, "/p", "matt", kNow + 300'000'000))->result, IngestResult::kAccepted);
