@@ -102,11 +102,10 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
     *keep_cache = now_seq != 0 && now_seq == node->cached_seq;
     node->cached_seq = now_seq;
   }
-  // A reader's content is loaded at its first read that the kernel's
-  // cache cannot answer (none at all when keep_cache holds); a writer's now.
-  if (writable || (flags & O_TRUNC)) {
-    if (Status s = LoadContent(*node); !s.ok()) return s;
-  }
+  // Loaded now even when the kernel's cache may answer every read: if the
+  // file changes while it is open, the pages are dropped and the reads
+  // that follow must still come from the version this open saw.
+  if (Status s = LoadContent(*node); !s.ok()) return s;
   // libfuse3 turns atomic_o_trunc on: truncation arrives here, not as setattr.
   if ((flags & O_TRUNC) && !node->content.empty()) {
     node->content.clear();
