@@ -312,9 +312,27 @@ void Syncer::RunWorker(Worker* worker) {
     PubClient client(worker->pub, http_);
     auto info = store_.GetWorkspace(worker->workspace);
     const auto only = info.ok() ? OnlyPrefixesOf(info->config) : std::vector<std::string>{};
-    std::atomic<bool> stream_done{false};
+    std::atomic<bool> stream_done{false}, stream_open{false};
     std::thread pusher([&] {
+      bool caught_up = false;
       while (!stop_ && !stream_done) {
+        if (!caught_up && stream_open) {
+          // What others pushed between this pass's pull and the moment the
+          // stream opened is in neither: pull once more now that the
+          // stream covers everything after.
+          PassReport catch_up{worker->workspace, worker->pub};
+          Holdings held;
+          Status s = PullAll(client, worker->workspace, worker->pub, only, nullptr, &catch_up, &held);
+          if (!s.ok()) {
+            RecordError(worker->workspace, worker->pub, s.message());
+            break;
+          }
+          caught_up = true;
+          if (catch_up.accepted > 0) {
+            log_("synced " + worker->workspace + " with " + worker->pub + ": " + std::to_string(catch_up.accepted) +
+                 " new from the pub (caught up as the live stream opened)");
+          }
+        }
         size_t pushed = 0;
         Status s = PushPending(client, worker->workspace, worker->pub, only, &pushed, nullptr);
         if (!s.ok()) {
@@ -331,9 +349,13 @@ void Syncer::RunWorker(Worker* worker) {
       }
     });
     PubClient streamer(worker->pub, http_);
-    Status streamed = streamer.Stream(worker->workspace, nullptr, [&](const core::OrderedJson& json) {
+    Status streamed = streamer.Stream(worker->workspace, [&] { stream_open = true; }, [&](const core::OrderedJson& json) {
       auto doc = core::DocumentFromJson(json);
-      if (!doc.ok() || !Selected(doc->path, only)) return !stop_.load();
+      if (!doc.ok()) {
+        log_("pub " + worker->pub + " " + worker->workspace + ": rejected a streamed document: " + doc.status().message());
+        return !stop_.load();
+      }
+      if (!Selected(doc->path, only)) return !stop_.load();
       auto outcome = store_.Ingest(worker->workspace, *doc);
       if (outcome.ok() && outcome->result == core::IngestResult::kInvalid) {
         log_("pub " + worker->pub + " " + worker->workspace + ": rejected " + doc->path + ": " + outcome->reason);

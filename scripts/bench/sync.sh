@@ -103,8 +103,8 @@ stop_pub() {
 
 # How many documents the pub at $1 holds for $ws.
 pub_count() {
-  curl -sf "$1/earthstar-api/v1/$ws/documents" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' ||
-    echo 0
+  curl -sf "$1/earthstar-api/v1/$ws/documents" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0
 }
 
 # timed LABEL CMD...: runs CMD under /usr/bin/time; sets $secs, $rss_kb, $rc.
@@ -114,13 +114,14 @@ timed() {
   /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >"$work/$label.out" 2>"$work/$label.log"
   rc=$?
   set -e
-  read -r secs rss_kb <"$work/time.txt" || { secs=0; rss_kb=0; }
+  # On failure time(1) writes "Command exited with non-zero status N" first.
+  read -r secs rss_kb < <(tail -n 1 "$work/time.txt") || { secs=0; rss_kb=0; }
 }
 
 # record N OP TOOL OK_COUNT: one raw line; the docs/s only if all N arrived.
 record() {
   local n="$1" op="$2" tool="$3" got="$4" note=""
-  if [[ "$rc" != 0 ]]; then note="exit $rc: $(grep -v '^\s*$' "$work/$op-$tool-$n.log" | tail -1 | cut -c1-80)"; fi
+  if [[ "$rc" != 0 ]]; then note="exit $rc: $(grep -Ev '^\s*(at .*)?$' "$work/$op-$tool-$n.log" | tail -1 | cut -c1-100)"; fi
   if [[ "$got" != "$n" ]]; then note="${note:+$note; }holds $got of $n"; fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$op" "$tool" "$secs" "$rss_kb" "$note" >>"$raw"
   echo "sync.sh: N=$n $op $tool: ${secs}s, peak RSS $((rss_kb / 1024)) MB${note:+ ($note)}" >&2
@@ -217,7 +218,7 @@ rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 res = {}
 for n, op, tool, secs, rss, note in rows:
     res[(int(n), op, tool)] = (float(secs), int(rss) / 1024, note)
-print("| N | operation | esfs docs/s | reference docs/s | ratio | esfs peak RSS | reference peak RSS | RSS ratio |")
+print("| N | operation | esfs docs/s | reference docs/s | esfs ÷ ref | esfs peak RSS | reference peak RSS | RSS ratio |")
 print("|---:|---|---:|---:|---:|---:|---:|---:|")
 def cell(n, r):
     secs, rss, note = r
