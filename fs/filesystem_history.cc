@@ -75,7 +75,10 @@ Status FileSystem::HistoryList(const Location& loc, std::map<std::string, bool>*
 Status FileSystem::HistoryAttr(const Location& loc, Attr* attr) const {
   attr->mode = attr->is_dir ? 0555 : 0444;
   attr->uncached = true;
-  if (attr->is_dir) return Status::Ok();
+  if (attr->is_dir) {
+    attr->mtime_ns = mount_time_ns_;
+    return Status::Ok();
+  }
   auto version = HistoryVersion(loc);
   if (!version.ok()) return version.status();
   if (!version->has_value()) return Status::NotFound("no such version");
