@@ -341,6 +341,15 @@ std::vector<Invalidation> FileSystem::OnChanges(const std::vector<core::Change>&
         } else if (level.parts.size() == loc.parts.size() && change.seq != 0 && node.cached_seq == change.seq) {
           // This mount's own save: the kernel's pages already hold it.
           inv.attributes_only = true;
+        } else if (node.open_count > 0 && node.writers == 0 && parent_it != ino_of_.end()) {
+          // Only readers have it open: they keep the version they opened
+          // on this inode (pages included), and the name gets a fresh
+          // inode with the new version at the next lookup.
+          node.unlinked = true;
+          ino_of_.erase(it);
+          inv.attributes_only = true;
+          inv.parent = parent_it->second;
+          inv.name = level.parts.back();
         } else {
           if (node.open_count == 0) node.loaded = false;  // the next open loads the new content
           node.cached_seq = 0;                             // ... and drops the kernel's pages

@@ -590,6 +590,23 @@ TEST_F(Mount, ChangesFromAnotherProcessShowUpAtOnce) {
   close(reader);
   ASSERT_EQ(close(writer), 0);
   EXPECT_EQ(ReadFile(m_.Path("open.txt")), "WRITER" + text.substr(6));
+
+  // A reader that keeps the file open (less, tail) does not hold others
+  // back: a new open sees the new version at once, the reader its own.
+  Write(m_.Path("long.txt"), "version one");
+  int long_reader = open(m_.Path("long.txt").c_str(), O_RDONLY);
+  ASSERT_GE(long_reader, 0);
+  ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/long.txt"}, "version two").exit_code, 0);
+  std::string now_seen;
+  for (int i = 0; i < 40 && now_seen != "version two"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    now_seen = ReadFile(m_.Path("long.txt"));
+  }
+  EXPECT_EQ(now_seen, "version two");
+  char old_bytes[64] = {0};
+  ASSERT_EQ(pread(long_reader, old_bytes, sizeof old_bytes, 0), 11);
+  EXPECT_EQ(std::string(old_bytes, 11), "version one");
+  close(long_reader);
 }
 
 TEST_F(Mount, MmapAndStableListings) {
