@@ -175,6 +175,8 @@ class FileSystem {
   // True if |node| (the kernel's entry for |loc|) still names a thing of
   // the same kind there.
   bool StillThere(const Location& loc, const Node* node);
+  // The winner's local sequence number at |loc| (0: none or unknown).
+  uint64_t CurrentSeq(const Location& loc) const;
   bool Writable(const Location& loc) const;
   Status CheckWritable(const Location& loc, const char* operation) const;
   Status LoadContent(Node& node);

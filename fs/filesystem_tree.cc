@@ -174,6 +174,7 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
     }
   }
   if (moving && moving->loaded) moving->dirty = false;  // its buffer is what was just stored
+  if (moving && !to.IsLocalOnly() && !content.empty()) moving->cached_seq = CurrentSeq(to);
   return Status::Ok();
 }
 
@@ -290,6 +291,11 @@ void FileSystem::InvalidateTwin(const Location& loc, std::vector<Invalidation>* 
   out->push_back({.inode = it->second, .parent = parent_it->second, .name = name});
 }
 
+uint64_t FileSystem::CurrentSeq(const Location& loc) const {
+  auto seq = store_.WinnerSeq(loc.ws, loc.EsPath());
+  return seq.ok() ? *seq : 0;
+}
+
 bool FileSystem::StillThere(const Location& loc, const Node* node) {
   if (node == nullptr) return false;
   bool is_dir = false;
@@ -338,8 +344,9 @@ std::vector<Invalidation> FileSystem::OnChanges(const std::vector<core::Change>&
         Node& node = *nodes_[it->second];
         if (node.is_dir) {
           inv.attributes_only = true;
-        } else if (level.parts.size() == loc.parts.size() && change.seq != 0 && node.cached_seq == change.seq) {
-          // This mount's own save: the kernel's pages already hold it.
+        } else if (node.cached_seq != 0 && node.cached_seq == CurrentSeq(level)) {
+          // It already shows the current winner (this mount's own save, or
+          // a notice that arrived after a newer change): keep its pages.
           inv.attributes_only = true;
         } else if (node.open_count > 0 && node.writers == 0 && parent_it != ino_of_.end()) {
           // Only readers have it open: they keep the version they opened
