@@ -58,6 +58,11 @@ std::string JsNumber(double value) {
   if (value == 0) return "0";
   if (value < 0) return "-" + JsNumber(-value);
   if (std::isinf(value)) return "Infinity";
+  // Whole numbers below 2^53 (every timestamp) print as their digits; no
+  // shortest-round-trip search needed (signing formats two per document).
+  if (value < 9007199254740992.0 && value == std::floor(value)) {
+    return std::to_string(static_cast<int64_t>(value));
+  }
   std::string digits;
   int n = 0;
   ShortestDigits(value, &digits, &n);

@@ -10,6 +10,8 @@ TEST(JsNumber, MatchesJavaScript) {
   EXPECT_EQ(JsNumber(42), "42");
   EXPECT_EQ(JsNumber(-7), "-7");
   EXPECT_EQ(JsNumber(1767225600000031.0), "1767225600000031");
+  EXPECT_EQ(JsNumber(9007199254740991.0), "9007199254740991");  // 2^53 - 1: the fast path
+  EXPECT_EQ(JsNumber(9007199254740992.0), "9007199254740992");  // 2^53: the general one
   EXPECT_EQ(JsNumber(1.5), "1.5");
   EXPECT_EQ(JsNumber(0.000001), "0.000001");
   EXPECT_EQ(JsNumber(1e-7), "1e-7");
