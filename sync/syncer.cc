@@ -16,6 +16,8 @@ int64_t NowMicros() {
 // How often the live pusher looks at the change feed: one LMDB read
 // transaction, so cheap; it bounds the save-to-pub delay.
 constexpr int kLivePushIntervalMs = 50;
+// After a live push (or catch-up pull) failed while the stream stays open.
+constexpr int kLiveRetryMs = 1000;
 
 std::string StatusKey(const std::string& workspace, const std::string& pub) { return "sync/" + workspace + "/" + pub; }
 
@@ -325,7 +327,8 @@ void Syncer::RunWorker(Worker* worker) {
           Status s = PullAll(client, worker->workspace, worker->pub, only, nullptr, &catch_up, &held);
           if (!s.ok()) {
             RecordError(worker->workspace, worker->pub, s.message());
-            break;
+            sleep_for(std::chrono::milliseconds(kLiveRetryMs));
+            continue;
           }
           caught_up = true;
           if (catch_up.accepted > 0) {
@@ -336,8 +339,13 @@ void Syncer::RunWorker(Worker* worker) {
         size_t pushed = 0;
         Status s = PushPending(client, worker->workspace, worker->pub, only, &pushed, nullptr);
         if (!s.ok()) {
+          // Not break: the stream may stay open for hours, and until it
+          // drops nothing else would push the saves made meanwhile.
           RecordError(worker->workspace, worker->pub, s.message());
-          break;
+          log_("live push of " + worker->workspace + " to " + worker->pub + " failed: " + s.message() +
+               " (retrying in " + std::to_string(kLiveRetryMs / 1000) + " s)");
+          sleep_for(std::chrono::milliseconds(kLiveRetryMs));
+          continue;
         }
         if (pushed > 0) {
           PubStatus status = LoadPubStatus(store_, worker->workspace, worker->pub);

@@ -275,6 +275,33 @@ TEST(SyncReferencePub, OfflineEditsConvergeWhenAnEmptyPubReturnsOnTheSamePort) {
   EXPECT_TRUE(sync::LoadPubStatus(*a.store, kWs, url).last_error.empty());
 }
 
+// While the live stream stays open, a push that fails is tried again (it
+// used to end the pusher: saves then waited until the stream dropped,
+// which may be hours).
+TEST(SyncFaults, ALivePushThatFailsIsRetriedWhileTheStreamStaysOpen) {
+  TempDir dir;
+  FakePub fake;
+  const std::string url = fake.Url("flaky");
+  Peer a(dir.File("a"), url, "suzy", 1);
+  a.syncer->Start();
+  // The first pass (nothing to pull, nothing to push) succeeds; then live.
+  ASSERT_TRUE(Eventually([&] { return sync::LoadPubStatus(*a.store, kWs, url).last_success_us > 0; }, 20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(fake.posts(), 0);
+  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/saved.txt", "saved while live").ok());
+  // The first POST gets a 500 and shows in the status ...
+  ASSERT_TRUE(Eventually([&] { return fake.posts() >= 1; }, 10));
+  ASSERT_TRUE(Eventually([&] { return !sync::LoadPubStatus(*a.store, kWs, url).last_error.empty(); }, 5));
+  EXPECT_NE(sync::LoadPubStatus(*a.store, kWs, url).last_error.find("HTTP 500"), std::string::npos);
+  // ... and is retried on the same stream until the pub takes it.
+  ASSERT_TRUE(Eventually([&] { return fake.posts() >= 2 && *sync::PendingPushes(*a.store, kWs, url, {}) == 0; }, 10))
+      << "posts: " << fake.posts();
+  EXPECT_TRUE(sync::LoadPubStatus(*a.store, kWs, url).last_error.empty());
+  a.syncer->Stop();
+  EXPECT_NE(a.log.find("live push of +gardening.friends"), std::string::npos) << a.log;
+  EXPECT_EQ(a.log.find("synced +gardening.friends"), std::string::npos) << "a new pass did the push: " << a.log;
+}
+
 // The pub takes at most 10 MB per POST: 12 MB of documents go in batches
 // it accepts, all of them.
 TEST(SyncReferencePub, PushesOver10MegabytesInBatchesThePubAccepts) {

@@ -45,9 +45,21 @@ FakePub::FakePub() : server_(std::make_unique<httplib::Server>()) {
       res.set_content("[]", "application/json");
     }
   });
-  s.Post(docs, [](const httplib::Request& req, httplib::Response& res) {
+  s.Get(R"(/([a-z0-9]+)/earthstar-api/v1/([^/]+)/stream)", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider("text/event-stream", [this](size_t, httplib::DataSink& sink) {
+      const std::string keepalive = "data: KEEPALIVE\n\n";
+      sink.write(keepalive.data(), keepalive.size());
+      for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return !stopping_.load();
+    });
+  });
+  s.Post(docs, [this](const httplib::Request& req, httplib::Response& res) {
     const std::string mode = req.matches[1];
-    if (mode == "403") {
+    const int n = ++posts_;
+    if (mode == "flaky" && n <= failing_posts) {
+      res.status = 500, res.set_content("<html><body>Internal Server Error</body></html>", "text/html");
+    } else if (mode == "403") {
       res.status = 403, res.set_content("Forbidden", "text/plain");
     } else if (mode == "413") {
       res.status = 413, res.set_content("<html>too large</html>", "text/html");
