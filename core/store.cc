@@ -218,8 +218,8 @@ Result<std::vector<WorkspaceInfo>> Store::ListWorkspaces(bool count_documents) c
   return all;
 }
 
-Result<WorkspaceInfo> Store::GetWorkspace(const std::string& address) const {
-  auto all = ListWorkspaces();
+Result<WorkspaceInfo> Store::GetWorkspace(const std::string& address, bool count_documents) const {
+  auto all = ListWorkspaces(count_documents);
   if (!all.ok()) return all.status();
   for (auto& info : *all) {
     if (info.address == address) return info;

@@ -102,8 +102,9 @@ class Store {
   // stored document (O(documents): for the command line, never for the
   // mount or the syncer); otherwise it stays 0 and the call is O(workspaces).
   Result<std::vector<WorkspaceInfo>> ListWorkspaces(bool count_documents = false) const;
-  // One workspace (documents not counted); NotFound if it is not here.
-  Result<WorkspaceInfo> GetWorkspace(const std::string& address) const;
+  // One workspace (documents counted only if asked, as above); NotFound
+  // if it is not here.
+  Result<WorkspaceInfo> GetWorkspace(const std::string& address, bool count_documents = false) const;
 
   // Spec §9 ingest at the store's clock: validation, workspace check,
   // per-author replacement. NotFound if the workspace is not in the store.

@@ -72,7 +72,7 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
     return kExitOk;
   }
   if (action == "remove") {
-    auto existing = (*store)->GetWorkspace(ws);
+    auto existing = (*store)->GetWorkspace(ws, /*count_documents=*/true);
     if (!existing.ok()) return Failure("workspace", existing.status().message());
     if (existing->documents > 0 && !args.Has("yes")) {
       return Failure("workspace", ws + " holds " + std::to_string(existing->documents) +

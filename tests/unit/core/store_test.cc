@@ -250,6 +250,7 @@ TEST_F(StoreTest, WorkspacesAddListRemove) {
   // Without counting (the mount's and the syncer's calls): no walk, 0.
   EXPECT_EQ(store_->ListWorkspaces()->at(0).documents, 0u);
   EXPECT_EQ(store_->GetWorkspace(kWs)->documents, 0u);
+  EXPECT_EQ(store_->GetWorkspace(kWs, /*count_documents=*/true)->documents, 1u);
   EXPECT_EQ((*all)[1].config["pubs"][0], "http://127.0.0.1:1");
   ASSERT_TRUE(store_->RemoveWorkspace(kWs).ok());
   EXPECT_EQ(store_->ListWorkspaces()->size(), 1u);
