@@ -2,10 +2,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "core/store.h"
@@ -105,6 +107,20 @@ OrderedJson WorkspaceStatus(const core::Store& store, const core::WorkspaceInfo&
   const auto only = sync::OnlyPrefixesOf(ws.config);
   OrderedJson entry = {{"workspace", ws.address}, {"documents", ws.documents}, {"pubs", OrderedJson::array()}};
   if (!only.empty()) entry["only"] = only;
+  // Who wrote what: per author, the documents the store keeps of theirs
+  // (their newest version of each path) and when they last wrote.
+  std::map<std::string, std::pair<uint64_t, int64_t>> by_author;
+  if (auto docs = store.AllDocuments(ws.address); docs.ok()) {
+    for (const auto& doc : *docs) {
+      auto& [count, latest] = by_author[doc.author];
+      ++count;
+      latest = std::max(latest, doc.timestamp);
+    }
+  }
+  entry["authors"] = OrderedJson::array();
+  for (const auto& [author, info] : by_author) {
+    entry["authors"].push_back({{"author", author}, {"documents", info.first}, {"last_write", IsoTime(info.second)}});
+  }
   for (const auto& pub : sync::PubsOf(ws.config)) {
     const auto status = sync::LoadPubStatus(store, ws.address, pub);
     auto pending = sync::PendingPushes(store, ws.address, pub, only);
@@ -127,6 +143,10 @@ void PrintStatusText(const OrderedJson& out) {
       for (const auto& prefix : ws["only"]) std::cout << " " << prefix.get<std::string>();
     }
     std::cout << "\n";
+    for (const auto& a : ws["authors"]) {
+      std::cout << "  " << a["author"].get<std::string>() << ": " << a["documents"] << " documents, last wrote "
+                << (a["last_write"].is_string() ? a["last_write"].get<std::string>() : std::string("?")) << "\n";
+    }
     if (ws["pubs"].empty()) std::cout << "  no pubs (local only)\n";
     for (const auto& pub : ws["pubs"]) {
       std::cout << "  " << pub["url"].get<std::string>() << ": last sync " << Ago(pub["last_success_us"]) << ", "
@@ -172,10 +192,13 @@ std::vector<Command> SyncCommands() {
       {"status", "documents, pubs, last sync, pending pushes, errors",
        "usage: esfs status [--json]\n"
        "\n"
-       "Per workspace: documents in the store (and the --only prefixes, if any); per pub:\n"
+       "Per workspace: documents in the store (and the --only prefixes, if any); per\n"
+       "author: how many documents of theirs the store keeps and when they last wrote;\n"
+       "per pub:\n"
        "when it last synced completely, how many local documents wait to be pushed,\n"
        "invalid documents it sent, the last error (cleared by the next success).\n"
-       "--json: [{workspace, documents, only?, pubs: [{url, last_success (ISO 8601 UTC\n"
+       "--json: [{workspace, documents, only?, authors: [{author, documents, last_write}],\n"
+       "pubs: [{url, last_success (ISO 8601 UTC\n"
        "or null), last_success_us, pending_pushes, invalid_rejected, last_error}]}]\n",
        {{"json", false}},
        RunStatus},

@@ -483,6 +483,12 @@ TEST(SyncStatus, ShowsDocumentsPubsLastSyncPendingAndErrors) {
   ASSERT_EQ(before.size(), 2u) << before.dump();
   const auto& ws = before[0]["workspace"] == kWs ? before[0] : before[1];
   EXPECT_EQ(ws["documents"], 3);
+  // Who wrote what, without reading documents.
+  ASSERT_EQ(ws["authors"].size(), 1u) << ws.dump();
+  const std::string suzy = ws["authors"][0]["author"];
+  EXPECT_EQ(suzy.rfind("@suzy.", 0), 0u) << suzy;
+  EXPECT_EQ(ws["authors"][0]["documents"], 3);
+  EXPECT_TRUE(ws["authors"][0]["last_write"].is_string()) << ws.dump();
   ASSERT_EQ(ws["pubs"].size(), 2u);
   for (const auto& p : ws["pubs"]) {
     EXPECT_EQ(p["pending_pushes"], 3) << p.dump();
@@ -511,6 +517,7 @@ TEST(SyncStatus, ShowsDocumentsPubsLastSyncPendingAndErrors) {
   ASSERT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find(kWs + std::string(": 3 documents")), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("+local.only: 0 documents"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(suzy + ": 3 documents, last wrote 20"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("no pubs (local only)"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("last sync never, 3 pending pushes"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("last error: " + down), std::string::npos) << text.out;
