@@ -25,15 +25,6 @@ std::string MountLine(const std::string& mountpoint) {
   return "";
 }
 
-template <typename F>
-bool Eventually(F check) {
-  for (int i = 0; i < 100; ++i) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return check();
-}
-
 // Detaches |mountpoint| whatever happens in the test.
 struct LazyUnmountGuard {
   std::string mountpoint;

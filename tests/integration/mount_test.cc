@@ -29,18 +29,6 @@ void Write(const std::string& path, const std::string& data, int flags = O_WRONL
   ASSERT_EQ(close(fd), 0) << strerror(errno);
 }
 
-std::set<std::string> List(const std::string& dir) {
-  std::set<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return names;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.insert(n);
-  }
-  closedir(d);
-  return names;
-}
-
 // path -> content of the winning, non-empty documents in the export.
 std::map<std::string, std::string> Live(const OrderedJson& docs) {
   std::map<std::string, std::pair<int64_t, std::string>> best;
@@ -62,7 +50,7 @@ class Mount : public ::testing::Test {
 };
 
 TEST_F(Mount, RootListsWorkspacesAndFilesReadBack) {
-  EXPECT_EQ(List(m_.mountpoint()), std::set<std::string>{MountedEsfs::kWorkspace});
+  EXPECT_EQ(ListDir(m_.mountpoint()), std::set<std::string>{MountedEsfs::kWorkspace});
   ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/wiki/Bees.md"}, "bees\n").exit_code, 0);
   EXPECT_EQ(ReadFile(m_.Path("wiki/Bees.md")), "bees\n");
   struct stat st;
@@ -131,16 +119,16 @@ TEST_F(Mount, EmptyFilesAndFoldersStayLocalAndSurviveRemount) {
   EXPECT_EQ(errno, ENOTEMPTY);
   EXPECT_TRUE(m_.Export().empty());  // nothing published
   ASSERT_TRUE(m_.Remount());
-  EXPECT_EQ(List(m_.Path("a/b/c")), std::set<std::string>{"empty"});
+  EXPECT_EQ(ListDir(m_.Path("a/b/c")), std::set<std::string>{"empty"});
   // Giving the empty file content publishes it; emptying it again deletes.
   Write(m_.Path("a/b/c/empty"), "now with content");
   EXPECT_EQ(Live(m_.Export())["/a/b/c/empty"], "now with content");
   ASSERT_EQ(truncate(m_.Path("a/b/c/empty").c_str(), 0), 0);
   EXPECT_TRUE(Live(m_.Export()).empty());
-  EXPECT_EQ(List(m_.Path("a/b/c")), std::set<std::string>{"empty"});
+  EXPECT_EQ(ListDir(m_.Path("a/b/c")), std::set<std::string>{"empty"});
   ASSERT_EQ(unlink(m_.Path("a/b/c/empty").c_str()), 0);
   ASSERT_EQ(rmdir(m_.Path("a/b/c").c_str()), 0);
-  EXPECT_EQ(List(m_.Path("a/b")), std::set<std::string>{});
+  EXPECT_EQ(ListDir(m_.Path("a/b")), std::set<std::string>{});
 }
 
 TEST_F(Mount, RenameInAcrossAndOverFiles) {
@@ -151,7 +139,7 @@ TEST_F(Mount, RenameInAcrossAndOverFiles) {
   ASSERT_EQ(rename(m_.Path("uno.txt").c_str(), m_.Path("dir/uno.txt").c_str()), 0);
   ASSERT_EQ(rename(m_.Path("two.txt").c_str(), m_.Path("dir/uno.txt").c_str()), 0);  // over an existing file
   EXPECT_EQ(ReadFile(m_.Path("dir/uno.txt")), "2");
-  EXPECT_EQ(List(m_.Path()), std::set<std::string>{"dir"});
+  EXPECT_EQ(ListDir(m_.Path()), std::set<std::string>{"dir"});
   Write(m_.Path("three.txt"), "3");
   EXPECT_EQ(renameat2(AT_FDCWD, m_.Path("three.txt").c_str(), AT_FDCWD, m_.Path("dir/uno.txt").c_str(),
                       RENAME_NOREPLACE),
@@ -169,7 +157,7 @@ TEST_F(Mount, RenameFolderMovesEveryDocument) {
   Write(m_.Path("old/sub/b.md"), "b");
   ASSERT_EQ(rename(m_.Path("old").c_str(), m_.Path("new").c_str()), 0);
   EXPECT_EQ(ReadFile(m_.Path("new/sub/b.md")), "b");
-  EXPECT_EQ(List(m_.Path()), std::set<std::string>{"new"});
+  EXPECT_EQ(ListDir(m_.Path()), std::set<std::string>{"new"});
   auto live = Live(m_.Export());
   EXPECT_EQ(live, (std::map<std::string, std::string>{{"/new/a.md", "a"}, {"/new/sub/b.md", "b"}}));
 }
@@ -188,7 +176,7 @@ TEST_F(Mount, DeleteWritesATombstoneThatStaysAfterRemount) {
   ASSERT_EQ(mkdir(m_.Path("t").c_str(), 0755), 0);
   for (int i = 0; i < 30; ++i) Write(m_.Path("t/f" + std::to_string(i)), "x");
   ASSERT_EQ(RunProgram({"rm", "-r", m_.Path("t")}).exit_code, 0);
-  EXPECT_EQ(List(m_.Path()), std::set<std::string>{});
+  EXPECT_EQ(ListDir(m_.Path()), std::set<std::string>{});
   EXPECT_TRUE(Live(m_.Export()).empty());
 }
 
@@ -235,14 +223,14 @@ TEST_F(Mount, HistoryFolderShowsEachAuthorsNewestVersionReadOnly) {
             0);
   Write(m_.Path("wiki/Bees.md"), "suzy v2");
   const std::string versions = m_.Path(".esfs-history/wiki/Bees.md");
-  EXPECT_EQ(List(m_.Path(".esfs-history")), std::set<std::string>{"wiki"});
-  EXPECT_EQ(List(m_.Path(".esfs-history/wiki")), std::set<std::string>{"Bees.md"});
-  EXPECT_EQ(List(versions), (std::set<std::string>{suzy, matt}));
+  EXPECT_EQ(ListDir(m_.Path(".esfs-history")), std::set<std::string>{"wiki"});
+  EXPECT_EQ(ListDir(m_.Path(".esfs-history/wiki")), std::set<std::string>{"Bees.md"});
+  EXPECT_EQ(ListDir(versions), (std::set<std::string>{suzy, matt}));
   EXPECT_EQ(ReadFile(versions + "/" + suzy), "suzy v2");
   EXPECT_EQ(ReadFile(versions + "/" + matt), "matt's version");
   // Hidden from the workspace listing, so find, du, rsync and cp -a of the
   // workspace do not walk it.
-  EXPECT_EQ(List(m_.Path("")), std::set<std::string>{"wiki"});
+  EXPECT_EQ(ListDir(m_.Path("")), std::set<std::string>{"wiki"});
   // Times and metadata are the version's own.
   struct stat st;
   ASSERT_EQ(stat((versions + "/" + matt).c_str(), &st), 0);
@@ -277,7 +265,7 @@ TEST_F(Mount, HistoryFolderShowsEachAuthorsNewestVersionReadOnly) {
   EXPECT_EQ(ReadFile(versions + "/" + suzy), "matt's version");
   // A deleted file keeps its history; the deletion is Suzy's newest version.
   ASSERT_EQ(unlink(m_.Path("wiki/Bees.md").c_str()), 0);
-  EXPECT_EQ(List(m_.Path(".esfs-history/wiki")), std::set<std::string>{"Bees.md"});
+  EXPECT_EQ(ListDir(m_.Path(".esfs-history/wiki")), std::set<std::string>{"Bees.md"});
   EXPECT_EQ(ReadFile(versions + "/" + suzy), "");
   EXPECT_EQ(ReadFile(versions + "/" + matt), "matt's version");
   EXPECT_EQ(access((versions + "/@nobody.bxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx").c_str(), F_OK), -1);
@@ -322,10 +310,10 @@ TEST_F(Mount, EphemeralFilesGetALifetimeAndVanishAtExpiry) {
   EXPECT_GE(delete_after, before + 3'000'000);
   EXPECT_LE(delete_after, NowUs() + 3'000'000);
   EXPECT_EQ(ReadFile(m_.Path("chat/typing!")), "suzy is typing");
-  EXPECT_EQ(List(m_.Path("chat")), std::set<std::string>{"typing!"});
+  EXPECT_EQ(ListDir(m_.Path("chat")), std::set<std::string>{"typing!"});
   // Expired: gone (kernel caches last one second).
   while (NowUs() < delete_after + 1'200'000) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(List(m_.Path("chat")), std::set<std::string>{});
+  EXPECT_EQ(ListDir(m_.Path("chat")), std::set<std::string>{});
   struct stat st;
   EXPECT_EQ(stat(m_.Path("chat/typing!").c_str(), &st), -1);
   // A bad lifetime is a usage error.
@@ -345,7 +333,7 @@ TEST_F(Mount, PathsFromOtherAppsAreReachableAndSaveBackToTheSamePath) {
   for (const auto& [path, content] : foreign) {
     ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, path}, content).exit_code, 0) << path;
   }
-  EXPECT_EQ(List(m_.Path("")), (std::set<std::string>{"50%", "%c3%bc.txt", "a%2Fb", "wiki", "wiki.esfs-file"}));
+  EXPECT_EQ(ListDir(m_.Path("")), (std::set<std::string>{"50%", "%c3%bc.txt", "a%2Fb", "wiki", "wiki.esfs-file"}));
   EXPECT_EQ(ReadFile(m_.Path("50%")), "fifty");
   EXPECT_EQ(ReadFile(m_.Path("%c3%bc.txt")), "lower-case escapes");
   EXPECT_EQ(ReadFile(m_.Path("a%2Fb")), "an escaped slash");
@@ -376,14 +364,14 @@ TEST_F(Mount, PathsFromOtherAppsAreReachableAndSaveBackToTheSamePath) {
   want.erase("/wiki");
   EXPECT_EQ(Live(m_.Export()), want);
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the kernel's entry cache
-  EXPECT_EQ(List(m_.Path("")), (std::set<std::string>{"50%", "%c3%bc.txt", "a%2Fb", "wiki", "100%.txt"}));
+  EXPECT_EQ(ListDir(m_.Path("")), (std::set<std::string>{"50%", "%c3%bc.txt", "a%2Fb", "wiki", "100%.txt"}));
   // Once the folder is gone, "/wiki" is a plain file again.
   ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/wiki"}, "back").exit_code, 0);
   ASSERT_EQ(unlink(m_.Path("wiki/x").c_str()), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   EXPECT_EQ(ReadFile(m_.Path("wiki")), "back");
   ASSERT_TRUE(m_.Remount());
-  EXPECT_EQ(List(m_.Path("")), (std::set<std::string>{"50%", "%c3%bc.txt", "a%2Fb", "wiki", "100%.txt"}));
+  EXPECT_EQ(ListDir(m_.Path("")), (std::set<std::string>{"50%", "%c3%bc.txt", "a%2Fb", "wiki", "100%.txt"}));
 }
 
 // A 1 MiB text file: random-offset reads, and a patch in the middle that
@@ -500,7 +488,7 @@ TEST_F(Mount, JunkFilesStayLocalAndRenameToANormalNamePublishes) {
   ASSERT_TRUE(m_.Remount());
   EXPECT_EQ(ReadFile(m_.Path(".git/config")), "[core]\n");
   EXPECT_EQ(ReadFile(m_.Path("note.txt~")), "backup");
-  EXPECT_EQ(List(m_.Path()), (std::set<std::string>{".git", ".note.txt.swp", "4913", "note.txt", "note.txt~"}));
+  EXPECT_EQ(ListDir(m_.Path()), (std::set<std::string>{".git", ".note.txt.swp", "4913", "note.txt", "note.txt~"}));
   EXPECT_EQ(m_.Export().size(), 1u);
 }
 
@@ -631,12 +619,12 @@ TEST_F(Mount, MmapAndStableListings) {
   }
   closedir(d);
   EXPECT_EQ(seen, 100);
-  EXPECT_TRUE(List(m_.Path("many")).empty());
+  EXPECT_TRUE(ListDir(m_.Path("many")).empty());
 }
 
 TEST_F(Mount, RootAcceptsOnlyWorkspaceFolders) {
   ASSERT_EQ(mkdir((m_.mountpoint() + "/+second.space").c_str(), 0755), 0);
-  EXPECT_EQ(List(m_.mountpoint()), (std::set<std::string>{"+gardening.friends", "+second.space"}));
+  EXPECT_EQ(ListDir(m_.mountpoint()), (std::set<std::string>{"+gardening.friends", "+second.space"}));
   EXPECT_EQ(mkdir((m_.mountpoint() + "/notes").c_str(), 0755), -1);
   EXPECT_EQ(errno, EINVAL);
   EXPECT_EQ(open((m_.mountpoint() + "/file.txt").c_str(), O_WRONLY | O_CREAT, 0644), -1);

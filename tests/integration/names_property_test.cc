@@ -26,18 +26,6 @@ using core::OrderedJson;
 constexpr uint32_t kSeed = 20261201;  // fixed: a failure reproduces
 constexpr int kNames = 2000;
 
-std::set<std::string> List(const std::string& dir) {
-  std::set<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return names;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.insert(n);
-  }
-  closedir(d);
-  return names;
-}
-
 // Writes |data| in one create; returns 0 or the errno of the first failing call.
 int Save(const std::string& path, const std::string& data) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -137,7 +125,7 @@ TEST(NamesProperty, RandomNamesAndContentsRoundTripThroughMountRemountAndTheRefe
     SCOPED_TRACE(when);
     std::set<std::string> want;
     for (const auto& [name, data] : stored) want.insert(name);
-    EXPECT_EQ(List(dir), want);
+    EXPECT_EQ(ListDir(dir), want);
     int wrong = 0;
     for (const auto& [name, data] : stored) {
       if (ReadFile(dir + "/" + name) != data && ++wrong <= 3) ADD_FAILURE() << "content of " << name;

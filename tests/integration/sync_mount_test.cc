@@ -17,17 +17,6 @@
 namespace esfs::testing {
 namespace {
 
-// Waits (up to |seconds|) until |check| holds.
-template <typename F>
-bool Eventually(F check, int seconds = 20) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return check();
-}
-
 bool Exists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;

@@ -3,6 +3,8 @@
 // output captured.
 #pragma once
 
+#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,11 @@ RunResult RunProgram(const std::vector<std::string>& argv, const std::string& in
 RunResult RunRefclient(const std::vector<std::string>& args, const std::string& input = "");
 
 void WriteFile(const std::string& path, const std::string& data);
+// The names in folder |dir| (without "." and ".."); empty if unreadable.
+std::set<std::string> ListDir(const std::string& dir);
+// Polls |check| every 50 ms until it holds or |seconds| pass; its last
+// answer.
+bool Eventually(const std::function<bool()>& check, int seconds = 20);
 std::string ReadFile(const std::string& path);
 
 // Decodes lowercase/uppercase hex.
