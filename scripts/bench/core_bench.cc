@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "scripts/bench/parallel.h"
 #include "core/base32.h"
 #include "core/crypto.h"
 #include "core/document.h"
@@ -172,21 +173,7 @@ void Measure(const Options& opts, const char* op, unsigned threads, F&& rep) {
   }
 }
 
-// Runs body(begin, end) over [0, n) on |threads| threads; sums the results.
-template <typename F>
-long Parallel(size_t n, unsigned threads, F&& body) {
-  std::vector<long> partial(threads, 0);
-  std::vector<std::thread> pool;
-  const size_t chunk = (n + threads - 1) / threads;
-  for (unsigned t = 0; t < threads; ++t) {
-    const size_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
-    pool.emplace_back([&, t, begin, end] { partial[t] = body(begin, end); });
-  }
-  for (auto& th : pool) th.join();
-  long sum = 0;
-  for (long p : partial) sum += p;
-  return sum;
-}
+using esfs::bench::Parallel;
 
 std::string Hex(const uint8_t* bytes, size_t size) {
   static constexpr char kHex[] = "0123456789abcdef";

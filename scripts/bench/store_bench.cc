@@ -65,6 +65,7 @@
 #include <thread>
 #include <vector>
 
+#include "scripts/bench/parallel.h"
 #include "core/base32.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -345,21 +346,7 @@ void EmitLatency(const char* op, const std::vector<double>& us, long failures, c
   if (failures) g_failures += static_cast<int>(std::min<long>(failures, 1'000'000));
 }
 
-// Runs body(begin, end) over [0, n) on |threads| threads; sums the results.
-template <typename F>
-long Parallel(size_t n, unsigned threads, F&& body) {
-  std::vector<long> partial(threads, 0);
-  std::vector<std::thread> pool;
-  const size_t chunk = (n + threads - 1) / threads;
-  for (unsigned t = 0; t < threads; ++t) {
-    const size_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
-    pool.emplace_back([&, t, begin, end] { partial[t] = body(begin, end); });
-  }
-  for (auto& th : pool) th.join();
-  long sum = 0;
-  for (long p : partial) sum += p;
-  return sum;
-}
+using esfs::bench::Parallel;
 
 const char* FileSystemWarning(const std::string& dir) {
   struct statfs st {};
