@@ -147,21 +147,8 @@ command -v node >/dev/null || { echo "core.sh: node is needed for the reference 
 [[ -f "$kit/ensure-deps.sh" ]] || { echo "core.sh: interop kit not found at $kit" >&2; exit 1; }
 
 # --- build -----------------------------------------------------------------
-bdir="$repo/build"
-if [[ -f "$bdir/CMakeCache.txt" ]]; then
-  btype="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$bdir/CMakeCache.txt")"
-  sanitize="$(sed -n 's/^ESFS_SANITIZE:BOOL=//p' "$bdir/CMakeCache.txt")"
-  bench="$(sed -n 's/^ESFS_BENCH:BOOL=//p' "$bdir/CMakeCache.txt")"
-  case "$btype" in ""|Release|RelWithDebInfo) ;; *) bdir="$repo/build-bench" ;; esac
-  [[ "${sanitize:-OFF}" == OFF && "${bench:-ON}" == ON ]] || bdir="$repo/build-bench"
-fi
-if [[ ! -f "$bdir/CMakeCache.txt" ]]; then
-  echo "core.sh: configuring $bdir (RelWithDebInfo)" >&2
-  cmake -S "$repo" -B "$bdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESFS_BENCH=ON -DESFS_SANITIZE=OFF >&2
-fi
-echo "core.sh: building core_bench in $bdir" >&2
-cmake --build "$bdir" --target core_bench -j"$(nproc)" >&2
-bench_bin="$bdir/core_bench"
+source "$here/lib.sh"
+bench_bin="$(build_bench_target core.sh core_bench)" || exit 1
 
 # --- reference library -----------------------------------------------------
 bash "$kit/ensure-deps.sh" >/dev/null

@@ -59,21 +59,8 @@ command -v python3 >/dev/null || { echo "store.sh: python3 is needed for the tab
 [[ -f "$kit/ensure-deps.sh" ]] || { echo "store.sh: interop kit not found at $kit" >&2; exit 1; }
 
 # --- build -----------------------------------------------------------------
-bdir="$repo/build"
-if [[ -f "$bdir/CMakeCache.txt" ]]; then
-  btype="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$bdir/CMakeCache.txt")"
-  sanitize="$(sed -n 's/^ESFS_SANITIZE:BOOL=//p' "$bdir/CMakeCache.txt")"
-  bench="$(sed -n 's/^ESFS_BENCH:BOOL=//p' "$bdir/CMakeCache.txt")"
-  case "$btype" in ""|Release|RelWithDebInfo) ;; *) bdir="$repo/build-bench" ;; esac
-  [[ "${sanitize:-OFF}" == OFF && "${bench:-ON}" == ON ]] || bdir="$repo/build-bench"
-fi
-if [[ ! -f "$bdir/CMakeCache.txt" ]]; then
-  echo "store.sh: configuring $bdir (RelWithDebInfo)" >&2
-  cmake -S "$repo" -B "$bdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESFS_BENCH=ON -DESFS_SANITIZE=OFF >&2
-fi
-echo "store.sh: building store_bench in $bdir" >&2
-cmake --build "$bdir" --target store_bench -j"$(nproc)" >&2
-bench_bin="$bdir/store_bench"
+source "$here/lib.sh"
+bench_bin="$(build_bench_target store.sh store_bench)" || exit 1
 
 # --- reference library (with its sqlite storage) -----------------------------
 echo "store.sh: preparing the interop kit (first time: ~70 s to compile better-sqlite3)" >&2
