@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
+#include <iterator>
 
 #include "core/address.h"
 #include "core/ordering.h"
@@ -378,11 +380,22 @@ Result<IngestOutcome> Store::IngestJson(const std::string& workspace, const Orde
   return Ingest(workspace, *doc);
 }
 
-Result<std::vector<IngestOutcome>> Store::IngestBatch(const std::string& workspace, std::span<const Document> docs) {
-  Impl& impl = *impl_;
-  const int64_t now = impl.Now();
-  std::vector<IngestOutcome> outcomes(docs.size());
-  std::vector<bool> known(docs.size(), false);
+namespace {
+
+// A batch whose signatures have been checked, ready to be written.
+struct CheckedBatch {
+  int64_t now = 0;                     // the clock reading both steps use
+  std::vector<IngestOutcome> outcomes;  // filled for known documents so far
+  std::vector<size_t> to_apply;         // the others, by index in the batch
+  std::vector<Status> verdicts;         // parallel to to_apply
+};
+
+// Steps 1-2 of a batch ingest; reads the store, writes nothing.
+Result<CheckedBatch> CheckBatch(const Store::Impl& impl, const std::string& workspace,
+                                std::span<const Document> docs) {
+  CheckedBatch checked;
+  checked.now = impl.Now();
+  checked.outcomes.resize(docs.size());
   // 1. Documents already stored exactly as given need no signature check
   //    (the common case when syncing): they are IGNORED as the reference's
   //    ingest would after verifying.
@@ -395,35 +408,78 @@ Result<std::vector<IngestOutcome>> Store::IngestBatch(const std::string& workspa
       auto existing = txn->Get(impl.docs, DocKey(*ws, docs[i].path, docs[i].author));
       StoredDoc stored;
       if (existing.ok() && DecodeDoc(*existing, workspace, &stored) && stored.doc == docs[i] &&
-          !Impl::Expired(stored.doc, now)) {
-        known[i] = true;
-        outcomes[i] = {IngestResult::kIgnored, "already stored"};
+          !Store::Impl::Expired(stored.doc, checked.now)) {
+        checked.outcomes[i] = {IngestResult::kIgnored, "already stored"};
+      } else {
+        checked.to_apply.push_back(i);
       }
     }
   }
   // 2. Verify the rest in parallel, outside any write transaction.
-  std::vector<Document> to_check;
-  std::vector<size_t> index_of;
-  for (size_t i = 0; i < docs.size(); ++i) {
-    if (!known[i]) to_check.push_back(docs[i]), index_of.push_back(i);
-  }
-  std::vector<Status> verdicts = ValidateBatch(to_check, now);
-  // 3. Apply the valid ones in order, in one write transaction.
-  Status written = impl.env->Write([&](WriteTxn& txn) -> Status {
+  std::vector<const Document*> to_check;
+  to_check.reserve(checked.to_apply.size());
+  for (size_t i : checked.to_apply) to_check.push_back(&docs[i]);
+  checked.verdicts = ValidateBatch(std::span<const Document* const>(to_check), checked.now);
+  return checked;
+}
+
+// Step 3: applies the valid documents in order, in one write transaction.
+Status WriteBatch(Store::Impl& impl, const std::string& workspace, std::span<const Document> docs,
+                  CheckedBatch& checked) {
+  return impl.env->Write([&](WriteTxn& txn) -> Status {
     auto ws = impl.WorkspaceId(txn, workspace);
     if (!ws.ok()) return ws.status();
-    for (size_t k = 0; k < to_check.size(); ++k) {
-      if (!verdicts[k].ok()) {
-        outcomes[index_of[k]] = Invalid(verdicts[k]);
+    for (size_t k = 0; k < checked.to_apply.size(); ++k) {
+      const size_t i = checked.to_apply[k];
+      if (!checked.verdicts[k].ok()) {
+        checked.outcomes[i] = Invalid(checked.verdicts[k]);
         continue;
       }
-      auto applied = ApplyValidated(impl, txn, *ws, workspace, to_check[k], now);
+      auto applied = ApplyValidated(impl, txn, *ws, workspace, docs[i], checked.now);
       if (!applied.ok()) return applied.status();
-      outcomes[index_of[k]] = std::move(applied.value());
+      checked.outcomes[i] = std::move(applied.value());
     }
     return Status::Ok();
   });
-  if (!written.ok()) return written;
+}
+
+}  // namespace
+
+Result<std::vector<IngestOutcome>> Store::IngestBatch(const std::string& workspace, std::span<const Document> docs) {
+  auto checked = CheckBatch(*impl_, workspace, docs);
+  if (!checked.ok()) return checked.status();
+  if (Status s = WriteBatch(*impl_, workspace, docs, *checked); !s.ok()) return s;
+  return std::move(checked->outcomes);
+}
+
+Result<std::vector<IngestOutcome>> Store::IngestMany(const std::string& workspace, std::span<const Document> docs,
+                                                     size_t batch_size, const IngestProgress& progress) {
+  batch_size = std::max<size_t>(1, batch_size);
+  const size_t batches = (docs.size() + batch_size - 1) / batch_size;
+  auto slice = [&](size_t b) {
+    const size_t from = b * batch_size;
+    return docs.subspan(from, std::min(batch_size, docs.size() - from));
+  };
+  auto check = [&](size_t b) {
+    return std::async(std::launch::async, [this, &workspace, batch = slice(b)] {
+      return CheckBatch(*impl_, workspace, batch);
+    });
+  };
+  std::vector<IngestOutcome> outcomes;
+  outcomes.reserve(docs.size());
+  // Batch b+1's signatures are checked on every core while batch b is
+  // written and synced: the commit mostly waits on the disk. A document
+  // repeated in b and b+1 is then checked twice; the write decides.
+  std::future<Result<CheckedBatch>> next;
+  if (batches > 0) next = check(0);
+  for (size_t b = 0; b < batches; ++b) {
+    auto checked = next.get();
+    if (b + 1 < batches) next = check(b + 1);
+    if (!checked.ok()) return checked.status();  // |next| is waited for on the way out
+    if (Status s = WriteBatch(*impl_, workspace, slice(b), *checked); !s.ok()) return s;
+    std::move(checked->outcomes.begin(), checked->outcomes.end(), std::back_inserter(outcomes));
+    if (progress) progress(outcomes.size());
+  }
   return outcomes;
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -114,6 +115,13 @@ class Store {
   // Many documents in one write transaction; signatures are verified in
   // parallel beforehand, and documents already stored are not verified again.
   Result<std::vector<IngestOutcome>> IngestBatch(const std::string& workspace, std::span<const Document> docs);
+  // Many documents as consecutive IngestBatch calls of |batch_size|, each
+  // its own durable transaction, with the signatures of one batch checked
+  // while the previous one is written. On an error, the batches before it
+  // stay stored. |progress| is called with the count done after each batch.
+  using IngestProgress = std::function<void(size_t done)>;
+  Result<std::vector<IngestOutcome>> IngestMany(const std::string& workspace, std::span<const Document> docs,
+                                                size_t batch_size = 1000, const IngestProgress& progress = {});
 
   // A local write: timestamp = max(now, newest at path + 1) so that it wins,
   // then sign, validate and store, all in one transaction. |delete_after|

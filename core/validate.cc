@@ -61,12 +61,18 @@ Result<Document> ParseAndValidate(const OrderedJson& json, int64_t now) {
 namespace esfs::core {
 
 std::vector<Status> ValidateBatch(std::span<const Document> docs, int64_t now, unsigned threads) {
+  std::vector<const Document*> pointers(docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) pointers[i] = &docs[i];
+  return ValidateBatch(std::span<const Document* const>(pointers), now, threads);
+}
+
+std::vector<Status> ValidateBatch(std::span<const Document* const> docs, int64_t now, unsigned threads) {
   std::vector<Status> verdicts(docs.size());
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   // Below a few hundred documents a thread costs more than it saves.
   threads = std::min<size_t>(threads, std::max<size_t>(1, docs.size() / 256));
   auto work = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) verdicts[i] = ValidateDocument(docs[i], now);
+    for (size_t i = begin; i < end; ++i) verdicts[i] = ValidateDocument(*docs[i], now);
   };
   if (threads <= 1) {
     work(0, docs.size());

@@ -34,5 +34,7 @@ namespace esfs::core {
 // ValidateDocument for many documents at once, spread over |threads|
 // threads (0: one per core). result[i] is the verdict for docs[i].
 std::vector<Status> ValidateBatch(std::span<const Document> docs, int64_t now, unsigned threads = 0);
+// The same over documents held elsewhere (no copies).
+std::vector<Status> ValidateBatch(std::span<const Document* const> docs, int64_t now, unsigned threads = 0);
 
 }  // namespace esfs::core

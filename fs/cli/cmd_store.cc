@@ -153,40 +153,40 @@ int RunImport(const GlobalOptions& global, const ParsedArgs& args) {
   if (auto known = (*store)->GetWorkspace(ws); !known.ok()) return Failure("import", known.status().message());
   size_t accepted = 0, ignored = 0;
   OrderedJson invalid = OrderedJson::array();
-  const bool progress = isatty(STDERR_FILENO) && list->size() > kImportChunk;
-  for (size_t start = 0; start < list->size(); start += kImportChunk) {
-    const size_t end = std::min(list->size(), start + kImportChunk);
-    std::vector<core::Document> docs;
-    std::vector<size_t> index_of;
-    for (size_t i = start; i < end; ++i) {
-      // Shape and format first, with the reference's ingest messages.
-      const OrderedJson& json = (*list)[i];
-      auto format = json.is_object() ? json.find("format") : json.end();
-      if (!json.is_object() || format == json.end() || *format != core::kFormat) {
-        auto outcome = (*store)->IngestJson(ws, json);
-        if (!outcome.ok()) return Failure("import", outcome.status().message());
-        invalid.push_back({{"index", i}, {"error", outcome->reason}});
-        continue;
-      }
-      auto doc = core::DocumentFromJson(json);
-      if (!doc.ok()) {
-        invalid.push_back({{"index", i}, {"error", doc.status().message()}});
-        continue;
-      }
-      docs.push_back(std::move(doc.value()));
-      index_of.push_back(i);
+  std::vector<core::Document> docs;
+  std::vector<size_t> index_of;
+  for (size_t i = 0; i < list->size(); ++i) {
+    // Shape and format first, with the reference's ingest messages.
+    const OrderedJson& json = (*list)[i];
+    auto format = json.is_object() ? json.find("format") : json.end();
+    if (!json.is_object() || format == json.end() || *format != core::kFormat) {
+      auto outcome = (*store)->IngestJson(ws, json);
+      if (!outcome.ok()) return Failure("import", outcome.status().message());
+      invalid.push_back({{"index", i}, {"error", outcome->reason}});
+      continue;
     }
-    auto outcomes = (*store)->IngestBatch(ws, docs);
-    if (!outcomes.ok()) return Failure("import", outcomes.status().message());
-    for (size_t k = 0; k < outcomes->size(); ++k) {
-      const auto& o = (*outcomes)[k];
-      if (o.result == core::IngestResult::kAccepted) ++accepted;
-      if (o.result == core::IngestResult::kIgnored) ++ignored;
-      if (o.result == core::IngestResult::kInvalid) invalid.push_back({{"index", index_of[k]}, {"error", o.reason}});
+    auto doc = core::DocumentFromJson(json);
+    if (!doc.ok()) {
+      invalid.push_back({{"index", i}, {"error", doc.status().message()}});
+      continue;
     }
-    if (progress) std::cerr << "\resfs: imported " << end << " / " << list->size() << std::flush;
+    docs.push_back(std::move(doc.value()));
+    index_of.push_back(i);
   }
+  // Each chunk is its own durable transaction; an error keeps the chunks
+  // before it (re-importing the file skips them cheaply).
+  const bool progress = isatty(STDERR_FILENO) && docs.size() > kImportChunk;
+  auto outcomes = (*store)->IngestMany(ws, docs, kImportChunk, [&](size_t done) {
+    if (progress) std::cerr << "\resfs: imported " << done << " / " << docs.size() << std::flush;
+  });
   if (progress) std::cerr << "\n";
+  if (!outcomes.ok()) return Failure("import", outcomes.status().message());
+  for (size_t k = 0; k < outcomes->size(); ++k) {
+    const auto& o = (*outcomes)[k];
+    if (o.result == core::IngestResult::kAccepted) ++accepted;
+    if (o.result == core::IngestResult::kIgnored) ++ignored;
+    if (o.result == core::IngestResult::kInvalid) invalid.push_back({{"index", index_of[k]}, {"error", o.reason}});
+  }
   std::sort(invalid.begin(), invalid.end(),
             [](const OrderedJson& a, const OrderedJson& b) { return a["index"] < b["index"]; });
   PrintJson({{"accepted", accepted}, {"ignored", ignored}, {"invalid", invalid}});

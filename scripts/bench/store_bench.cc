@@ -17,8 +17,9 @@
 //         every 3 documents; timestamp 2026-01-01 + i + 1 µs.
 // ingest  (1) bare libsodium Ed25519 verification of the first N documents on
 //         one core and on every core, and core::ValidateBatch in batches of B;
-//         (2) ingest of those N into a fresh store with Store::IngestBatch in
-//         batches of B, R times (a fresh store each time; the last is kept):
+//         (2) ingest of those N into a fresh store with Store::IngestMany in
+//         batches of B (two callers: IngestBatch per batch), R times (a
+//         fresh store each time; the last is kept):
 //         in path order, with two callers in parallel (batches alternate),
 //         and in a shuffled order (each batch lands all over the key space);
 //         (3) re-ingest of the same N in path order (all IGNORED), R times;
@@ -467,32 +468,52 @@ struct Outcomes {
   std::string first_problem;
 };
 
-// IngestBatch over docs[begin, end) in batches of |batch|; adds the
-// per-batch latencies (µs) to |batch_us| when given.
+void Count(const std::vector<esfs::core::IngestOutcome>& outcomes, const Document* docs, Outcomes* o) {
+  for (size_t k = 0; k < outcomes.size(); ++k) {
+    const auto& out = outcomes[k];
+    switch (out.result) {
+      case esfs::core::IngestResult::kAccepted: ++o->accepted; break;
+      case esfs::core::IngestResult::kIgnored: ++o->ignored; break;
+      case esfs::core::IngestResult::kInvalid: ++o->invalid; break;
+    }
+    if (out.result == esfs::core::IngestResult::kInvalid && o->first_problem.empty()) {
+      o->first_problem = docs[k].path + ": " + out.reason;
+    }
+  }
+}
+
+[[noreturn]] void IngestFailed(const esfs::Status& s) {
+  std::fprintf(stderr, "store_bench: ingest failed: %s\n", s.message().c_str());
+  std::exit(1);
+}
+
+// Ingests docs[begin, end) in batches of |batch|; adds the per-batch
+// latencies (µs) to |batch_us| when given. One caller (stride 1) uses
+// Store::IngestMany, which checks batch k+1 while it writes batch k; callers
+// sharing the work (stride > 1, each its own first_batch) call
+// Store::IngestBatch for every |stride|-th batch.
 Outcomes IngestRange(esfs::core::Store& store, const std::vector<Document>& docs, size_t begin, size_t end,
                      size_t batch, std::vector<double>* batch_us, size_t stride = 1, size_t first_batch = 0) {
   Outcomes o;
+  if (stride == 1 && first_batch == 0) {
+    auto last = SteadyClock::now();
+    auto outcomes = store.IngestMany(kWorkspace, std::span<const Document>(docs.data() + begin, end - begin), batch,
+                                     [&](size_t) {
+                                       if (batch_us) batch_us->push_back(SecondsSince(last) * 1e6);
+                                       last = SteadyClock::now();
+                                     });
+    if (!outcomes.ok()) IngestFailed(outcomes.status());
+    Count(*outcomes, docs.data() + begin, &o);
+    return o;
+  }
   const size_t batches = (end - begin + batch - 1) / batch;
   for (size_t b = first_batch; b < batches; b += stride) {
     const size_t from = begin + b * batch, to = std::min(end, from + batch);
     const auto t0 = SteadyClock::now();
     auto outcomes = store.IngestBatch(kWorkspace, std::span<const Document>(docs.data() + from, to - from));
     if (batch_us) batch_us->push_back(SecondsSince(t0) * 1e6);
-    if (!outcomes.ok()) {
-      std::fprintf(stderr, "store_bench: IngestBatch failed: %s\n", outcomes.status().message().c_str());
-      std::exit(1);
-    }
-    for (size_t k = 0; k < outcomes->size(); ++k) {
-      const auto& out = (*outcomes)[k];
-      switch (out.result) {
-        case esfs::core::IngestResult::kAccepted: ++o.accepted; break;
-        case esfs::core::IngestResult::kIgnored: ++o.ignored; break;
-        case esfs::core::IngestResult::kInvalid: ++o.invalid; break;
-      }
-      if (out.result == esfs::core::IngestResult::kInvalid && o.first_problem.empty()) {
-        o.first_problem = docs[from + k].path + ": " + out.reason;
-      }
-    }
+    if (!outcomes.ok()) IngestFailed(outcomes.status());
+    Count(*outcomes, docs.data() + from, &o);
   }
   return o;
 }

@@ -224,6 +224,54 @@ TEST_F(StoreTest, BatchIngestSkipsVerifyingKnownDocuments) {
   EXPECT_EQ((*store_->IngestBatch(kWs, std::span(&docs[5], 1)))[0].result, IngestResult::kInvalid);
 }
 
+
+TEST_F(StoreTest, IngestManyMatchesOneBatchAcrossBatchBoundaries) {
+  // Batches of 7: duplicates, newer versions and a forgery land in
+  // different batches, so the pipelined check of batch k+1 runs before
+  // batch k is written.
+  std::vector<Document> docs;
+  for (int i = 0; i < 40; ++i) docs.push_back(Signed(suzy_, "/m/" + std::to_string(i % 25), "v" + std::to_string(i), kNow - 1000 + i));
+  docs.push_back(docs[3]);                               // duplicate of an earlier batch's document
+  docs.push_back(Signed(matt_, "/m/1", "matt", kNow - 5));  // another author at a path already there
+  Document forged = docs[10];
+  forged.content = "forged";
+  docs.push_back(forged);
+  docs.push_back(Signed(suzy_, "/m/2", "old", kNow - 5000));  // older than what suzy has there
+
+  std::vector<size_t> progress;
+  auto many = store_->IngestMany(kWs, docs, 7, [&](size_t done) { progress.push_back(done); });
+  ASSERT_TRUE(many.ok()) << many.status().message();
+  ASSERT_EQ(many->size(), docs.size());
+  EXPECT_EQ(progress.size(), (docs.size() + 6) / 7);
+  EXPECT_EQ(progress.back(), docs.size());
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+
+  // The same documents through one IngestBatch into a second store give the
+  // same outcomes and the same winners.
+  TempDir other_dir;
+  auto other = Store::Open({other_dir.path() + "/data", &clock_});
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->AddWorkspace(kWs).ok());
+  auto one = (*other)->IngestBatch(kWs, docs);
+  ASSERT_TRUE(one.ok());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    EXPECT_EQ((*many)[i].result, (*one)[i].result) << "document " << i;
+  }
+  EXPECT_EQ((*many)[40].result, IngestResult::kIgnored);
+  EXPECT_EQ((*many)[41].result, IngestResult::kAccepted);
+  EXPECT_EQ((*many)[42].result, IngestResult::kInvalid);
+  EXPECT_EQ((*many)[43].result, IngestResult::kIgnored);
+  for (int p = 0; p < 25; ++p) {
+    const std::string path = "/m/" + std::to_string(p);
+    EXPECT_EQ(store_->Winner(kWs, path)->value(), (*other)->Winner(kWs, path)->value()) << path;
+  }
+  EXPECT_EQ(store_->Winner(kWs, "/m/10")->value().content, "v35");
+
+  // A workspace that is not in the store fails the whole call, clearly.
+  auto unknown = store_->IngestMany("+nope.nope", docs, 7);
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->IngestMany(kWs, {}, 7)->empty());
+}
 TEST_F(StoreTest, IndexesByAuthorAndTime) {
   ASSERT_EQ(store_->Ingest(kWs, Signed(suzy_, "/x", "s", kNow - 30))->result, IngestResult::kAccepted);
   ASSERT_EQ(store_->Ingest(kWs, Signed(matt_, "/x", "m", kNow - 20))->result, IngestResult::kAccepted);
