@@ -2,14 +2,18 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 
 namespace esfs::sync {
 namespace {
 
-constexpr const char* kUserAgent = "esfs/0.1 (+Earthstar es.4)";
+#ifndef ESFS_VERSION
+#error "ESFS_VERSION must be defined (sync/CMakeLists.txt)"
+#endif
 
 struct CurlDeleter {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
@@ -26,7 +30,11 @@ struct Transfer {
   bool too_large = false;
   const std::atomic<bool>* cancel = nullptr;
   const std::function<bool(std::string_view)>* on_data = nullptr;
+  const std::function<void(size_t)>* on_received = nullptr;
   bool stopped = false;
+  CURL* handle = nullptr;   // streams: to read the status before the body
+  long stream_status = 0;
+  char error[CURL_ERROR_SIZE] = {};
   // Streams: abort when nothing (not even a keep-alive) came for this long.
   long stall_s = 0;
   std::chrono::steady_clock::time_point last_data = std::chrono::steady_clock::now();
@@ -39,6 +47,14 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   if (t->cancel && t->cancel->load()) return 0;
   t->last_data = std::chrono::steady_clock::now();
   if (t->on_data) {
+    // A stream answered with an error (404 from a pub without streams, a
+    // redirect page, ...): its body is not events. Keep its start for the
+    // error message instead.
+    if (t->handle && t->stream_status == 0) curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &t->stream_status);
+    if (t->stream_status != 200) {
+      if (t->body.size() < 200) t->body.append(data, std::min(n, 200 - t->body.size()));
+      return n;
+    }
     if (!(*t->on_data)(std::string_view(data, n))) {
       t->stopped = true;
       return 0;
@@ -50,6 +66,7 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
     return 0;  // aborts the transfer
   }
   t->body.append(data, n);
+  if (t->on_received && *t->on_received) (*t->on_received)(t->body.size());
   return n;
 }
 
@@ -68,7 +85,8 @@ CurlPtr NewHandle(const std::string& url, const HttpOptions& options, Transfer& 
   if (!curl) return curl;
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_USERAGENT, kUserAgent);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, UserAgent().c_str());
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, transfer.error);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_s);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -80,8 +98,30 @@ CurlPtr NewHandle(const std::string& url, const HttpOptions& options, Transfer& 
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &transfer);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  // TLS: the peer's certificate and host name are always verified (curl's
+  // default, stated here so it cannot be lost), against the system CAs or
+  // the given CA file.
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  std::string ca_file = options.ca_file;
+  if (ca_file.empty()) {
+    if (const char* env = std::getenv("ESFS_CA_FILE"); env && *env) ca_file = env;
+  }
+  if (!ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ca_file.c_str());
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // gzip if the server offers it
   return curl;
+}
+
+// curl's short text for |rc|, with the detail of its error buffer and, for
+// TLS trust failures, what to do about them.
+std::string CurlError(CURLcode rc, const Transfer& transfer) {
+  std::string text = curl_easy_strerror(rc);
+  if (transfer.error[0] != '\0' && text != transfer.error) text += " (" + std::string(transfer.error) + ")";
+  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM) {
+    text += "; the pub's TLS certificate is not trusted: to trust its CA, set ESFS_CA_FILE to a PEM file";
+  }
+  return text;
 }
 
 Result<HttpResponse> Perform(CURL* c, Transfer& transfer, const std::string& url) {
@@ -91,17 +131,31 @@ Result<HttpResponse> Perform(CURL* c, Transfer& transfer, const std::string& url
                                             " MiB; refused");
   }
   if (transfer.cancel && transfer.cancel->load()) return Status(StatusCode::kCancelled, url + ": cancelled");
-  if (rc != CURLE_OK) return Status(StatusCode::kNetwork, url + ": " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return Status(StatusCode::kNetwork, url + ": " + CurlError(rc, transfer));
   HttpResponse response;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   char* type = nullptr;
   curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type);
   if (type) response.content_type = type;
+  char* location = nullptr;
+  curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location);
+  if (location) response.redirect_url = location;
   response.body = std::move(transfer.body);
   return response;
 }
 
 }  // namespace
+
+const std::string& UserAgent() {
+  static const std::string agent = [] {
+    std::string a = std::string("esfs/") + ESFS_VERSION + " (+Earthstar es.4";
+    if (const auto* info = curl_version_info(CURLVERSION_NOW); info && info->version) {
+      a += "; libcurl/" + std::string(info->version);
+    }
+    return a + ")";
+  }();
+  return agent;
+}
 
 void InitHttp() {
   static std::once_flag once;
@@ -113,6 +167,7 @@ Result<HttpResponse> HttpGet(const std::string& url, const HttpOptions& options)
   Transfer transfer;
   transfer.max_bytes = options.max_body_bytes;
   transfer.cancel = options.cancel;
+  transfer.on_received = &options.on_received;
   CurlPtr curl = NewHandle(url, options, transfer);
   if (!curl) return Status(StatusCode::kNetwork, "could not create an HTTP handle");
   curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
@@ -125,8 +180,13 @@ Result<HttpResponse> HttpPostJson(const std::string& url, const std::string& bod
   Transfer transfer;
   transfer.max_bytes = options.max_body_bytes;
   transfer.cancel = options.cancel;
+  transfer.on_received = &options.on_received;
   CurlPtr curl = NewHandle(url, options, transfer);
   if (!curl) return Status(StatusCode::kNetwork, "could not create an HTTP handle");
+  // Redirects are not followed for POST: curl would turn a 301/302 into a
+  // GET (the documents silently not sent). The 3xx comes back to the
+  // caller, with where it pointed (HttpResponse::redirect_url).
+  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
   SlistPtr headers(curl_slist_append(nullptr, "Content-Type: application/json"));
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
@@ -143,9 +203,12 @@ Result<long> HttpStream(const std::string& url, const HttpOptions& options,
   transfer.stall_s = options.stall_timeout_s;
   CurlPtr curl = NewHandle(url, options, transfer);
   if (!curl) return Status(StatusCode::kNetwork, "could not create an HTTP handle");
+  transfer.handle = curl.get();
   // Keep-alives are a few bytes a minute: curl's average-speed limit would
   // cut the stream, so our own watchdog (OnProgress) replaces it.
   curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME, 0L);
+  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_MAXREDIRS, 5L);
   SlistPtr headers(curl_slist_append(nullptr, "Accept: text/event-stream"));
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
   CURLcode rc = curl_easy_perform(curl.get());
@@ -156,7 +219,7 @@ Result<long> HttpStream(const std::string& url, const HttpOptions& options,
   if (transfer.stalled) {
     return Status(StatusCode::kNetwork, url + ": the stream went silent for " + std::to_string(transfer.stall_s) + " s");
   }
-  if (rc != CURLE_OK) return Status(StatusCode::kNetwork, url + ": " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return Status(StatusCode::kNetwork, url + ": " + CurlError(rc, transfer));
   return status;
 }
 

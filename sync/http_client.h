@@ -1,8 +1,9 @@
 // A small HTTP client on libcurl for talking to pubs: GET, POST of JSON,
 // and a streamed GET for server-sent events. Connect and stall timeouts,
-// a User-Agent, redirects followed for GET, a cap on body size, and
-// cancellation (a stop flag checked while transferring). Not thread-safe
-// per object; use one per thread.
+// a User-Agent (esfs/<version>), redirects followed for GET (never for
+// POST), http and https only (TLS peers verified against the system CAs or
+// a CA file), a cap on body size, and cancellation (a stop flag checked
+// while transferring). Not thread-safe per object; use one per thread.
 #pragma once
 
 #include <atomic>
@@ -18,6 +19,7 @@ struct HttpResponse {
   long status = 0;
   std::string content_type;
   std::string body;
+  std::string redirect_url;  // a 3xx not followed (POST): where it pointed
 };
 
 struct HttpOptions {
@@ -26,7 +28,16 @@ struct HttpOptions {
   long total_timeout_s = 0;          // 0: none (large pulls take long)
   size_t max_body_bytes = size_t{512} << 20;
   const std::atomic<bool>* cancel = nullptr;  // set to stop a transfer
+  // CA certificates (PEM) to trust for https instead of the system's, as
+  // curl's --cacert. Empty: $ESFS_CA_FILE if set, else the system CAs.
+  std::string ca_file;
+  // Told the body bytes received so far as they arrive (GET and POST
+  // replies; not streams). For progress, and for tests that act mid-transfer.
+  std::function<void(size_t)> on_received;
 };
+
+// The User-Agent sent with every request: "esfs/<version> (...)".
+const std::string& UserAgent();
 
 // Call once per process before any request (curl_global_init).
 void InitHttp();

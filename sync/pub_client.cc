@@ -62,6 +62,14 @@ Result<PushStats> PubClient::Push(const std::string& workspace, const std::vecto
     body += "]";
     auto reply = HttpPostJson(url, body, options_);
     if (!reply.ok()) return reply.status();
+    if (reply->status >= 300 && reply->status < 400) {
+      // Not followed (sync/http_client.h): say where to, so the user can
+      // give the pub's real address.
+      return Status(StatusCode::kNetwork,
+                    url + ": the pub answered HTTP " + std::to_string(reply->status) + ", a redirect" +
+                        (reply->redirect_url.empty() ? std::string() : " to " + reply->redirect_url) +
+                        "; uploads do not follow redirects: configure the pub by its final address");
+    }
     if (reply->status != 200) return BadReply(url, reply->status, reply->body);
     auto json = core::ParseJson(reply->body);
     if (!json.ok() || !json->is_object() || !(*json)["numIngested"].is_number_integer()) {
@@ -77,7 +85,8 @@ Result<PushStats> PubClient::Push(const std::string& workspace, const std::vecto
 }
 
 Status PubClient::Stream(const std::string& workspace, const std::function<void()>& on_open,
-                         const std::function<bool(const core::OrderedJson&)>& on_doc) {
+                         const std::function<bool(const core::OrderedJson&)>& on_doc,
+                         const std::function<void()>& on_junk) {
   const std::string url = Endpoint(workspace, "stream");
   SseParser parser;
   bool opened = false, keep_going = true;
@@ -91,7 +100,11 @@ Status PubClient::Stream(const std::string& workspace, const std::function<void(
     parser.Feed(bytes, [&](const std::string& data) {
       if (!keep_going || data == "KEEPALIVE") return;
       auto json = core::ParseJson(data);
-      if (json.ok()) keep_going = on_doc(*json);
+      if (json.ok()) {
+        keep_going = on_doc(*json);
+      } else if (on_junk) {
+        on_junk();
+      }
     });
     return keep_going;
   });

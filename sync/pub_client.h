@@ -48,9 +48,11 @@ class PubClient {
                          const std::function<void(size_t)>& on_batch = nullptr);
 
   // Follows the pub's event stream until it ends, fails or |on_doc|
-  // returns false. |on_open| is called once the pub has answered.
+  // returns false. |on_open| is called once the pub has answered;
+  // |on_junk| (optional) for each event that is not JSON (keep-alives aside).
   Status Stream(const std::string& workspace, const std::function<void()>& on_open,
-                const std::function<bool(const core::OrderedJson&)>& on_doc);
+                const std::function<bool(const core::OrderedJson&)>& on_doc,
+                const std::function<void()>& on_junk = nullptr);
 
  private:
   std::string Endpoint(const std::string& workspace, const char* what) const;

@@ -18,6 +18,9 @@ int64_t NowMicros() {
 constexpr int kLivePushIntervalMs = 50;
 // After a live push (or catch-up pull) failed while the stream stays open.
 constexpr int kLiveRetryMs = 1000;
+// A live stream that ends sooner than this after it started counts as a
+// failure for the backoff (the pub does not stream, or drops it at once).
+constexpr int kStreamSettledMs = 10'000;
 
 std::string StatusKey(const std::string& workspace, const std::string& pub) { return "sync/" + workspace + "/" + pub; }
 
@@ -94,17 +97,25 @@ PubStatus LoadPubStatus(const core::Store& store, const std::string& workspace, 
 
 // ---- one pass ----
 
-Syncer::Syncer(core::Store& store, SyncLog log, HttpOptions http)
-    : store_(store), log_(std::move(log)), http_(http) {
+Syncer::Syncer(core::Store& store, SyncLog log, HttpOptions http, BackoffPolicy backoff)
+    : store_(store), log_(std::move(log)), http_(std::move(http)), backoff_(backoff) {
   http_.cancel = &stop_;
 }
 
 Syncer::~Syncer() { Stop(); }
 
-void Syncer::RecordError(const std::string& workspace, const std::string& pub, const std::string& error) {
+void Syncer::UpdateStatus(const std::string& workspace, const std::string& pub,
+                          const std::function<void(PubStatus&)>& change) {
+  // The pass, the live pusher and the stream of one pub each update its
+  // status: one at a time, or one's change would overwrite another's.
+  std::scoped_lock lock(status_mu_);
   PubStatus status = LoadPubStatus(store_, workspace, pub);
-  status.last_error = error;
+  change(status);
   SaveStatus(store_, workspace, pub, status);
+}
+
+void Syncer::RecordError(const std::string& workspace, const std::string& pub, const std::string& error) {
+  UpdateStatus(workspace, pub, [&](PubStatus& s) { s.last_error = error; });
 }
 
 Status Syncer::PushPending(PubClient& client, const std::string& workspace, const std::string& pub,
@@ -134,9 +145,7 @@ Status Syncer::PushPending(PubClient& client, const std::string& workspace, cons
   }
   // Only now, after the pub took every batch, is the progress recorded: a
   // push cut off half way is simply sent again (the pub ignores copies).
-  status = LoadPubStatus(store_, workspace, pub);
-  status.pushed_seq = std::max(status.pushed_seq, last_seq);
-  SaveStatus(store_, workspace, pub, status);
+  UpdateStatus(workspace, pub, [&](PubStatus& s) { s.pushed_seq = std::max(s.pushed_seq, last_seq); });
   return Status::Ok();
 }
 
@@ -154,11 +163,11 @@ Result<PassReport> Syncer::SyncOnce(const std::string& workspace, const std::str
     RecordError(workspace, pub, s.message());
     return s;
   }
-  PubStatus status = LoadPubStatus(store_, workspace, pub);
-  status.last_success_us = NowMicros();
-  status.last_error.clear();
-  status.invalid_total += report.invalid;
-  SaveStatus(store_, workspace, pub, status);
+  UpdateStatus(workspace, pub, [&](PubStatus& s) {
+    s.last_success_us = NowMicros();
+    s.last_error.clear();
+    s.invalid_total += report.invalid;
+  });
   return report;
 }
 
@@ -227,9 +236,7 @@ Status Syncer::PushMissing(PubClient& client, const std::string& workspace, cons
     if (!stats.ok()) return stats.status();
     *pushed = missing.size();
   }
-  PubStatus status = LoadPubStatus(store_, workspace, pub);
-  status.pushed_seq = std::max(status.pushed_seq, *seq);
-  SaveStatus(store_, workspace, pub, status);
+  UpdateStatus(workspace, pub, [&](PubStatus& s) { s.pushed_seq = std::max(s.pushed_seq, *seq); });
   return Status::Ok();
 }
 
@@ -285,7 +292,9 @@ void Syncer::Supervise() {
 
 void Syncer::RunWorker(Worker* worker) {
   std::mt19937 rng(std::random_device{}());
-  int failures = 0;
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  int failures = 0;     // passes failed in a row
+  int quick_drops = 0;  // live streams in a row that failed or ended within kStreamSettledMs
   auto sleep_for = [&](std::chrono::milliseconds d) {
     std::unique_lock lock(mu_);
     wake_.wait_for(lock, d, [this] { return stop_.load(); });
@@ -294,14 +303,12 @@ void Syncer::RunWorker(Worker* worker) {
     auto pass = SyncOnce(worker->workspace, worker->pub);
     if (!pass.ok()) {
       if (stop_) break;
-      // Exponential backoff with jitter: 1 s, 2 s, 4 s ... 5 min, ±50 %.
-      const int64_t base_ms = std::min<int64_t>(int64_t{1000} << std::min(failures, 9), 300'000);
-      std::uniform_int_distribution<int64_t> jitter(base_ms / 2, base_ms * 3 / 2);
-      const int64_t wait_ms = jitter(rng);
-      ++failures;
+      // Exponential backoff with jitter (sync/backoff.h): 1 s, 2 s, 4 s
+      // ... 5 min, each ±50 %.
+      const auto wait = BackoffDelay(++failures, unit(rng), backoff_);
       log_("sync " + worker->workspace + " with " + worker->pub + " failed: " + pass.status().message() +
-           " (retrying in " + std::to_string(wait_ms / 1000) + " s)");
-      sleep_for(std::chrono::milliseconds(wait_ms));
+           " (retrying in " + std::to_string(wait.count() / 1000.0).substr(0, 4) + " s)");
+      sleep_for(wait);
       continue;
     }
     if (failures > 0 || pass->accepted > 0 || pass->pushed > 0) {
@@ -325,6 +332,9 @@ void Syncer::RunWorker(Worker* worker) {
           PassReport catch_up{worker->workspace, worker->pub};
           Holdings held;
           Status s = PullAll(client, worker->workspace, worker->pub, only, nullptr, &catch_up, &held);
+          if (catch_up.invalid > 0) {
+            UpdateStatus(worker->workspace, worker->pub, [&](PubStatus& st) { st.invalid_total += catch_up.invalid; });
+          }
           if (!s.ok()) {
             RecordError(worker->workspace, worker->pub, s.message());
             sleep_for(std::chrono::milliseconds(kLiveRetryMs));
@@ -348,34 +358,64 @@ void Syncer::RunWorker(Worker* worker) {
           continue;
         }
         if (pushed > 0) {
-          PubStatus status = LoadPubStatus(store_, worker->workspace, worker->pub);
-          status.last_success_us = NowMicros();
-          status.last_error.clear();
-          SaveStatus(store_, worker->workspace, worker->pub, status);
+          UpdateStatus(worker->workspace, worker->pub, [&](PubStatus& st) {
+            st.last_success_us = NowMicros();
+            st.last_error.clear();
+          });
         }
         sleep_for(std::chrono::milliseconds(kLivePushIntervalMs));
       }
     });
     PubClient streamer(worker->pub, http_);
-    Status streamed = streamer.Stream(worker->workspace, [&] { stream_open = true; }, [&](const core::OrderedJson& json) {
-      auto doc = core::DocumentFromJson(json);
-      if (!doc.ok()) {
-        log_("pub " + worker->pub + " " + worker->workspace + ": rejected a streamed document: " + doc.status().message());
-        return !stop_.load();
-      }
-      if (!Selected(doc->path, only)) return !stop_.load();
-      auto outcome = store_.Ingest(worker->workspace, *doc);
-      if (outcome.ok() && outcome->result == core::IngestResult::kInvalid) {
-        log_("pub " + worker->pub + " " + worker->workspace + ": rejected " + doc->path + ": " + outcome->reason);
-      }
-      return !stop_.load();
-    });
+    // Invalid documents from the stream count in `esfs status` as those of
+    // a pull do (invalid_total).
+    auto count_invalid = [&] {
+      UpdateStatus(worker->workspace, worker->pub, [](PubStatus& st) { ++st.invalid_total; });
+    };
+    const auto stream_start = std::chrono::steady_clock::now();
+    Status streamed = streamer.Stream(
+        worker->workspace, [&] { stream_open = true; },
+        [&](const core::OrderedJson& json) {
+          auto doc = core::DocumentFromJson(json);
+          if (!doc.ok()) {
+            count_invalid();
+            log_("pub " + worker->pub + " " + worker->workspace +
+                 ": rejected a streamed document: " + doc.status().message());
+            return !stop_.load();
+          }
+          if (!Selected(doc->path, only)) return !stop_.load();
+          auto outcome = store_.Ingest(worker->workspace, *doc);
+          if (outcome.ok() && outcome->result == core::IngestResult::kInvalid) {
+            count_invalid();
+            log_("pub " + worker->pub + " " + worker->workspace + ": rejected " + doc->path + ": " + outcome->reason);
+          }
+          return !stop_.load();
+        },
+        [&] {
+          // Events that are not JSON at all are rejected documents too.
+          count_invalid();
+          log_("pub " + worker->pub + " " + worker->workspace + ": rejected a streamed event that is not JSON");
+        });
     stream_done = true;
     pusher.join();
     if (stop_) break;
-    // The stream dropped (or the pub does not stream): sync again soon.
+    // The stream dropped (or the pub does not stream): sync again soon —
+    // after a second if the stream had settled, else with backoff, so a
+    // pub whose stream fails at once (404, 500, closed) does not get a full
+    // pass every second.
     if (!streamed.ok()) RecordError(worker->workspace, worker->pub, streamed.message());
-    sleep_for(std::chrono::milliseconds(1000));
+    const bool settled = stream_open && std::chrono::steady_clock::now() - stream_start >=
+                                            std::chrono::milliseconds(kStreamSettledMs);
+    if (settled) {
+      quick_drops = 0;
+      sleep_for(std::chrono::milliseconds(1000));
+    } else {
+      const auto wait = BackoffDelay(++quick_drops, unit(rng), backoff_);
+      log_("live stream of " + worker->workspace + " from " + worker->pub + " ended at once" +
+           (streamed.ok() ? std::string() : ": " + streamed.message()) + " (next pass in " +
+           std::to_string(wait.count() / 1000.0).substr(0, 4) + " s)");
+      sleep_for(wait);
+    }
   }
 }
 

@@ -16,7 +16,7 @@
 // Running: Start() gives every (workspace, pub) its own thread: a pass,
 // then the pub's event stream for live pulls while local changes are
 // pushed as they appear; on any error, retry with exponential backoff and
-// jitter. Nothing here is ever called from a FUSE callback.
+// jitter (sync/backoff.h). Nothing here is ever called from a FUSE callback.
 #pragma once
 
 #include <atomic>
@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "core/store.h"
+#include "sync/backoff.h"
 #include "sync/pub_client.h"
 
 namespace esfs::sync {
@@ -70,7 +71,9 @@ PubStatus LoadPubStatus(const core::Store& store, const std::string& workspace, 
 
 class Syncer {
  public:
-  Syncer(core::Store& store, SyncLog log, HttpOptions http = {});
+  // |backoff|: the wait between failed passes (and after live streams that
+  // end at once); tests shorten it.
+  Syncer(core::Store& store, SyncLog log, HttpOptions http = {}, BackoffPolicy backoff = {});
   ~Syncer();  // stops the threads
 
   // One pass for |workspace| with |pub| (progress optional).
@@ -103,11 +106,15 @@ class Syncer {
   Status PushPending(PubClient& client, const std::string& workspace, const std::string& pub,
                      const std::vector<std::string>& only, size_t* pushed, const SyncProgress& progress);
   void RecordError(const std::string& workspace, const std::string& pub, const std::string& error);
+  void UpdateStatus(const std::string& workspace, const std::string& pub,
+                    const std::function<void(PubStatus&)>& change);
 
   core::Store& store_;
   SyncLog log_;
   HttpOptions http_;
+  BackoffPolicy backoff_;
   std::atomic<bool> stop_{false};
+  std::mutex status_mu_;  // one status update (load, change, save) at a time
   std::mutex mu_;  // guards workers_ and wakes the sleepers
   std::condition_variable wake_;
   std::map<std::string, std::unique_ptr<Worker>> workers_;

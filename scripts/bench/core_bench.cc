@@ -5,7 +5,9 @@
 //
 // Builds N documents in memory (/bench/doc-000001.txt ..., 200-byte content,
 // one author), then times each operation over all N documents R times with
-// std::chrono::steady_clock. Prints one JSON object per operation on stdout
+// std::chrono::steady_clock, the operations interleaved (esfs sign, bare
+// sign, hash, esfs validate, bare verify, ... then again) so that both sides
+// of every ratio see the same machine. Prints one JSON object per operation on stdout
 // (scripts/bench/core.sh turns them into a table); progress goes to stderr.
 // Every signed document must validate and every bare signature must verify:
 // any failure is reported and the exit status is 1.
@@ -25,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -142,34 +145,50 @@ double Median(std::vector<double> v) {
 
 int g_failures = 0;
 
-// Runs |rep| opts.reps times; |rep| returns the number of failed items.
-template <typename F>
-void Measure(const Options& opts, const char* op, unsigned threads, F&& rep) {
+// One measured operation: |rep| does the work once over all documents and
+// returns the number of failed items.
+struct Series {
+  const char* op;
+  unsigned threads;
+  std::function<long()> rep;
   std::vector<double> seconds;
+  double cpu_seconds = 0;
   long failures = 0;
+};
+
+// Runs every series opts.reps times, interleaved (rep 1 of each, then rep 2
+// of each, ...), so that a change in the machine's load or clock during the
+// run hits esfs and bare libsodium alike instead of skewing their ratio.
+void MeasureInterleaved(const Options& opts, std::vector<Series>& all) {
+  for (int r = 0; r < opts.reps; ++r) {
+    for (Series& s : all) {
+      long failed = 0;
+      const double cpu0 = ProcessCpuSeconds();
+      s.seconds.push_back(Seconds([&] { failed = s.rep(); }));
+      s.cpu_seconds += ProcessCpuSeconds() - cpu0;
+      s.failures += failed;
+    }
+  }
+}
+
+void Emit(const Options& opts, const Series& s) {
+  double wall = 0;
+  for (double sec : s.seconds) wall += sec;
   // CPU time over wall time: ~1 for one thread, ~threads when every thread
   // got a core. Lower means something else on the machine took the CPU.
-  const double cpu0 = ProcessCpuSeconds();
-  for (int r = 0; r < opts.reps; ++r) {
-    long failed = 0;
-    seconds.push_back(Seconds([&] { failed = rep(); }));
-    failures += failed;
-  }
-  double wall = 0;
-  for (double s : seconds) wall += s;
-  const double cpu_per_wall = (ProcessCpuSeconds() - cpu0) / wall;
-  const double median = Median(seconds);
-  std::printf("{\"impl\":\"esfs\",\"op\":\"%s\",\"n\":%zu,\"threads\":%u,\"reps\":%d,\"seconds\":[", op, opts.n,
-              threads, opts.reps);
-  for (size_t i = 0; i < seconds.size(); ++i) std::printf("%s%.6f", i ? "," : "", seconds[i]);
+  const double cpu_per_wall = s.cpu_seconds / wall;
+  const double median = Median(s.seconds);
+  std::printf("{\"impl\":\"esfs\",\"op\":\"%s\",\"n\":%zu,\"threads\":%u,\"reps\":%d,\"seconds\":[", s.op,
+              opts.n, s.threads, opts.reps);
+  for (size_t i = 0; i < s.seconds.size(); ++i) std::printf("%s%.6f", i ? "," : "", s.seconds[i]);
   std::printf("],\"median_s\":%.6f,\"rate\":%.1f,\"cpu_per_wall\":%.2f,\"failures\":%ld}\n", median,
-              static_cast<double>(opts.n) / median, cpu_per_wall, failures);
+              static_cast<double>(opts.n) / median, cpu_per_wall, s.failures);
   std::fflush(stdout);
-  std::fprintf(stderr, "core_bench: n=%zu %-22s %10.0f /s%s\n", opts.n, op, static_cast<double>(opts.n) / median,
-               failures ? "  FAILURES!" : "");
-  if (failures) {
-    std::fprintf(stderr, "core_bench: %s: %ld failures over %d runs\n", op, failures, opts.reps);
-    g_failures += static_cast<int>(std::min<long>(failures, 1'000'000));
+  std::fprintf(stderr, "core_bench: n=%zu %-22s %10.0f /s%s\n", opts.n, s.op, static_cast<double>(opts.n) / median,
+               s.failures ? "  FAILURES!" : "");
+  if (s.failures) {
+    std::fprintf(stderr, "core_bench: %s: %ld failures over %d runs\n", s.op, s.failures, opts.reps);
+    g_failures += static_cast<int>(std::min<long>(s.failures, 1'000'000));
   }
 }
 
@@ -212,14 +231,74 @@ int main(int argc, char** argv) {
   std::vector<Document> docs = MakeDocuments(opts.n, identity->address());
   const size_t n = docs.size();
 
-  // Warm-up (caches, page faults, libsodium's CPU feature dispatch); untimed.
-  for (size_t i = 0; i < std::min<size_t>(n, 1000); ++i) identity->Sign(docs[i]);
+  // Warm-up (caches, page faults, libsodium's CPU feature dispatch), and
+  // the documents' hashes for the bare runs; untimed.
+  for (auto& d : docs) identity->Sign(d);
+  std::vector<std::string> messages(n);
+  for (size_t i = 0; i < n; ++i) messages[i] = esfs::core::DocumentHash(docs[i]);
+  const auto secret = identity->secret_key().bytes();
+  uint8_t public_key[crypto_sign_PUBLICKEYBYTES];
+  std::memcpy(public_key, secret.data() + 32, sizeof public_key);
+  std::vector<std::array<uint8_t, crypto_sign_BYTES>> signatures(n);
 
-  // 1. Sign: contentHash, document hash, Ed25519, base32 (keys::Identity::Sign).
-  Measure(opts, "sign", 1, [&] {
-    for (auto& d : docs) identity->Sign(d);
-    return 0L;
-  });
+  unsigned long hash_check = 0;
+  std::string first_error;
+  auto note_error = [&](const Document& d, const esfs::Status& s) {
+    if (first_error.empty()) first_error = d.path + ": " + s.message();
+  };
+  auto verify_range = [&](size_t begin, size_t end) {
+    long failed = 0;
+    for (size_t i = begin; i < end; ++i) {
+      if (crypto_sign_verify_detached(signatures[i].data(), reinterpret_cast<const uint8_t*>(messages[i].data()),
+                                      messages[i].size(), public_key) != 0) {
+        ++failed;
+      }
+    }
+    return failed;
+  };
+  const unsigned batch_threads =
+      static_cast<unsigned>(std::min<size_t>(cores, std::max<size_t>(1, n / 256)));  // what ValidateBatch uses
+  std::vector<Series> series = {
+      // Sign: contentHash, document hash, Ed25519, base32 (keys::Identity::Sign).
+      {"sign", 1, [&] {
+         for (auto& d : docs) identity->Sign(d);
+         return 0L;
+       }},
+      // Bare libsodium on the same 53-byte messages: the document hashes.
+      {"sodium_sign", 1, [&] {
+         for (size_t i = 0; i < n; ++i) {
+           crypto_sign_detached(signatures[i].data(), nullptr, reinterpret_cast<const uint8_t*>(messages[i].data()),
+                                messages[i].size(), secret.data());
+         }
+         return 0L;
+       }},
+      // Document hash (core::DocumentHash). The sum keeps the work observable.
+      {"hash", 1, [&] {
+         for (const auto& d : docs) hash_check += static_cast<unsigned char>(esfs::core::DocumentHash(d)[7]);
+         return 0L;
+       }},
+      // Validate on one thread (core::ValidateDocument).
+      {"validate", 1, [&] {
+         long failed = 0;
+         for (const auto& d : docs) {
+           if (esfs::Status s = esfs::core::ValidateDocument(d, opts.now); !s.ok()) note_error(d, s), ++failed;
+         }
+         return failed;
+       }},
+      {"sodium_verify", 1, [&] { return verify_range(0, n); }},
+      // Validate in a batch on every core (core::ValidateBatch, threads = 0).
+      {"validate_batch", batch_threads, [&] {
+         long failed = 0;
+         const auto verdicts = esfs::core::ValidateBatch(docs, opts.now, 0);
+         for (size_t i = 0; i < verdicts.size(); ++i) {
+           if (!verdicts[i].ok()) note_error(docs[i], verdicts[i]), ++failed;
+         }
+         return failed + static_cast<long>(n - verdicts.size());
+       }},
+      {"sodium_verify_all_cores", cores, [&] { return Parallel(n, cores, verify_range); }},
+  };
+  MeasureInterleaved(opts, series);
+  for (const Series& s : series) Emit(opts, s);
 
   // SHA-256 over every signature (each followed by "\n"), as ref_core.js does.
   crypto_hash_sha256_state digest_state;
@@ -231,57 +310,6 @@ int main(int argc, char** argv) {
   }
   uint8_t digest[32];
   crypto_hash_sha256_final(&digest_state, digest);
-
-  // 2. Document hash (core::DocumentHash). The sum keeps the work observable.
-  unsigned long hash_check = 0;
-  Measure(opts, "hash", 1, [&] {
-    for (const auto& d : docs) hash_check += static_cast<unsigned char>(esfs::core::DocumentHash(d)[7]);
-    return 0L;
-  });
-
-  // 3. Validate on one thread (core::ValidateDocument).
-  std::string first_error;
-  Measure(opts, "validate", 1, [&] {
-    long failed = 0;
-    for (const auto& d : docs) {
-      if (esfs::Status s = esfs::core::ValidateDocument(d, opts.now); !s.ok()) {
-        if (first_error.empty()) first_error = d.path + ": " + s.message();
-        ++failed;
-      }
-    }
-    return failed;
-  });
-
-  // 4. Validate in a batch on every core (core::ValidateBatch, threads = 0).
-  const unsigned batch_threads =
-      static_cast<unsigned>(std::min<size_t>(cores, std::max<size_t>(1, n / 256)));  // what ValidateBatch uses
-  Measure(opts, "validate_batch", batch_threads, [&] {
-    long failed = 0;
-    const auto verdicts = esfs::core::ValidateBatch(docs, opts.now, 0);
-    for (size_t i = 0; i < verdicts.size(); ++i) {
-      if (!verdicts[i].ok()) {
-        if (first_error.empty()) first_error = docs[i].path + ": " + verdicts[i].message();
-        ++failed;
-      }
-    }
-    return failed + static_cast<long>(n - verdicts.size());
-  });
-
-  // 5. Bare libsodium on the same 53-byte messages: the document hashes.
-  std::vector<std::string> messages(n);
-  for (size_t i = 0; i < n; ++i) messages[i] = esfs::core::DocumentHash(docs[i]);
-  const auto secret = identity->secret_key().bytes();
-  uint8_t public_key[crypto_sign_PUBLICKEYBYTES];
-  std::memcpy(public_key, secret.data() + 32, sizeof public_key);
-  std::vector<std::array<uint8_t, crypto_sign_BYTES>> signatures(n);
-
-  Measure(opts, "sodium_sign", 1, [&] {
-    for (size_t i = 0; i < n; ++i) {
-      crypto_sign_detached(signatures[i].data(), nullptr, reinterpret_cast<const uint8_t*>(messages[i].data()),
-                           messages[i].size(), secret.data());
-    }
-    return 0L;
-  });
   long mismatched = 0;  // Ed25519 is deterministic: must equal what esfs signed
   for (size_t i = 0; i < n; ++i) {
     if (esfs::core::Base32Encode(signatures[i]) != docs[i].signature) ++mismatched;
@@ -290,19 +318,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "core_bench: %ld esfs signatures differ from bare libsodium's\n", mismatched);
     g_failures += static_cast<int>(mismatched);
   }
-
-  auto verify_range = [&](size_t begin, size_t end) {
-    long failed = 0;
-    for (size_t i = begin; i < end; ++i) {
-      if (crypto_sign_verify_detached(signatures[i].data(), reinterpret_cast<const uint8_t*>(messages[i].data()),
-                                      messages[i].size(), public_key) != 0) {
-        ++failed;
-      }
-    }
-    return failed;
-  };
-  Measure(opts, "sodium_verify", 1, [&] { return verify_range(0, n); });
-  Measure(opts, "sodium_verify_all_cores", cores, [&] { return Parallel(n, cores, verify_range); });
 
   std::printf("{\"impl\":\"esfs\",\"op\":\"info\",\"n\":%zu,\"cores\":%u,\"now\":%lld,\"author\":\"%s\","
               "\"sig_digest\":\"%s\",\"hash_check\":%lu,\"failures\":%d}\n",

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/store.h"
+#include "core/validate.h"
 #include "keys/identity.h"
 #include "sync/syncer.h"
 #include "tests/support/fake_pub.h"
@@ -465,6 +466,112 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPush) {
   ASSERT_TRUE(third.ok()) << third.status().message();
   EXPECT_EQ(third->pushed, 0u);
   EXPECT_EQ(third->accepted, 0u);
+}
+
+// Item "faults" of issue 7, the other direction: the pub (sqlite) is
+// SIGKILLed while esfs is in the middle of pulling 10,000 documents (30 MB)
+// from it, and restarted on the same data. The cut-off reply stores
+// nothing (a listing is ingested only once it is whole), the store's own
+// documents are kept, and the next pass brings exactly the pub's set:
+// nothing lost, nothing doubled, every stored document valid.
+TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPull) {
+  constexpr size_t kDocs = 10'000, kOwn = 100;
+  TempDir dir;
+  auto pub = std::make_unique<ReferencePub>("--sqlite");
+  ASSERT_TRUE(pub->ready());
+  const std::string url = pub->url();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) + " s"; };
+  // Seed the pub: 10,000 documents of ~3 KB from store A (30 MB: far more
+  // than socket buffers hold, so a kill really cuts the reply).
+  Peer a(dir.File("a"), url, "suzy", 1);
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  std::vector<core::Document> docs(kDocs);
+  for (size_t i = 0; i < kDocs; ++i) {
+    docs[i].workspace = kWs;
+    docs[i].path = "/pulled/" + std::to_string(i) + ".txt";
+    docs[i].content = "document " + std::to_string(i) + " " + std::string(3000, static_cast<char>('a' + i % 26));
+    docs[i].author = a.identity.address();
+    docs[i].timestamp = now - static_cast<int64_t>(kDocs - i);
+    a.identity.Sign(docs[i]);
+  }
+  ASSERT_TRUE(a.store->IngestBatch(kWs, docs).ok());
+  sync::Syncer seeder(*a.store, [&](const std::string& l) { a.log += l + "\n"; }, sync::HttpOptions{5, 60, 0});
+  auto seeded = seeder.SyncOnce(kWs, url);
+  ASSERT_TRUE(seeded.ok()) << seeded.status().message();
+  ASSERT_EQ(seeded->pushed, kDocs);
+  std::cerr << "pub seeded with " << kDocs << " documents at " << elapsed() << "\n";
+
+  // Store B has documents of its own, then pulls; once the first 64 KB of
+  // the reply are in, the pub is killed (from inside the transfer, so the
+  // kill lands while the pub is still sending).
+  Peer b(dir.File("b"), url, "matt", 2);
+  for (size_t i = 0; i < kOwn; ++i) {
+    ASSERT_TRUE(b.store->Set(b.identity, kWs, "/own/" + std::to_string(i) + ".txt", "b's " + std::to_string(i)).ok());
+  }
+  std::atomic<bool> killed{false};
+  size_t received_at_kill = 0;
+  sync::HttpOptions http{5, 60, 0};
+  http.on_received = [&](size_t bytes) {
+    if (!killed && bytes >= 64 * 1024) {
+      received_at_kill = bytes;
+      killed = pub->Kill();
+    }
+  };
+  sync::Syncer syncer(*b.store, [&](const std::string& l) { b.log += l + "\n"; }, http);
+  auto first = syncer.SyncOnce(kWs, url);
+  ASSERT_TRUE(killed) << "the pub was not killed: " << (first.ok() ? "pass ok" : first.status().message());
+  std::cerr << "pub killed after " << received_at_kill << " bytes of the listing, at " << elapsed() << "\n";
+  ASSERT_FALSE(first.ok()) << "the whole 30 MB reply was already in the socket buffers";
+  std::cerr << "the pass failed: " << first.status().message() << "\n";
+  EXPECT_EQ(sync::LoadPubStatus(*b.store, kWs, url).last_error, first.status().message());
+  EXPECT_EQ(b.store->AllDocuments(kWs)->size(), kOwn) << "a cut-off listing was (partly) ingested";
+  EXPECT_EQ(*sync::PendingPushes(*b.store, kWs, url, {}), kOwn);
+
+  // Restart on the same port and data; the next pass completes.
+  ReferencePub again("--sqlite", pub->port(), pub->data_dir());
+  ASSERT_TRUE(again.ready());
+  auto second = syncer.SyncOnce(kWs, url);
+  std::cerr << "pub restarted; the second pass ended at " << elapsed() << "\n";
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->pulled, kDocs);
+  EXPECT_EQ(second->accepted, kDocs);
+  EXPECT_EQ(second->invalid, 0u);
+  EXPECT_EQ(second->pushed, kOwn);
+  EXPECT_TRUE(sync::LoadPubStatus(*b.store, kWs, url).last_error.empty());
+  auto third = syncer.SyncOnce(kWs, url);
+  ASSERT_TRUE(third.ok()) << third.status().message();
+  EXPECT_EQ(third->accepted, 0u);
+  EXPECT_EQ(third->pushed, 0u);
+
+  // The store holds exactly the pub's set: esfs export against what the
+  // reference client pulls (and validates); nothing doubled on either side.
+  const Cli esfs{dir.File("b"), dir.File("no-key.json")};
+  size_t ours_doubled = 0, theirs_doubled = 0;
+  const auto ours = DocKeys(esfs.Export(), &ours_doubled);
+  const auto on_pub = RefPull(url, dir);
+  const auto theirs = DocKeys(on_pub, &theirs_doubled);
+  EXPECT_EQ(on_pub.size(), kDocs + kOwn);
+  EXPECT_EQ(ours.size(), kDocs + kOwn);
+  EXPECT_EQ(ours_doubled + theirs_doubled, 0u);
+  EXPECT_TRUE(ours == theirs);
+  // And A's 10,000 are all there, byte for byte as signed.
+  auto stored = b.store->AllDocuments(kWs);
+  ASSERT_TRUE(stored.ok());
+  size_t from_a = 0;
+  const int64_t check_time = std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const auto& doc : *stored) {
+    EXPECT_TRUE(core::ValidateDocument(doc, check_time).ok()) << doc.path;
+    if (doc.author == a.identity.address()) {
+      ++from_a;
+      const size_t i = std::stoul(doc.path.substr(8));
+      EXPECT_EQ(doc.signature, docs[i].signature) << doc.path;
+      EXPECT_EQ(doc.content, docs[i].content) << doc.path;
+    }
+  }
+  EXPECT_EQ(from_a, kDocs);
 }
 
 // Item "esfs status" of issue 7: per workspace documents and pubs; per pub

@@ -3,14 +3,68 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <map>
+
+#include "core/document.h"
 
 namespace esfs::testing {
+namespace {
 
-FakePub::FakePub() : server_(std::make_unique<httplib::Server>()) {
+// A document whose signature does not match (the content was changed).
+constexpr const char* kBadSignatureDoc =
+    R"({"format":"es.4","workspace":"+gardening.friends","path":"/evil.txt","contentHash":"bzklycewkdo64v6wcggzzui64jwtyn37ycr6e44vzqb3yll7ojc5q","content":"a","author":"@suzy.bfhcpxc5ixkxvzhwq4futxms2dxesgrk2qxpaknu4pfdd6unqjugq","timestamp":1767225600000000,"deleteAfter":null,"signature":"bjljalsg2mulkut56anrteaejvrrtnjlrwfvswiqsi2psero22qqw7am34z3u3xcw7nx6mha42isfuzae5xda3armky5clrqrewrhgca"})";
+
+bool IsRedirect(const std::string& mode) { return mode == "r301" || mode == "r302" || mode == "r307" || mode == "r308"; }
+
+}  // namespace
+
+FakePub::FakePub() : server_(std::make_unique<httplib::Server>()) { Routes(); }
+
+FakePub::FakePub(const std::string& cert_file, const std::string& key_file)
+    : server_(std::make_unique<httplib::SSLServer>(cert_file.c_str(), key_file.c_str())), tls_(true) {
+  Routes();
+}
+
+void FakePub::Log(const std::string& mode, const std::string& what, const std::string& user_agent) {
+  std::scoped_lock lock(mu_);
+  requests_.push_back({mode, what, user_agent, std::chrono::steady_clock::now()});
+}
+
+std::vector<FakePub::Request> FakePub::requests() const {
+  std::scoped_lock lock(mu_);
+  return requests_;
+}
+
+std::vector<FakePub::Request> FakePub::requests(const std::string& mode, const std::string& what) const {
+  std::vector<Request> out;
+  for (auto& r : requests()) {
+    if (r.mode == mode && r.what == what) out.push_back(r);
+  }
+  return out;
+}
+
+void FakePub::Routes() {
   auto& s = *server_;
   const std::string docs = R"(/([a-z0-9]+)/earthstar-api/v1/([^/]+)/documents)";
-  s.Get(docs, [this](const httplib::Request& req, httplib::Response& res) {
+  // Redirects and outages first, for every route.
+  auto detour = [this](const httplib::Request& req, httplib::Response& res, const std::string& mode) {
+    if (IsRedirect(mode)) {
+      res.status = std::stoi(mode.substr(1));
+      const std::string target = req.path.substr(mode.size() + 1);  // "/earthstar-api/..."
+      res.set_header("Location", Url("mem") + target);
+      res.set_content("moved", "text/plain");
+      return true;
+    }
+    if (mode == "outage" && outage) {
+      res.status = 503, res.set_content("<html><body>Service Unavailable</body></html>", "text/html");
+      return true;
+    }
+    return false;
+  };
+  s.Get(docs, [this, detour](const httplib::Request& req, httplib::Response& res) {
     const std::string mode = req.matches[1];
+    Log(mode, "GET documents", req.get_header_value("User-Agent"));
+    if (detour(req, res, mode)) return;
     if (mode == "404") {
       res.status = 404, res.set_content("Not Found", "text/plain");
     } else if (mode == "403") {
@@ -32,9 +86,12 @@ FakePub::FakePub() : server_(std::make_unique<httplib::Server>()) {
       std::string body = "[\"" + std::string(50 * 1000 * 1000, 'x') + "\"]";
       res.set_content(body, "application/json; charset=utf-8");
     } else if (mode == "badsig") {
-      res.set_content(
-          R"([{"format":"es.4","workspace":"+gardening.friends","path":"/evil.txt","contentHash":"bzklycewkdo64v6wcggzzui64jwtyn37ycr6e44vzqb3yll7ojc5q","content":"a","author":"@suzy.bfhcpxc5ixkxvzhwq4futxms2dxesgrk2qxpaknu4pfdd6unqjugq","timestamp":1767225600000000,"deleteAfter":null,"signature":"bjljalsg2mulkut56anrteaejvrrtnjlrwfvswiqsi2psero22qqw7am34z3u3xcw7nx6mha42isfuzae5xda3armky5clrqrewrhgca"}, 7, null])",
-          "application/json");
+      res.set_content(std::string("[") + kBadSignatureDoc + ", 7, null]", "application/json");
+    } else if (mode == "mem") {
+      std::string body = "[";
+      std::scoped_lock lock(mu_);
+      for (const auto& d : stored_) body += (body.size() > 1 ? "," : "") + d;
+      res.set_content(body + "]", "application/json; charset=utf-8");
     } else if (mode == "stall") {
       res.set_chunked_content_provider("application/json", [this](size_t, httplib::DataSink& sink) {
         sink.write("[", 1);
@@ -45,17 +102,32 @@ FakePub::FakePub() : server_(std::make_unique<httplib::Server>()) {
       res.set_content("[]", "application/json");
     }
   });
-  s.Get(R"(/([a-z0-9]+)/earthstar-api/v1/([^/]+)/stream)", [this](const httplib::Request&, httplib::Response& res) {
+  s.Get(R"(/([a-z0-9]+)/earthstar-api/v1/([^/]+)/stream)", [this, detour](const httplib::Request& req,
+                                                                        httplib::Response& res) {
+    const std::string mode = req.matches[1];
+    Log(mode, "GET stream", req.get_header_value("User-Agent"));
+    if (detour(req, res, mode)) return;
+    if (mode == "nostream") {
+      res.status = 404, res.set_content("Cannot GET /stream", "text/html");
+      return;
+    }
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider("text/event-stream", [this](size_t, httplib::DataSink& sink) {
+    const bool bad = mode == "badstream";
+    res.set_chunked_content_provider("text/event-stream", [this, bad](size_t offset, httplib::DataSink& sink) {
+      if (bad && offset == 0) {
+        const std::string events = std::string("data: ") + kBadSignatureDoc + "\n\ndata: {\"format\": not json\n\n";
+        sink.write(events.data(), events.size());
+      }
       const std::string keepalive = "data: KEEPALIVE\n\n";
       sink.write(keepalive.data(), keepalive.size());
       for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       return !stopping_.load();
     });
   });
-  s.Post(docs, [this](const httplib::Request& req, httplib::Response& res) {
+  s.Post(docs, [this, detour](const httplib::Request& req, httplib::Response& res) {
     const std::string mode = req.matches[1];
+    Log(mode, "POST documents", req.get_header_value("User-Agent"));
+    if (detour(req, res, mode)) return;
     const int n = ++posts_;
     if (mode == "flaky" && n <= failing_posts) {
       res.status = 500, res.set_content("<html><body>Internal Server Error</body></html>", "text/html");
@@ -63,6 +135,34 @@ FakePub::FakePub() : server_(std::make_unique<httplib::Server>()) {
       res.status = 403, res.set_content("Forbidden", "text/plain");
     } else if (mode == "413") {
       res.status = 413, res.set_content("<html>too large</html>", "text/html");
+    } else if (mode == "mem") {
+      // One document per (path, author), the newest: as a pub keeps them.
+      auto json = core::ParseJson(req.body);
+      if (!json.ok() || !json->is_array()) {
+        res.status = 400, res.set_content("bad json", "text/plain");
+        return;
+      }
+      int ingested = 0;
+      std::scoped_lock lock(mu_);
+      for (const auto& d : *json) {
+        bool replaced = false, older = false;
+        for (auto& kept : stored_) {
+          auto k = core::ParseJson(kept);
+          if ((*k)["path"] == d["path"] && (*k)["author"] == d["author"]) {
+            if ((*k)["timestamp"].get<int64_t>() < d["timestamp"].get<int64_t>()) {
+              kept = d.dump(), replaced = true;
+            } else {
+              older = true;
+            }
+          }
+        }
+        if (!replaced && !older) stored_.push_back(d.dump());
+        if (!older) ++ingested;
+      }
+      res.set_content(R"({"numIngested":)" + std::to_string(ingested) + R"(,"numIgnored":)" +
+                          std::to_string(json->size() - ingested) + R"(,"numTotal":)" + std::to_string(json->size()) +
+                          "}",
+                      "application/json");
     } else {
       res.set_content(R"({"numIngested":0,"numIgnored":0,"numTotal":0})", "application/json");
     }
@@ -80,7 +180,7 @@ FakePub::~FakePub() {
 }
 
 std::string FakePub::Url(const std::string& mode) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/" + mode;
+  return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/" + mode;
 }
 
 }  // namespace esfs::testing

@@ -1,11 +1,16 @@
-// A small misbehaving HTTP server on 127.0.0.1 (cpp-httplib) for sync
-// tests: each route answers one of the bad replies a pub might give.
+// A small misbehaving HTTP(S) server on 127.0.0.1 (cpp-httplib) for sync
+// tests: each route answers one of the bad replies a pub might give. Real
+// sockets, real HTTP: nothing in the client is mocked.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace httplib {
 class Server;
@@ -20,20 +25,50 @@ class FakePub {
   // "badsig" (documents with broken signatures), "notarray", "stall"
   // (sends headers, then nothing), "ok" (an empty array; POST accepted),
   // "flaky" (an empty array; POST answers 500 the first |failing_posts|
-  // times, then accepts). /<mode>/earthstar-api/v1/<ws>/stream is a live
-  // event stream that only ever sends keep-alives.
+  // times, then accepts), "mem" (a tiny pub: POSTed documents are kept and
+  // listed by GET), "outage" (503 to everything while |outage| is set,
+  // else as "ok"), "nostream" (as "ok", but /stream answers 404),
+  // "badstream" (as "ok"; /stream sends a document with a bad signature
+  // and an event that is not JSON, then keep-alives), and "r301", "r302",
+  // "r307", "r308" (every request redirected with that status to the same
+  // path under "mem").
+  // /<mode>/earthstar-api/v1/<ws>/stream is otherwise a live event stream
+  // that only ever sends keep-alives.
   FakePub();
+  // The same over https, with this certificate and key (PEM files).
+  FakePub(const std::string& cert_file, const std::string& key_file);
   ~FakePub();
+  FakePub(const FakePub&) = delete;
+  FakePub& operator=(const FakePub&) = delete;
+
   std::string Url(const std::string& mode) const;
+  int port() const { return port_; }
   int posts() const { return posts_; }  // POSTs received, any mode
   std::atomic<int> failing_posts{1};
+  std::atomic<bool> outage{true};
+
+  // Every request received: "GET documents", "POST documents" or "GET stream",
+  // by mode, with when it came and the User-Agent it carried.
+  struct Request {
+    std::string mode, what, user_agent;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::vector<Request> requests() const;
+  // Those of |mode| and |what| only.
+  std::vector<Request> requests(const std::string& mode, const std::string& what) const;
 
  private:
+  void Routes();
+  void Log(const std::string& mode, const std::string& what, const std::string& user_agent);
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  bool tls_ = false;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> posts_{0};
+  mutable std::mutex mu_;
+  std::vector<Request> requests_;
+  std::vector<std::string> stored_;  // "mem": the documents POSTed, as JSON text
 };
 
 }  // namespace esfs::testing
