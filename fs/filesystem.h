@@ -31,6 +31,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/signer.h"
@@ -123,7 +124,10 @@ class FileSystem {
   // |keep_cache|: the kernel may keep the pages it cached at an earlier
   // open (the content has not changed since).
   Result<uint64_t> Open(uint64_t ino, int flags, bool* keep_cache);
-  Result<std::string> Read(uint64_t ino, uint64_t fh, size_t size, off_t offset);
+  // Hands up to |size| bytes at |offset| to |reply| (empty at or past the
+  // end) while the open file's buffer cannot change: no copy in between.
+  using ReadReply = std::function<void(std::string_view bytes)>;
+  Status Read(uint64_t ino, uint64_t fh, size_t size, off_t offset, const ReadReply& reply);
   Result<size_t> Write(uint64_t ino, uint64_t fh, std::string_view data, off_t offset);
   Status Flush(uint64_t ino, uint64_t fh);
   Status Fsync(uint64_t ino, uint64_t fh);

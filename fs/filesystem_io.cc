@@ -122,13 +122,15 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
   return fh;
 }
 
-Result<std::string> FileSystem::Read(uint64_t ino, uint64_t, size_t size, off_t offset) {
+Status FileSystem::Read(uint64_t ino, uint64_t, size_t size, off_t offset, const ReadReply& reply) {
   std::scoped_lock lock(mu_);
   Node* node = FindNode(ino);
   if (node == nullptr) return Status::NotFound("stale inode");
   if (Status s = LoadContent(*node); !s.ok()) return s;
-  if (offset < 0 || static_cast<size_t>(offset) >= node->content.size()) return std::string();
-  return node->content.substr(static_cast<size_t>(offset), size);
+  const std::string_view content = node->content;
+  reply(offset < 0 || static_cast<size_t>(offset) >= content.size() ? std::string_view()
+                                                                    : content.substr(static_cast<size_t>(offset), size));
+  return Status::Ok();
 }
 
 Result<size_t> FileSystem::Write(uint64_t ino, uint64_t fh, std::string_view data, off_t offset) {

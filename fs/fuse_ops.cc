@@ -156,9 +156,10 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
 }
 
 void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
-  auto data = Fs(req).Read(ino, fi->fh, size, off);
-  if (!data.ok()) return (void)fuse_reply_err(req, ErrnoOf(data.status()));
-  fuse_reply_buf(req, data->data(), data->size());
+  // The reply copies straight from the open file's buffer to the kernel.
+  Status s = Fs(req).Read(ino, fi->fh, size, off,
+                          [req](std::string_view bytes) { fuse_reply_buf(req, bytes.data(), bytes.size()); });
+  if (!s.ok()) fuse_reply_err(req, ErrnoOf(s));
 }
 
 void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
