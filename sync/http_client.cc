@@ -118,8 +118,10 @@ CurlPtr NewHandle(const std::string& url, const HttpOptions& options, Transfer& 
 std::string CurlError(CURLcode rc, const Transfer& transfer) {
   std::string text = curl_easy_strerror(rc);
   if (transfer.error[0] != '\0' && text != transfer.error) text += " (" + std::string(transfer.error) + ")";
-  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM) {
+  if (rc == CURLE_PEER_FAILED_VERIFICATION) {
     text += "; the pub's TLS certificate is not trusted: to trust its CA, set ESFS_CA_FILE to a PEM file";
+  } else if (rc == CURLE_SSL_CACERT_BADFILE) {
+    text += "; the CA file (ESFS_CA_FILE) cannot be read as PEM certificates";
   }
   return text;
 }

@@ -28,8 +28,9 @@ struct HttpOptions {
   long total_timeout_s = 0;          // 0: none (large pulls take long)
   size_t max_body_bytes = size_t{512} << 20;
   const std::atomic<bool>* cancel = nullptr;  // set to stop a transfer
-  // CA certificates (PEM) to trust for https instead of the system's, as
-  // curl's --cacert. Empty: $ESFS_CA_FILE if set, else the system CAs.
+  // CA certificates (PEM) to trust for https, as curl's --cacert: replaces
+  // the system's CA bundle file (libcurl's CA directory, /etc/ssl/certs on
+  // Debian, is still read). Empty: $ESFS_CA_FILE if set, else the system CAs.
   std::string ca_file;
   // Told the body bytes received so far as they arrive (GET and POST
   // replies; not streams). For progress, and for tests that act mid-transfer.

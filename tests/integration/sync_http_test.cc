@@ -183,7 +183,7 @@ TEST(SyncTls, AnUntrustedCertificateIsAClearErrorInStatus) {
   };
   for (const auto& c : {Case{"system CAs", sync::HttpOptions{5, 5}, "certificate"},
                         Case{"another CA", wrong_ca, "certificate"},
-                        Case{"a CA file that is not there", missing_ca, "CA cert"}}) {
+                        Case{"a CA file that is not there", missing_ca, "cannot be read"}}) {
     Peer peer(dir.File(std::string("store-") + c.name), url, c.http);
     ASSERT_TRUE(peer.store->Set(peer.identity, kWs, "/mine.txt", "not for an untrusted pub").ok());
     auto pass = peer.syncer->SyncOnce(kWs, url);
