@@ -13,7 +13,9 @@ class Signer {
  public:
   virtual ~Signer() = default;
   virtual const std::string& address() const = 0;
-  // Sets doc.author, doc.contentHash and doc.signature.
+  // Sets doc.author, doc.contentHash and doc.signature. The signature must
+  // verify under address(): Store::Set trusts it and does not check it
+  // again (keys::Identity checks its key pair when it is loaded).
   virtual void Sign(Document& doc) const = 0;
 };
 

@@ -292,7 +292,7 @@ Result<Attr> FileSystem::AttrOf(Node& node) {
   attr.ino = node.ino;
   attr.is_dir = node.is_dir;
   const bool writable = Writable(node.loc);
-  attr.mode = node.is_dir ? (writable ? 0755 : 0555) : (writable ? 0644 : 0444);
+  attr.mode = node.is_dir ? (writable ? 0755 : 0555) : (writable ? kDefaultFileMode : 0444);
   if (node.loc.IsHistory()) {
     if (Status s = HistoryAttr(node.loc, &attr); !s.ok()) return s;
     return attr;

@@ -9,6 +9,9 @@
 
 namespace esfs::fs {
 
+// The mode a writable file shows when nobody set one.
+inline constexpr mode_t kDefaultFileMode = 0644;
+
 // Where a name is: a workspace and the names below its root. The mount
 // root (all-workspaces mode) has an empty workspace.
 //

@@ -63,7 +63,9 @@ Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const 
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   node.birth_ns = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-  node.mode_override = mode & 07777;
+  // The usual 0644 is what a file shows anyway: no override to keep beside
+  // the store, so no second write when the file is saved.
+  node.mode_override = (mode & 07777) == kDefaultFileMode ? std::nullopt : std::optional<mode_t>(mode & 07777);
   node.mtime_override.reset();
   ++node.lookups;
   ++node.open_count;

@@ -85,6 +85,8 @@ struct Session {
 // drop what changed, whoever changed it.
 class ChangeWatcher {
  public:
+  static constexpr std::chrono::milliseconds kCoalesce{10};
+
   ChangeWatcher(core::Store& store, FileSystem& fs, fuse_session* se, Logger& log, const std::string& data_dir)
       : store_(store), fs_(fs), se_(se), log_(log) {
     last_seq_ = store_.LastSeq().ok() ? store_.LastSeq().value() : 0;
@@ -103,7 +105,11 @@ class ChangeWatcher {
     int64_t last_sweep = time(nullptr);
     while (!stop_) {
       pollfd p{inotify_, POLLIN, 0};
-      poll(&p, inotify_ >= 0 ? 1 : 0, 250);
+      // After a wake-up, wait a little so that one look covers a burst of
+      // commits (each LMDB commit is several writes, each an event): a
+      // mount saving many files would otherwise wake this thread, and take
+      // the file system's lock, once per write.
+      if (poll(&p, inotify_ >= 0 ? 1 : 0, 250) > 0) std::this_thread::sleep_for(kCoalesce);
       char drain[4096];
       while (inotify_ >= 0 && read(inotify_, drain, sizeof drain) > 0) {
       }

@@ -25,6 +25,8 @@
 # Cases (each run R times per file system, interleaved, in a fresh folder;
 # timed inside scripts/bench/mount_ops.py, so no interpreter start-up):
 #   create   create+write+close of N small files (~300 B each)
+#   createsync  the same with fsync before each close: durable everywhere,
+#            which esfs is in both cases (close() commits a signed document)
 #   stat     stat of N files of one folder (made by esfs import for esfs)
 #   ls       ls -l of that folder
 #   save     N gio-style atomic saves of a 10 KB file: temp file
@@ -252,13 +254,14 @@ run_case() {  # case rep target ops-args...
   log "  $c $t run $r: $out"
 }
 t_start=$(date +%s)
-for c in create stat ls save seqwrite seqread untar; do
+for c in create createsync stat ls save seqwrite seqread untar; do
   log "case $c"
   for r in $(seq "$reps"); do
     for t in tmpfs bindfs esfs; do
       d="${root[$t]}"
       case "$c" in
         create) run_case "$c" "$r" "$t" create "$d/create-$r" "$n_create" "$create_bytes" ;;
+        createsync) run_case "$c" "$r" "$t" createsync "$d/createsync-$r" "$n_create" "$create_bytes" ;;
         stat) sleep 1.2; run_case "$c" "$r" "$t" stat "$d/many" "$n_stat" ;;
         ls) sleep 1.2; run_case "$c" "$r" "$t" ls "$d/many" "$n_stat" ;;
         save) run_case "$c" "$r" "$t" save "$d/save-$r" "$n_save" "$save_bytes" ;;

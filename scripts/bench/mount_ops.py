@@ -8,6 +8,8 @@ go straight to os.open/os.write/os.close (no Python buffering, no isatty
 probe), as a shell redirect or an editor would make them.
 
   create   DIR N BYTES       create+write+close N new files of ~BYTES
+  createsync DIR N BYTES     the same with fsync before each close: every
+                             file durable, on every file system
   mkmany   DIR N             untimed: the N files that `stat`/`ls` use
   stat     DIR N             os.stat of the N files made by mkmany / gendocs
   ls       DIR N             `ls -l DIR` (checks that it lists N entries)
@@ -73,15 +75,21 @@ def emit(seconds: float, **extra):
     print(json.dumps({"seconds": round(seconds, 6), **extra}))
 
 
-def cmd_create(d, n, size):
+def cmd_create(d, n, size, sync=False):
     os.makedirs(d, exist_ok=True)
     blobs = [text(i, int(size)) for i in range(int(n))]
     t0 = time.perf_counter()
     for i, blob in enumerate(blobs):
         fd = os.open(f"{d}/note-{i:05d}.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.write(fd, blob)
+        if sync:
+            os.fsync(fd)
         os.close(fd)
     emit(time.perf_counter() - t0, files=int(n))
+
+
+def cmd_createsync(d, n, size):
+    cmd_create(d, n, size, sync=True)
 
 
 def cmd_mkmany(d, n):
@@ -233,7 +241,7 @@ def cmd_rootstat(path, k):
 
 
 COMMANDS = {
-    "create": cmd_create, "mkmany": cmd_mkmany, "stat": cmd_stat, "ls": cmd_ls, "save": cmd_save,
+    "create": cmd_create, "createsync": cmd_createsync, "mkmany": cmd_mkmany, "stat": cmd_stat, "ls": cmd_ls, "save": cmd_save,
     "seqwrite": cmd_seqwrite, "seqread": cmd_seqread, "maketree": cmd_maketree, "untar": cmd_untar,
     "walk": cmd_walk, "rootstat": cmd_rootstat,
 }

@@ -52,6 +52,8 @@ def main():
     cases = [
         # id, label, items (per-item time), kind, limit on esfs/bindfs (time)
         ("create", f"create+write+close {info['create']:,} files (~300 B)", info["create"], "small save", 3.0),
+        ("createsync", f"create+write+fsync+close {info['create']:,} files (~300 B)", info["create"],
+         "small durable save", 3.0),
         ("stat", f"stat of {info['stat']:,} files", info["stat"], "metadata", 1.5),
         ("ls", f"`ls -l` of a folder with {info['stat']:,} entries", info["stat"], "metadata", 1.5),
         ("save", f"{info['save']:,} atomic saves of a 10 KB file (temp, fsync, rename)", info["save"],
