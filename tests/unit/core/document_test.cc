@@ -93,6 +93,25 @@ TEST(Document, SignatureSuffixesAndTamperingAreRejected) {
   EXPECT_EQ(ParseAndValidate(json, kNow).status().message(), "signature is invalid");
 }
 
+
+TEST(Document, OwnDocumentCheckSkipsOnlyTheSignature) {
+  // A local write's document: every rule but the Ed25519 check still holds.
+  Document doc = *DocumentFromJson(SignedJson());
+  ASSERT_TRUE(ValidateOwnDocument(doc, kNow).ok());
+  Document forged_sig = doc;
+  forged_sig.signature = "b" + std::string(103, 'a');
+  EXPECT_TRUE(ValidateOwnDocument(forged_sig, kNow).ok());
+  EXPECT_EQ(ValidateDocument(forged_sig, kNow).message(), "signature is invalid");
+  Document changed = doc;
+  changed.content = "changed";
+  EXPECT_EQ(ValidateOwnDocument(changed, kNow).message().rfind("content does not match contentHash", 0), 0u);
+  Document bad_path = doc;
+  bad_path.path = "no-slash";
+  EXPECT_FALSE(ValidateOwnDocument(bad_path, kNow).ok());
+  Document future = doc;
+  future.timestamp = kNow + kMaxFutureMicros + 1;
+  EXPECT_EQ(ValidateOwnDocument(future, kNow).message(), "timestamp too far in the future");
+}
 TEST(Document, ContentLimitIsFourMillionUtf8Bytes) {
   // 1,333,334 three-byte characters: 4,000,002 bytes but fewer JS chars.
   std::string content;
