@@ -42,7 +42,11 @@ Result<std::vector<core::OrderedJson>> PubClient::Pull(const std::string& worksp
   auto json = core::ParseJson(reply->body);
   if (!json.ok()) return Status(StatusCode::kNetwork, url + ": the reply is not JSON (" + json.status().message() + ")");
   if (!json->is_array()) return Status(StatusCode::kNetwork, url + ": the reply is not a JSON array of documents");
-  return std::vector<core::OrderedJson>(json->begin(), json->end());
+  // Moved out, not copied: a 10,000-document listing is ~40,000 strings.
+  std::vector<core::OrderedJson> docs;
+  docs.reserve(json->size());
+  for (auto& d : *json) docs.push_back(std::move(d));
+  return docs;
 }
 
 Result<PushStats> PubClient::Push(const std::string& workspace, const std::vector<core::Document>& docs,

@@ -16,6 +16,10 @@ int64_t NowMicros() {
 // How often the live pusher looks at the change feed: one LMDB read
 // transaction, so cheap; it bounds the save-to-pub delay.
 constexpr int kLivePushIntervalMs = 50;
+// Documents per write transaction when ingesting a pull (Store::IngestMany
+// checks the next batch's signatures while one is written and synced).
+// 10,000 documents: 4 commits.
+constexpr size_t kPullBatch = 2500;
 // After a live push (or catch-up pull) failed while the stream stays open.
 constexpr int kLiveRetryMs = 1000;
 // A live stream that ends sooner than this after it started counts as a
@@ -189,23 +193,23 @@ Status Syncer::PullAll(PubClient& client, const std::string& workspace, const st
     if (Selected(doc->path, only)) docs.push_back(std::move(doc.value()));
   }
   // Every document is validated by the store before it is stored.
-  constexpr size_t kBatch = 5000;
-  for (size_t start = 0; start < docs.size(); start += kBatch) {
-    const size_t end = std::min(docs.size(), start + kBatch);
-    auto outcomes = store_.IngestBatch(workspace, std::span(docs).subspan(start, end - start));
-    if (!outcomes.ok()) return outcomes.status();
-    for (size_t k = 0; k < outcomes->size(); ++k) {
-      const auto& o = (*outcomes)[k];
-      const core::Document& doc = docs[start + k];
-      if (o.result == core::IngestResult::kInvalid) {
-        ++report->invalid;
-        log_("pub " + pub + " " + workspace + ": rejected " + doc.path + ": " + o.reason);
-        continue;
-      }
-      if (o.result == core::IngestResult::kAccepted) ++report->accepted;
-      (*held)[HoldKey(doc.path, doc.author)] = Held{doc.timestamp, doc.signature};
+  // IngestMany: batches of kPullBatch, each one durable transaction, the
+  // signatures of one checked (on every core) while the previous one is
+  // written and synced.
+  auto outcomes = store_.IngestMany(workspace, docs, kPullBatch, [&](size_t done) {
+    if (progress) progress("pull", done, docs.size());
+  });
+  if (!outcomes.ok()) return outcomes.status();
+  for (size_t k = 0; k < outcomes->size(); ++k) {
+    const auto& o = (*outcomes)[k];
+    const core::Document& doc = docs[k];
+    if (o.result == core::IngestResult::kInvalid) {
+      ++report->invalid;
+      log_("pub " + pub + " " + workspace + ": rejected " + doc.path + ": " + o.reason);
+      continue;
     }
-    if (progress) progress("pull", end, docs.size());
+    if (o.result == core::IngestResult::kAccepted) ++report->accepted;
+    (*held)[HoldKey(doc.path, doc.author)] = Held{doc.timestamp, doc.signature};
   }
   return Status::Ok();
 }
