@@ -1,8 +1,11 @@
 #include "core/lmdb_txn.h"
 
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 
@@ -147,6 +150,30 @@ size_t LmdbEnv::map_bytes() const {
   MDB_envinfo info;
   mdb_env_info(env_, &info);
   return info.me_mapsize;
+}
+
+void LmdbEnv::ReleaseMappedPages() {
+  std::shared_lock lock(resize_mu_);  // the map does not move meanwhile
+  // LMDB does not tell where it mapped the file (MDB_envinfo::me_mapaddr
+  // is only set with MDB_FIXEDMAP): find the mapping of data.mdb's inode.
+  mdb_filehandle_t fd;
+  struct stat file;
+  if (mdb_env_get_fd(env_, &fd) != 0 || ::fstat(fd, &file) != 0) return;
+  FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (maps == nullptr) return;
+  char line[512];
+  while (std::fgets(line, sizeof line, maps) != nullptr) {
+    unsigned long begin = 0, end = 0, inode = 0;
+    char perms[8] = {};
+    // begin-end perms offset dev inode path
+    if (std::sscanf(line, "%lx-%lx %7s %*s %*s %lu", &begin, &end, perms, &inode) != 4) continue;
+    // LMDB maps the file read-only and writes with pwrite (no
+    // MDB_WRITEMAP): no dirty page can be lost.
+    if (inode == file.st_ino && perms[1] != 'w') {
+      ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+    }
+  }
+  std::fclose(maps);
 }
 
 Status LmdbEnv::AdoptResize() {

@@ -115,6 +115,11 @@ class LmdbEnv {
   Status Write(const std::function<Status(WriteTxn&)>& op);
 
   size_t map_bytes() const;
+  // Drops this process's page mappings of the whole map (madvise
+  // MADV_DONTNEED on the read-only, file-backed map): the pages stay in the
+  // kernel's page cache and the next access maps them again. Safe while
+  // transactions run.
+  void ReleaseMappedPages();
 
  private:
   explicit LmdbEnv(MDB_env* env) : env_(env) {}

@@ -68,6 +68,8 @@ const Clock& Store::clock() const { return *impl_->clock; }
 const std::string& Store::data_dir() const { return impl_->data_dir; }
 size_t Store::map_bytes() const { return impl_->env->map_bytes(); }
 
+void Store::ReleaseMappedPages() { impl_->env->ReleaseMappedPages(); }
+
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (Status s = CheckDataDir(options.data_dir); !s.ok()) return s;
   const std::string store_dir = options.data_dir + "/store";

@@ -180,6 +180,9 @@ class Store {
 
   // Size of the LMDB map (grows on demand) — for status and tests.
   size_t map_bytes() const;
+  // Lets go of the store pages this process has mapped (they count in its
+  // RSS); they stay in the OS page cache. For long-running readers.
+  void ReleaseMappedPages();
 
   // Opaque outside core/store*.cc (declared public only so that the
   // helpers in those files can name it).

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -86,6 +87,7 @@ struct Session {
 class ChangeWatcher {
  public:
   static constexpr std::chrono::milliseconds kCoalesce{10};
+  static constexpr unsigned long kMappedLimit = 48ul << 20;  // file-backed RSS (store pages, program, libraries)
 
   ChangeWatcher(core::Store& store, FileSystem& fs, fuse_session* se, Logger& log, const std::string& data_dir)
       : store_(store), fs_(fs), se_(se), log_(log) {
@@ -101,8 +103,23 @@ class ChangeWatcher {
   }
 
  private:
+  // Reading files maps the store's pages into this process; a daemon that
+  // has read a large workspace once would keep them all in its RSS. Past
+  // kMappedLimit they are let go (they stay in the kernel's page cache).
+  void TrimMappedStore() {
+    FILE* statm = fopen("/proc/self/statm", "r");
+    if (statm == nullptr) return;
+    unsigned long size = 0, resident = 0, file_backed = 0;
+    const int got = fscanf(statm, "%lu %lu %lu", &size, &resident, &file_backed);
+    fclose(statm);
+    if (got == 3 && file_backed * static_cast<unsigned long>(sysconf(_SC_PAGESIZE)) > kMappedLimit) {
+      store_.ReleaseMappedPages();
+    }
+  }
+
   void Loop() {
     int64_t last_sweep = time(nullptr);
+    int64_t last_trim = time(nullptr);
     while (!stop_) {
       pollfd p{inotify_, POLLIN, 0};
       // After a wake-up, wait a little so that one look covers a burst of
@@ -121,6 +138,10 @@ class ChangeWatcher {
           // A negative offset drops the attributes only.
           if (inv.inode) fuse_lowlevel_notify_inval_inode(se_, inv.inode, inv.attributes_only ? -1 : 0, 0);
         }
+      }
+      if (time(nullptr) - last_trim >= 2) {
+        last_trim = time(nullptr);
+        TrimMappedStore();
       }
       if (time(nullptr) - last_sweep >= 60) {
         last_sweep = time(nullptr);

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <fstream>
+
 #include "core/validate.h"
 #include "keys/identity.h"
 #include "tests/support/test_support.h"
@@ -307,6 +310,39 @@ TEST_F(StoreTest, WorkspacesAddListRemove) {
   // Re-adding starts empty.
   ASSERT_TRUE(store_->AddWorkspace(kWs).ok());
   EXPECT_FALSE(store_->Winner(kWs, "/a")->has_value());
+}
+
+// Resident kB of this process's mappings of |file_name| (from smaps).
+long MappedKb(const std::string& file_name) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool in_file = false;
+  long kb = 0;
+  while (std::getline(smaps, line)) {
+    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') != std::string::npos &&
+        line.find(' ') > line.find('-')) {
+      in_file = line.size() >= file_name.size() && line.compare(line.size() - file_name.size(), file_name.size(), file_name) == 0;
+    } else if (in_file && line.rfind("Rss:", 0) == 0) {
+      kb += std::stol(line.substr(4));
+    }
+  }
+  return kb;
+}
+
+TEST_F(StoreTest, ReleaseMappedPagesShrinksTheResidentMapAndReadsGoOn) {
+  std::vector<Document> docs;
+  const std::string content(3000, 'x');
+  for (int i = 0; i < 2000; ++i) docs.push_back(Signed(suzy_, "/r/" + std::to_string(i), content, kNow - i));
+  ASSERT_TRUE(store_->IngestMany(kWs, docs).ok());
+  store_->ReleaseMappedPages();
+  const long before = MappedKb("/data.mdb");
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(store_->Winner(kWs, "/r/" + std::to_string(i))->has_value());
+  const long touched = MappedKb("/data.mdb");
+  EXPECT_GT(touched, before + 4000) << "reading ~6 MB of documents maps their pages";
+  store_->ReleaseMappedPages();
+  EXPECT_LT(MappedKb("/data.mdb"), touched / 4);
+  // Everything is still readable (the pages come back from the page cache).
+  for (int i = 0; i < 2000; i += 97) EXPECT_EQ(store_->Winner(kWs, "/r/" + std::to_string(i))->value().content, content);
 }
 
 TEST_F(StoreTest, ReopenKeepsEverything) {
