@@ -16,7 +16,9 @@
 //         reference pub serves documents); 200-byte content; authors rotate
 //         every 3 documents; timestamp 2026-01-01 + i + 1 µs.
 // ingest  (1) bare libsodium Ed25519 verification of the first N documents on
-//         one core and on every core, and core::ValidateBatch in batches of B;
+//         one core and on every core, and core::ValidateBatch in batches of B
+//         (one repetition of each right before each repetition of the
+//         path-order ingest, so that their ratios see the same machine);
 //         (2) ingest of those N into a fresh store with Store::IngestMany in
 //         batches of B (two callers: IngestBatch per batch), R times (a
 //         fresh store each time; the last is kept):
@@ -543,64 +545,79 @@ int IngestCommand(const Options& o) {
   const size_t n = docs.size();
   std::fprintf(stderr, "store_bench: loaded %zu documents; %u cores\n", n, cores);
 
-  // 1. Bare libsodium verification of the same documents.
-  if (o.Runs("verify")) {
-    const BareInput bare = PrepareBare(docs);
-    auto verify = [&](size_t b, size_t e) {
-      long failed = 0;
-      for (size_t i = b; i < e; ++i) {
-        if (crypto_sign_verify_detached(bare.signatures[i].data(),
-                                        reinterpret_cast<const uint8_t*>(bare.messages[i].data()),
-                                        bare.messages[i].size(), bare.keys[i].data()) != 0) {
-          ++failed;
-        }
-      }
-      return failed;
-    };
-    verify(0, std::min<size_t>(n, 1000));  // warm-up
-    for (unsigned threads : {1u, cores}) {
-      std::vector<double> secs;
-      long failed = 0;
-      const double cpu0 = ProcessCpuSeconds();
-      for (int r = 0; r < o.reps; ++r) {
-        const auto t0 = SteadyClock::now();
-        failed += threads == 1 ? verify(0, n) : Parallel(n, threads, verify);
-        secs.push_back(SecondsSince(t0));
-      }
-      EmitRate(threads == 1 ? "sodium_verify" : "sodium_verify_all_cores", n, threads, secs,
-               ProcessCpuSeconds() - cpu0, failed);
-      if (cores == 1) break;
-    }
-  }
-  // core::ValidateBatch (every core) in ingest-sized batches: the CPU part
-  // of an ingest, without the store.
-  if (o.Runs("validate")) {
+  // 1. The anchors: bare libsodium verification of the same documents (one
+  //    core, every core) and core::ValidateBatch in ingest-sized batches
+  //    (the CPU part of an ingest, without the store). When the path-order
+  //    ingest runs, one repetition of each runs right before each of its
+  //    repetitions, so that the ratios compare runs on the same machine state.
+  struct Anchor {
+    const char* op;
+    unsigned threads;
+    std::function<long()> run;
     std::vector<double> secs;
+    double cpu = 0;
     long failed = 0;
-    const double cpu0 = ProcessCpuSeconds();
-    for (int r = 0; r < o.reps; ++r) {
-      const auto t0 = SteadyClock::now();
-      for (size_t from = 0; from < n; from += o.batch) {
-        const size_t to = std::min(n, from + o.batch);
-        for (const auto& s : esfs::core::ValidateBatch(std::span<const Document>(docs.data() + from, to - from), o.now)) {
-          if (!s.ok()) ++failed;
-        }
+  };
+  std::vector<Anchor> anchors;
+  const BareInput bare = o.Runs("verify") ? PrepareBare(docs) : BareInput{};
+  auto verify = [&](size_t b, size_t e) {
+    long failed = 0;
+    for (size_t i = b; i < e; ++i) {
+      if (crypto_sign_verify_detached(bare.signatures[i].data(), reinterpret_cast<const uint8_t*>(bare.messages[i].data()),
+                                      bare.messages[i].size(), bare.keys[i].data()) != 0) {
+        ++failed;
       }
-      secs.push_back(SecondsSince(t0));
     }
-    EmitRate("validate_batch", n, cores, secs, ProcessCpuSeconds() - cpu0, failed);
+    return failed;
+  };
+  if (o.Runs("verify")) {
+    verify(0, std::min<size_t>(n, 1000));  // warm-up
+    anchors.push_back({"sodium_verify", 1, [&] { return verify(0, n); }});
+    if (cores > 1) anchors.push_back({"sodium_verify_all_cores", cores, [&] { return Parallel(n, cores, verify); }});
   }
+  if (o.Runs("validate")) {
+    anchors.push_back({"validate_batch", cores, [&] {
+                         long failed = 0;
+                         for (size_t from = 0; from < n; from += o.batch) {
+                           const size_t to = std::min(n, from + o.batch);
+                           for (const auto& s :
+                                esfs::core::ValidateBatch(std::span<const Document>(docs.data() + from, to - from), o.now)) {
+                             if (!s.ok()) ++failed;
+                           }
+                         }
+                         return failed;
+                       }});
+  }
+  auto run_anchors_once = [&] {
+    for (Anchor& a : anchors) {
+      const double cpu0 = ProcessCpuSeconds();
+      const auto t0 = SteadyClock::now();
+      a.failed += a.run();
+      a.secs.push_back(SecondsSince(t0));
+      a.cpu += ProcessCpuSeconds() - cpu0;
+    }
+  };
+  auto emit_anchors = [&] {
+    for (const Anchor& a : anchors) EmitRate(a.op, n, a.threads, a.secs, a.cpu, a.failed);
+  };
 
   // 2. Ingest into a fresh store, R times each. |callers| threads call
   //    IngestBatch at once, batches alternating between them.
   const std::string keep_dir = o.dir + "/store";
-  auto measure_ingest = [&](const char* op, const std::vector<Document>& input, size_t callers, bool keep_last) {
+  auto measure_ingest = [&](const char* op, const std::vector<Document>& input, size_t callers, bool keep_last,
+                            const std::function<void()>& before_each = {}) {
     std::vector<double> secs, batch_us;
     long failed = 0;
     std::mutex mu;
     const double cpu0 = ProcessCpuSeconds();
     double data_bytes = 0;
+    double anchor_cpu = 0;  // not this op's CPU
     for (int r = 0; r < o.reps; ++r) {
+      if (before_each) {
+        const double before = ProcessCpuSeconds();
+        before_each();
+        anchor_cpu += ProcessCpuSeconds() - before;
+      }
       const bool keep = keep_last && r + 1 == o.reps;
       const std::string dir = keep ? keep_dir : o.dir + "/scratch";
       stdfs::remove_all(dir);
@@ -633,7 +650,7 @@ int IngestCommand(const Options& o) {
     char extra[200];
     std::snprintf(extra, sizeof extra, ",\"batch_size\":%zu,\"callers\":%zu,\"fs\":\"%s\",\"data_mdb_disk\":%.0f",
                   o.batch, callers, *fs_note ? fs_note : "disk", data_bytes);
-    EmitRate(op, n, cores, secs, ProcessCpuSeconds() - cpu0, failed, BatchJson(batch_us) + extra);
+    EmitRate(op, n, cores, secs, ProcessCpuSeconds() - cpu0 - anchor_cpu, failed, BatchJson(batch_us) + extra);
   };
   if (o.Runs("shuffled")) {
     // A fixed shuffle of the same documents.
@@ -643,7 +660,12 @@ int IngestCommand(const Options& o) {
     measure_ingest("ingest_shuffled", shuffled, 1, false);
   }
   if (o.Runs("2callers")) measure_ingest("ingest_2_callers", docs, 2, false);
-  if (o.Runs("ingest") || o.Runs("reingest") || o.Runs("fill")) measure_ingest("ingest", docs, 1, true);
+  if (o.Runs("ingest") || o.Runs("reingest") || o.Runs("fill")) {
+    measure_ingest("ingest", docs, 1, true, run_anchors_once);
+  } else {
+    for (int r = 0; r < o.reps; ++r) run_anchors_once();
+  }
+  emit_anchors();
 
   auto store = OpenStore(keep_dir, &clock);
   // 3. Re-ingest: every document is already stored.
