@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <deque>
 #include <future>
 #include <iterator>
 
@@ -454,35 +455,74 @@ Result<std::vector<IngestOutcome>> Store::IngestBatch(const std::string& workspa
   return std::move(checked->outcomes);
 }
 
+struct Store::Ingester::State {
+  Store::Impl* impl;
+  std::string workspace;
+  IngestProgress progress;
+  struct Part {
+    std::span<const Document> docs;
+    std::future<Result<CheckedBatch>> checked;
+  };
+  std::deque<Part> in_flight;
+  std::vector<IngestOutcome> outcomes;
+  Status error = Status::Ok();
+
+  // Waits for the oldest part's check, then writes it.
+  Status WriteOldest() {
+    Part part = std::move(in_flight.front());
+    in_flight.pop_front();
+    auto checked = part.checked.get();
+    if (!checked.ok()) return checked.status();
+    if (Status s = WriteBatch(*impl, workspace, part.docs, *checked); !s.ok()) return s;
+    std::move(checked->outcomes.begin(), checked->outcomes.end(), std::back_inserter(outcomes));
+    if (progress) progress(outcomes.size());
+    return Status::Ok();
+  }
+};
+
+Store::Ingester::Ingester(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Store::Ingester::Ingester(Ingester&&) noexcept = default;
+Store::Ingester::~Ingester() = default;  // a std::async future waits for its task
+
+Status Store::Ingester::Add(std::span<const Document> docs) {
+  State& st = *state_;
+  if (!st.error.ok()) return st.error;
+  st.in_flight.push_back({docs, std::async(std::launch::async, [&st, docs] {
+                            return CheckBatch(*st.impl, st.workspace, docs);
+                          })});
+  // A document repeated in two parts in flight is checked twice; the write
+  // of the later part decides, as one IngestBatch would.
+  while (st.in_flight.size() > 1) {
+    if (Status s = st.WriteOldest(); !s.ok()) return st.error = s;
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<IngestOutcome>> Store::Ingester::Finish() {
+  State& st = *state_;
+  while (st.error.ok() && !st.in_flight.empty()) {
+    if (Status s = st.WriteOldest(); !s.ok()) st.error = s;
+  }
+  if (!st.error.ok()) return st.error;
+  return std::move(st.outcomes);
+}
+
+Store::Ingester Store::StartIngest(const std::string& workspace, IngestProgress progress) {
+  auto state = std::make_unique<Ingester::State>();
+  state->impl = impl_.get();
+  state->workspace = workspace;
+  state->progress = std::move(progress);
+  return Ingester(std::move(state));
+}
+
 Result<std::vector<IngestOutcome>> Store::IngestMany(const std::string& workspace, std::span<const Document> docs,
                                                      size_t batch_size, const IngestProgress& progress) {
   batch_size = std::max<size_t>(1, batch_size);
-  const size_t batches = (docs.size() + batch_size - 1) / batch_size;
-  auto slice = [&](size_t b) {
-    const size_t from = b * batch_size;
-    return docs.subspan(from, std::min(batch_size, docs.size() - from));
-  };
-  auto check = [&](size_t b) {
-    return std::async(std::launch::async, [this, &workspace, batch = slice(b)] {
-      return CheckBatch(*impl_, workspace, batch);
-    });
-  };
-  std::vector<IngestOutcome> outcomes;
-  outcomes.reserve(docs.size());
-  // Batch b+1's signatures are checked on every core while batch b is
-  // written and synced: the commit mostly waits on the disk. A document
-  // repeated in b and b+1 is then checked twice; the write decides.
-  std::future<Result<CheckedBatch>> next;
-  if (batches > 0) next = check(0);
-  for (size_t b = 0; b < batches; ++b) {
-    auto checked = next.get();
-    if (b + 1 < batches) next = check(b + 1);
-    if (!checked.ok()) return checked.status();  // |next| is waited for on the way out
-    if (Status s = WriteBatch(*impl_, workspace, slice(b), *checked); !s.ok()) return s;
-    std::move(checked->outcomes.begin(), checked->outcomes.end(), std::back_inserter(outcomes));
-    if (progress) progress(outcomes.size());
+  Ingester ingester = StartIngest(workspace, progress);
+  for (size_t from = 0; from < docs.size(); from += batch_size) {
+    if (Status s = ingester.Add(docs.subspan(from, std::min(batch_size, docs.size() - from))); !s.ok()) return s;
   }
-  return outcomes;
+  return ingester.Finish();
 }
 
 // ---- local writes ----

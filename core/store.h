@@ -123,6 +123,29 @@ class Store {
   Result<std::vector<IngestOutcome>> IngestMany(const std::string& workspace, std::span<const Document> docs,
                                                 size_t batch_size = 1000, const IngestProgress& progress = {});
 
+  // The same for documents that arrive in parts (a pub's listing, parsed
+  // part by part): each Add() is one IngestBatch-like durable transaction
+  // whose signatures start being checked at once, on every core, while the
+  // caller prepares the next part and the part before is written. At most
+  // two parts are in flight; Add() writes the older one before it returns.
+  class Ingester {
+   public:
+    ~Ingester();  // waits for checks still running (nothing more is written)
+    Ingester(Ingester&&) noexcept;
+    // |docs| must stay alive until Finish() returns. After an error every
+    // call returns it (the parts written before it stay stored).
+    Status Add(std::span<const Document> docs);
+    // Writes what is left; the outcomes of every part, in order.
+    Result<std::vector<IngestOutcome>> Finish();
+
+   private:
+    friend class Store;
+    struct State;
+    explicit Ingester(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+  };
+  Ingester StartIngest(const std::string& workspace, IngestProgress progress = {});
+
   // A local write: timestamp = max(now, newest at path + 1) so that it wins,
   // then sign, validate and store, all in one transaction. |delete_after|
   // is an absolute time; it moves with a bumped timestamp.

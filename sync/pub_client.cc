@@ -1,5 +1,7 @@
 #include "sync/pub_client.h"
 
+#include "sync/json_array.h"
+
 namespace esfs::sync {
 namespace {
 
@@ -34,19 +36,25 @@ std::string PubClient::Endpoint(const std::string& workspace, const char* what) 
   return base_ + "/earthstar-api/v1/" + workspace + "/" + what;
 }
 
-Result<std::vector<core::OrderedJson>> PubClient::Pull(const std::string& workspace) {
+Result<PubClient::Listing> PubClient::Pull(const std::string& workspace) {
   const std::string url = Endpoint(workspace, "documents");
   auto reply = HttpGet(url, options_);
   if (!reply.ok()) return reply.status();
   if (reply->status != 200) return BadReply(url, reply->status, reply->body);
-  auto json = core::ParseJson(reply->body);
-  if (!json.ok()) return Status(StatusCode::kNetwork, url + ": the reply is not JSON (" + json.status().message() + ")");
-  if (!json->is_array()) return Status(StatusCode::kNetwork, url + ": the reply is not a JSON array of documents");
-  // Moved out, not copied: a 10,000-document listing is ~40,000 strings.
-  std::vector<core::OrderedJson> docs;
-  docs.reserve(json->size());
-  for (auto& d : *json) docs.push_back(std::move(d));
-  return docs;
+  Listing listing;
+  listing.body = std::make_shared<const std::string>(std::move(reply->body));
+  auto elements = SplitJsonArray(*listing.body);
+  if (!elements.ok()) {
+    // An object (or a number, a string) is JSON, just not a listing.
+    const size_t first = listing.body->find_first_not_of(" \t\r\n");
+    const bool other_json = first != std::string::npos && std::string_view("{\"-0123456789tfn").find((*listing.body)[first]) != std::string_view::npos;
+    if (other_json && core::ParseJson(*listing.body).ok()) {
+      return Status(StatusCode::kNetwork, url + ": the reply is not a JSON array of documents");
+    }
+    return Status(StatusCode::kNetwork, url + ": the reply is not JSON (" + elements.status().message() + ")");
+  }
+  listing.elements = std::move(elements.value());
+  return listing;
 }
 
 Result<PushStats> PubClient::Push(const std::string& workspace, const std::vector<core::Document>& docs,

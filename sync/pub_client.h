@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/document.h"
@@ -37,9 +39,15 @@ class PubClient {
 
   const std::string& url() const { return base_; }
 
-  // Every document the pub has for |workspace|, as raw JSON values (the
-  // caller validates each). NotFound if the pub does not know it.
-  Result<std::vector<core::OrderedJson>> Pull(const std::string& workspace);
+  // Every document the pub has for |workspace|, as the text of each
+  // element of its JSON listing (the caller parses and validates each).
+  // The listing as a whole must be one complete array (sync/json_array.h).
+  // NotFound if the pub does not know the workspace.
+  struct Listing {
+    std::shared_ptr<const std::string> body;  // |elements| point into it
+    std::vector<std::string_view> elements;
+  };
+  Result<Listing> Pull(const std::string& workspace);
 
   // Sends |docs|, in as many POSTs as needed to stay under kMaxPushBytes
   // and kMaxPushDocs.

@@ -1,6 +1,8 @@
 #include "sync/syncer.h"
 
+#include <algorithm>
 #include <chrono>
+#include <deque>
 #include <random>
 
 #include "core/validate.h"
@@ -178,38 +180,60 @@ Result<PassReport> Syncer::SyncOnce(const std::string& workspace, const std::str
 Status Syncer::PullAll(PubClient& client, const std::string& workspace, const std::string& pub,
                        const std::vector<std::string>& only, const SyncProgress& progress, PassReport* report,
                        Holdings* held) {
-  auto pulled = client.Pull(workspace);
+  auto listing = client.Pull(workspace);
   // A pub that does not know the workspace yet holds nothing: push it all.
-  if (!pulled.ok()) return pulled.status().code() == StatusCode::kNotFound ? Status::Ok() : pulled.status();
-  report->pulled = pulled->size();
-  std::vector<core::Document> docs;
-  for (const auto& json : *pulled) {
-    auto doc = core::DocumentFromJson(json);
-    if (!doc.ok()) {
-      ++report->invalid;
-      log_("pub " + pub + " " + workspace + ": rejected a document: " + doc.status().message());
-      continue;
+  if (!listing.ok()) return listing.status().code() == StatusCode::kNotFound ? Status::Ok() : listing.status();
+  const std::vector<std::string_view>& elements = listing->elements;
+  report->pulled = elements.size();
+  auto reject = [&](const std::string& what, const std::string& why) {
+    ++report->invalid;
+    log_("pub " + pub + " " + workspace + ": rejected " + what + ": " + why);
+  };
+  // The documents of elements [from, to) that this workspace syncs.
+  auto parse_part = [&](size_t from, size_t to) {
+    std::vector<core::Document> docs;
+    docs.reserve(to - from);
+    for (size_t i = from; i < to; ++i) {
+      auto json = core::ParseJson(elements[i]);
+      if (!json.ok()) {
+        reject("document " + std::to_string(i), "not JSON (" + json.status().message() + ")");
+        continue;
+      }
+      auto doc = core::DocumentFromJson(*json);
+      if (!doc.ok()) {
+        reject("document " + std::to_string(i), doc.status().message());
+        continue;
+      }
+      if (Selected(doc->path, only)) docs.push_back(std::move(doc.value()));
     }
-    if (Selected(doc->path, only)) docs.push_back(std::move(doc.value()));
-  }
-  // Every document is validated by the store before it is stored.
-  // IngestMany: batches of kPullBatch, each one durable transaction, the
-  // signatures of one checked (on every core) while the previous one is
-  // written and synced.
-  auto outcomes = store_.IngestMany(workspace, docs, kPullBatch, [&](size_t done) {
-    if (progress) progress("pull", done, docs.size());
+    return docs;
+  };
+  // Parts of kPullBatch elements: part k+1 is parsed on this thread while
+  // the store checks part k's signatures on every core and writes part k-1
+  // (Store::Ingester; each part one durable transaction). Every document is
+  // validated by the store before it is stored.
+  std::deque<std::vector<core::Document>> parts;  // alive until Finish()
+  auto ingester = store_.StartIngest(workspace, [&](size_t done) {
+    if (progress) progress("pull", done, report->pulled);
   });
+  for (size_t from = 0; from < elements.size(); from += kPullBatch) {
+    parts.push_back(parse_part(from, std::min(elements.size(), from + kPullBatch)));
+    if (Status s = ingester.Add(parts.back()); !s.ok()) return s;
+  }
+  auto outcomes = ingester.Finish();
   if (!outcomes.ok()) return outcomes.status();
-  for (size_t k = 0; k < outcomes->size(); ++k) {
-    const auto& o = (*outcomes)[k];
-    const core::Document& doc = docs[k];
-    if (o.result == core::IngestResult::kInvalid) {
-      ++report->invalid;
-      log_("pub " + pub + " " + workspace + ": rejected " + doc.path + ": " + o.reason);
-      continue;
+  if (progress) progress("pull", elements.size(), elements.size());  // --only may skip some
+  size_t k = 0;
+  for (const auto& part : parts) {
+    for (const core::Document& doc : part) {
+      const auto& o = (*outcomes)[k++];
+      if (o.result == core::IngestResult::kInvalid) {
+        reject(doc.path, o.reason);
+        continue;
+      }
+      if (o.result == core::IngestResult::kAccepted) ++report->accepted;
+      (*held)[HoldKey(doc.path, doc.author)] = Held{doc.timestamp, doc.signature};
     }
-    if (o.result == core::IngestResult::kAccepted) ++report->accepted;
-    (*held)[HoldKey(doc.path, doc.author)] = Held{doc.timestamp, doc.signature};
   }
   return Status::Ok();
 }

@@ -203,6 +203,25 @@ TEST(SyncFaults, EveryBadReplyIsAClearStatusAndStoresNothing) {
   EXPECT_NE(down.status().message().find("connect"), std::string::npos) << down.status().message();
 }
 
+TEST(SyncFaults, AnElementThatIsNotJsonIsRejectedAloneAndTheRestIsStored) {
+  TempDir dir;
+  FakePub fake;
+  Peer a(dir.File("a"), fake.Url("mem"), "suzy", 1);
+  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/ok.txt", "fine").ok());
+  ASSERT_TRUE(a.syncer->SyncOnce(kWs, fake.Url("mem")).ok());
+  Peer b(dir.File("b"), fake.Url("mixed"), "matt", 2);
+  auto pass = b.syncer->SyncOnce(kWs, fake.Url("mixed"));
+  ASSERT_TRUE(pass.ok()) << pass.status().message();
+  EXPECT_EQ(pass->pulled, 3u);
+  EXPECT_EQ(pass->invalid, 2u);
+  EXPECT_EQ(pass->accepted, 1u);
+  auto held = b.store->AllDocuments(kWs);
+  ASSERT_EQ(held->size(), 1u);
+  EXPECT_EQ((*held)[0].content, "fine");
+  EXPECT_NE(b.log.find("rejected document 0: not JSON"), std::string::npos) << b.log;
+  EXPECT_NE(b.log.find("signature is invalid"), std::string::npos) << b.log;
+}
+
 TEST(SyncReferencePub, TwoStoresConvergeThroughTheRealPub) {
   TempDir dir;
   ReferencePub pub;

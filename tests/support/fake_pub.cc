@@ -87,10 +87,13 @@ void FakePub::Routes() {
       res.set_content(body, "application/json; charset=utf-8");
     } else if (mode == "badsig") {
       res.set_content(std::string("[") + kBadSignatureDoc + ", 7, null]", "application/json");
-    } else if (mode == "mem") {
+    } else if (mode == "mem" || mode == "mixed") {
       std::string body = "[";
       std::scoped_lock lock(mu_);
       for (const auto& d : stored_) body += (body.size() > 1 ? "," : "") + d;
+      // "mixed": what "mem" holds between an element that is not JSON
+      // (its outline is fine) and a forged document.
+      if (mode == "mixed") body = std::string(R"([{"format": tru},)") + body.substr(1) + "," + kBadSignatureDoc;
       res.set_content(body + "]", "application/json; charset=utf-8");
     } else if (mode == "stall") {
       res.set_chunked_content_provider("application/json", [this](size_t, httplib::DataSink& sink) {

@@ -275,6 +275,32 @@ TEST_F(StoreTest, IngestManyMatchesOneBatchAcrossBatchBoundaries) {
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(store_->IngestMany(kWs, {}, 7)->empty());
 }
+TEST_F(StoreTest, IngesterTakesPartsAsTheyComeAndKeepsTheirOrder) {
+  std::vector<std::vector<Document>> parts(3);
+  for (int i = 0; i < 30; ++i) parts[i % 3].push_back(Signed(suzy_, "/p/" + std::to_string(i % 7), "v" + std::to_string(i), kNow - 100 + i));
+  parts[2].push_back(parts[0][0]);  // seen in an earlier part
+  std::vector<size_t> progress;
+  auto ingester = store_->StartIngest(kWs, [&](size_t done) { progress.push_back(done); });
+  for (const auto& part : parts) ASSERT_TRUE(ingester.Add(part).ok());
+  auto outcomes = ingester.Finish();
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status().message();
+  ASSERT_EQ(outcomes->size(), 31u);
+  EXPECT_EQ(progress, (std::vector<size_t>{10, 20, 31}));
+  EXPECT_EQ(outcomes->back().result, IngestResult::kIgnored);
+  // The newest of each path won, whichever part it came in.
+  EXPECT_EQ(store_->Winner(kWs, "/p/1")->value().content, "v29");
+  EXPECT_EQ(store_->Winner(kWs, "/p/6")->value().content, "v27");
+
+  // An unknown workspace: the error comes back, and again on every call.
+  auto lost = store_->StartIngest("+nope.nope");
+  Status first = lost.Add(parts[0]);
+  Status second = lost.Add(parts[1]);
+  EXPECT_FALSE(second.ok());
+  EXPECT_EQ(second.code(), StatusCode::kNotFound);
+  EXPECT_EQ(lost.Finish().status().code(), StatusCode::kNotFound);
+  (void)first;  // the first part's check may still be running when Add returns
+}
+
 TEST_F(StoreTest, IndexesByAuthorAndTime) {
   ASSERT_EQ(store_->Ingest(kWs, Signed(suzy_, "/x", "s", kNow - 30))->result, IngestResult::kAccepted);
   ASSERT_EQ(store_->Ingest(kWs, Signed(matt_, "/x", "m", kNow - 20))->result, IngestResult::kAccepted);
