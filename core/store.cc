@@ -316,6 +316,27 @@ Status RefreshWinner(Store::Impl& impl, WriteTxn& txn, uint32_t ws, const std::s
   return txn.Put(impl.winners, key, EncodeWinner(winner->doc, winner->seq));
 }
 
+// The winners entry after |doc| (alive: it passed validation at |now|) was
+// stored as |seq|. When the path had no living winner, or |doc| is strictly
+// newer than the one it had, |doc| wins and the other versions need not be
+// read (the common case: a new file, a newer save); otherwise every version
+// is compared again (ties, the reference's string-order quirk, expiry).
+Status RefreshWinnerWith(Store::Impl& impl, WriteTxn& txn, uint32_t ws, const std::string& address,
+                         const Document& doc, uint64_t seq, int64_t now) {
+  const std::string key = WinnerKey(ws, doc.path);
+  auto current = txn.Get(impl.winners, key);
+  bool wins = false;
+  if (!current.ok()) {
+    wins = current.status().code() == StatusCode::kNotFound;
+  } else {
+    WinnerSummary summary;
+    wins = DecodeWinner(*current, doc.path, &summary) && summary.path == doc.path &&
+           !(summary.deleteAfter && now > *summary.deleteAfter) && doc.timestamp > summary.timestamp;
+  }
+  if (!wins) return RefreshWinner(impl, txn, ws, address, doc.path, now);
+  return txn.Put(impl.winners, key, EncodeWinner(doc, seq));
+}
+
 // Drops one stored document and its index entries (not the winner).
 Status DropIndexes(Store::Impl& impl, WriteTxn& txn, uint32_t ws, const StoredDoc& old) {
   const std::string doc_key = DocKey(ws, old.doc.path, old.doc.author);
@@ -355,7 +376,7 @@ Result<IngestOutcome> ApplyValidated(Store::Impl& impl, WriteTxn& txn, uint32_t 
   if (doc.deleteAfter) {
     if (s = txn.Put(impl.expiry, U64(static_cast<uint64_t>(*doc.deleteAfter)) + doc_key, ""); !s.ok()) return s;
   }
-  if (s = RefreshWinner(impl, txn, ws, address, doc.path, now); !s.ok()) return s;
+  if (s = RefreshWinnerWith(impl, txn, ws, address, doc, seq, now); !s.ok()) return s;
   return IngestOutcome{IngestResult::kAccepted, "", seq};
 }
 

@@ -80,10 +80,15 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
     }
   }
   if (pubs == 0) std::cerr << "esfs: no pubs configured (add one: esfs workspace add WS --pub URL)\n";
-  if (args.Has("once") || failures > 0) return failures ? kExitFailure : kExitOk;
-  // Keep syncing live until interrupted.
+  if (args.Has("once")) return failures ? kExitFailure : kExitOk;
+  // Keep syncing live until interrupted; a pub that failed now (down, not
+  // reachable yet) is retried in the background with backoff, as a mount does.
   signal(SIGINT, OnInterrupt);
   signal(SIGTERM, OnInterrupt);
+  if (failures > 0) {
+    std::cerr << "esfs: " << failures << " of " << pubs << " pubs could not be synced now; retrying in the "
+              << "background (waits grow from 1 s to 5 min)\n";
+  }
   std::cerr << "esfs: syncing live; Ctrl-C to stop\n";
   syncer.Start();
   while (!g_interrupted) std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -185,7 +190,8 @@ std::vector<Command> SyncCommands() {
        "Pulls every document from each pub of the workspace (all workspaces if none is\n"
        "named), validates and stores the new ones (invalid ones are rejected and counted),\n"
        "then pushes what the pub may lack. Shows progress. Then keeps syncing live (the\n"
-       "pub's event stream) until Ctrl-C; --once stops after one pass. A running mount\n"
+       "pub's event stream) until Ctrl-C, retrying pubs that fail with growing waits;\n"
+       "--once stops after one pass (exit status 1 if a pub failed). A running mount\n"
        "syncs in the background by itself.\n",
        {{"once", false}},
        RunSync},

@@ -142,6 +142,7 @@ class LiveSync {
     }
   }
   ~LiveSync() { (void)Stop(); }
+  bool Running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
   // The exit status (-1 if it had to be killed).
   int Stop() {
     if (pid_ <= 0) return -1;
@@ -363,6 +364,22 @@ TEST(SyncFaults, AStalledPubNeverBlocksTheMount) {
 // Item "selective sync" of issue 7, end to end through the command line:
 // `workspace add --only` → the workspace config → the syncer, for the
 // first pass (pull and push) and for the live stream and live pushes.
+TEST(SyncLive, APubThatIsDownAtStartIsRetriedNotGivenUpOn) {
+  TempDir dir;
+  const Cli esfs{dir.File("data"), dir.File("suzy.json")};
+  ASSERT_EQ(esfs({"keygen", "suzy"}).exit_code, 0);
+  const std::string nowhere = "http://127.0.0.1:" + std::to_string(FreeLocalPort());
+  ASSERT_EQ(esfs({"workspace", "add", kWs, "--pub", nowhere}).exit_code, 0);
+  EXPECT_EQ(esfs({"sync", kWs, "--once"}).exit_code, 1);  // one pass: it failed
+  const std::string log = dir.File("live.log");
+  LiveSync live(esfs, log);
+  ASSERT_TRUE(Eventually([&] { return ReadFile(log).find("syncing live") != std::string::npos; }, 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_TRUE(live.Running()) << ReadFile(log);
+  EXPECT_NE(ReadFile(log).find("retrying in the background"), std::string::npos) << ReadFile(log);
+  EXPECT_EQ(live.Stop(), 0);
+}
+
 TEST(SyncSelective, OnlyPrefixesLimitPushPullAndLiveSync) {
   TempDir dir;
   ReferencePub pub;
