@@ -160,7 +160,7 @@ print(f"# reference: earthstar {r['info']['earthstar']} on node {r['info']['node
       f"median of {reps} run{'s' if reps != 1 else ''} per cell (reference StorageSqlite: 1 run)")
 print(f"# documents: {total:,} signed by 4 authors ({num(g['generate_sign']['rate'])} docs/s on {g['generate_sign']['threads']} "
       f"threads), /bench/dir-NNNN/doc-NNNNNN.txt, 100 per folder, 200-byte content, in path order;")
-print(f"#   esfs: Store::IngestBatch, batches of {batch:,}; reference: ingestDocument() one by one (it has no batch call)")
+print(f"#   esfs: Store::IngestMany, batches of {batch:,} (each a durable transaction; two callers: IngestBatch per batch); reference: ingestDocument() one by one (it has no batch call)")
 print()
 print(f"Throughput (N = {n:,} unless marked; docs/s, higher is better; 'cores used' = CPU time / wall time)")
 print()
