@@ -1,6 +1,7 @@
 #include "core/validate.h"
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "core/address.h"
@@ -79,18 +80,20 @@ std::vector<Status> ValidateBatch(std::span<const Document* const> docs, int64_t
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   // Below a few hundred documents a thread costs more than it saves.
   threads = std::min<size_t>(threads, std::max<size_t>(1, docs.size() / 256));
-  auto work = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) verdicts[i] = ValidateDocument(*docs[i], now);
+  // The threads take small runs of documents as they go, so that they all
+  // finish together (fixed halves leave a core idle when one half is
+  // slower); the calling thread is one of them.
+  constexpr size_t kRun = 16;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t begin = next.fetch_add(kRun); begin < docs.size(); begin = next.fetch_add(kRun)) {
+      const size_t end = std::min(docs.size(), begin + kRun);
+      for (size_t i = begin; i < end; ++i) verdicts[i] = ValidateDocument(*docs[i], now);
+    }
   };
-  if (threads <= 1) {
-    work(0, docs.size());
-    return verdicts;
-  }
   std::vector<std::thread> pool;
-  const size_t chunk = (docs.size() + threads - 1) / threads;
-  for (size_t begin = 0; begin < docs.size(); begin += chunk) {
-    pool.emplace_back(work, begin, std::min(docs.size(), begin + chunk));
-  }
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
   for (auto& t : pool) t.join();
   return verdicts;
 }

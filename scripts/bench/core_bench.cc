@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "scripts/bench/parallel.h"
+#include "scripts/bench/series.h"
 #include "core/base32.h"
 #include "core/crypto.h"
 #include "core/document.h"
@@ -121,14 +122,6 @@ std::vector<Document> MakeDocuments(size_t n, const std::string& author) {
   return docs;
 }
 
-// CPU time (user + system) of the whole process so far, all threads.
-double ProcessCpuSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto sec = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
-  return sec(ru.ru_utime) + sec(ru.ru_stime);
-}
-
 template <typename F>
 double Seconds(F&& f) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -145,29 +138,15 @@ double Median(std::vector<double> v) {
 
 int g_failures = 0;
 
-// One measured operation: |rep| does the work once over all documents and
-// returns the number of failed items.
-struct Series {
-  const char* op;
-  unsigned threads;
-  std::function<long()> rep;
-  std::vector<double> seconds;
-  double cpu_seconds = 0;
-  long failures = 0;
-};
+using esfs::bench::ProcessCpuSeconds;
+using esfs::bench::Series;
 
 // Runs every series opts.reps times, interleaved (rep 1 of each, then rep 2
 // of each, ...), so that a change in the machine's load or clock during the
 // run hits esfs and bare libsodium alike instead of skewing their ratio.
 void MeasureInterleaved(const Options& opts, std::vector<Series>& all) {
   for (int r = 0; r < opts.reps; ++r) {
-    for (Series& s : all) {
-      long failed = 0;
-      const double cpu0 = ProcessCpuSeconds();
-      s.seconds.push_back(Seconds([&] { failed = s.rep(); }));
-      s.cpu_seconds += ProcessCpuSeconds() - cpu0;
-      s.failures += failed;
-    }
+    for (Series& s : all) esfs::bench::RunOnce(s);
   }
 }
 

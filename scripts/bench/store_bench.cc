@@ -69,6 +69,7 @@
 #include <vector>
 
 #include "scripts/bench/parallel.h"
+#include "scripts/bench/series.h"
 #include "core/base32.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -266,12 +267,7 @@ double SecondsSince(SteadyClock::time_point t0) {
   return std::chrono::duration<double>(SteadyClock::now() - t0).count();
 }
 
-double ProcessCpuSeconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto sec = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
-  return sec(ru.ru_utime) + sec(ru.ru_stime);
-}
+using esfs::bench::ProcessCpuSeconds;
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -550,15 +546,7 @@ int IngestCommand(const Options& o) {
   //    (the CPU part of an ingest, without the store). When the path-order
   //    ingest runs, one repetition of each runs right before each of its
   //    repetitions, so that the ratios compare runs on the same machine state.
-  struct Anchor {
-    const char* op;
-    unsigned threads;
-    std::function<long()> run;
-    std::vector<double> secs;
-    double cpu = 0;
-    long failed = 0;
-  };
-  std::vector<Anchor> anchors;
+  std::vector<esfs::bench::Series> anchors;
   const BareInput bare = o.Runs("verify") ? PrepareBare(docs) : BareInput{};
   auto verify = [&](size_t b, size_t e) {
     long failed = 0;
@@ -589,16 +577,10 @@ int IngestCommand(const Options& o) {
                        }});
   }
   auto run_anchors_once = [&] {
-    for (Anchor& a : anchors) {
-      const double cpu0 = ProcessCpuSeconds();
-      const auto t0 = SteadyClock::now();
-      a.failed += a.run();
-      a.secs.push_back(SecondsSince(t0));
-      a.cpu += ProcessCpuSeconds() - cpu0;
-    }
+    for (auto& a : anchors) esfs::bench::RunOnce(a);
   };
   auto emit_anchors = [&] {
-    for (const Anchor& a : anchors) EmitRate(a.op, n, a.threads, a.secs, a.cpu, a.failed);
+    for (const auto& a : anchors) EmitRate(a.op, n, a.threads, a.seconds, a.cpu_seconds, a.failures);
   };
 
   // 2. Ingest into a fresh store, R times each. |callers| threads call

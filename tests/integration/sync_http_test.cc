@@ -25,12 +25,6 @@ using core::OrderedJson;
 using std::chrono::milliseconds;
 constexpr const char* kWs = "+gardening.friends";
 
-keys::Identity MakeIdentity(const char* name, uint8_t seed_byte) {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(seed_byte);
-  return std::move(keys::Identity::FromSeed(name, seed).value());
-}
-
 // A store with one workspace synced with |pub|, and a syncer that logs.
 struct Peer {
   Peer(const std::string& dir, const std::string& pub, sync::HttpOptions http = {5, 5},

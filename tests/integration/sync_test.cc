@@ -28,12 +28,6 @@ namespace {
 using core::OrderedJson;
 constexpr const char* kWs = "+gardening.friends";
 
-keys::Identity MakeIdentity(const char* name, uint8_t seed_byte) {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(seed_byte);
-  return std::move(keys::Identity::FromSeed(name, seed).value());
-}
-
 struct Peer {
   explicit Peer(const std::string& dir, const std::string& pub, const char* name, uint8_t seed,
                 size_t max_body = size_t{64} << 20)

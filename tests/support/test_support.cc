@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -186,6 +187,12 @@ std::string HexToBytes(const std::string& hex) {
     out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   }
   return out;
+}
+
+keys::Identity MakeIdentity(const char* name, uint8_t seed_byte) {
+  std::array<uint8_t, 32> seed{};
+  seed.fill(seed_byte);
+  return std::move(keys::Identity::FromSeed(name, seed).value());
 }
 
 }  // namespace esfs::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/js_compat.h"
+#include "keys/identity.h"
 
 namespace esfs::testing {
 
@@ -65,5 +66,8 @@ std::string ReadFile(const std::string& path);
 
 // Decodes lowercase/uppercase hex.
 std::string HexToBytes(const std::string& hex);
+
+// An identity from a seed of 32 equal bytes: the same keys on every run.
+keys::Identity MakeIdentity(const char* name, uint8_t seed_byte);
 
 }  // namespace esfs::testing

@@ -18,11 +18,7 @@ using testing::TempDir;
 constexpr int64_t kNow = 1767229200000000;
 constexpr const char* kWs = "+gardening.friends";
 
-keys::Identity MakeIdentity(const char* name, uint8_t seed_byte) {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(seed_byte);
-  return std::move(keys::Identity::FromSeed(name, seed).value());
-}
+using testing::MakeIdentity;
 
 class StoreTest : public ::testing::Test {
  protected:
