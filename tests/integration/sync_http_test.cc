@@ -16,6 +16,7 @@
 #include "keys/identity.h"
 #include "sync/syncer.h"
 #include "tests/support/fake_pub.h"
+#include "tests/support/sync_peer.h"
 #include "tests/support/test_support.h"
 
 namespace esfs::testing {
@@ -25,33 +26,11 @@ using core::OrderedJson;
 using std::chrono::milliseconds;
 constexpr const char* kWs = "+gardening.friends";
 
-// A store with one workspace synced with |pub|, and a syncer that logs.
-struct Peer {
+// A store with one workspace synced with |pub| as suzy.
+struct Peer : SyncPeer {
   Peer(const std::string& dir, const std::string& pub, sync::HttpOptions http = {5, 5},
        sync::BackoffPolicy backoff = {})
-      : identity(MakeIdentity("suzy", 1)) {
-    store = std::move(core::Store::Open({dir}).value());
-    EXPECT_TRUE(store->AddWorkspace(kWs, {{"pubs", {pub}}}).ok());
-    syncer = std::make_unique<sync::Syncer>(*store, [this](const std::string& l) { Log(l); }, http, backoff);
-  }
-  ~Peer() { syncer.reset(); }  // stops the threads before the store goes
-  void Log(const std::string& line) {
-    std::scoped_lock lock(mu);
-    log += line + "\n";
-  }
-  std::string Logged() {
-    std::scoped_lock lock(mu);
-    return log;
-  }
-  std::string Content(const std::string& path) {
-    auto w = store->Winner(kWs, path);
-    return w.ok() && w->has_value() ? (*w)->content : "<none>";
-  }
-  keys::Identity identity;
-  std::unique_ptr<core::Store> store;
-  std::unique_ptr<sync::Syncer> syncer;
-  std::mutex mu;
-  std::string log;
+      : SyncPeer(dir, kWs, pub, "suzy", 1, std::move(http), backoff) {}
 };
 
 // esfs with one --data and --key; |env| ("NAME=value") goes before it.

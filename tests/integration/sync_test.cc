@@ -20,6 +20,7 @@
 #include "tests/support/fake_pub.h"
 #include "tests/support/mount_fixture.h"
 #include "tests/support/ref_pub.h"
+#include "tests/support/sync_peer.h"
 #include "tests/support/test_support.h"
 
 namespace esfs::testing {
@@ -28,36 +29,11 @@ namespace {
 using core::OrderedJson;
 constexpr const char* kWs = "+gardening.friends";
 
-struct Peer {
-  explicit Peer(const std::string& dir, const std::string& pub, const char* name, uint8_t seed,
-                size_t max_body = size_t{64} << 20)
-      : identity(MakeIdentity(name, seed)) {
-    store = std::move(core::Store::Open({dir}).value());
-    EXPECT_TRUE(store->AddWorkspace(kWs, {{"pubs", {pub}}}).ok());
-    syncer = std::make_unique<sync::Syncer>(*store, [this](const std::string& l) { log += l + "\n"; },
-                                            sync::HttpOptions{5, 3, 0, max_body, nullptr});
-  }
-  std::string Content(const std::string& path) {
-    auto w = store->Winner(kWs, path);
-    return w.ok() && w->has_value() ? (*w)->content : "<none>";
-  }
-  keys::Identity identity;
-  std::unique_ptr<core::Store> store;
-  std::unique_ptr<sync::Syncer> syncer;
-  std::string log;
+struct Peer : SyncPeer {
+  Peer(const std::string& dir, const std::string& pub, const char* name, uint8_t seed,
+       size_t max_body = size_t{64} << 20)
+      : SyncPeer(dir, kWs, pub, name, seed, sync::HttpOptions{5, 3, 0, max_body, nullptr}) {}
 };
-
-
-// Waits (up to |seconds|) until |check| holds.
-template <typename F>
-bool Eventually(F check, int seconds = 30) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return check();
-}
 
 // "path author signature" of every document in a JSON array; |dups| counts
 // (path, author) pairs seen twice.
@@ -188,7 +164,7 @@ TEST(SyncFaults, EveryBadReplyIsAClearStatusAndStoresNothing) {
   EXPECT_EQ(pass->invalid, 3u);
   EXPECT_EQ(pass->accepted, 0u);
   EXPECT_TRUE(peer.store->AllDocuments(kWs)->empty());
-  EXPECT_NE(peer.log.find("signature is invalid"), std::string::npos) << peer.log;
+  EXPECT_NE(peer.Logged().find("signature is invalid"), std::string::npos) << peer.Logged();
   EXPECT_EQ(sync::LoadPubStatus(*peer.store, kWs, fake.Url("badsig")).invalid_total, 3u);
   // A pub that is not there at all.
   const std::string nowhere = "http://127.0.0.1:" + std::to_string(FreeLocalPort());
@@ -213,8 +189,8 @@ TEST(SyncFaults, AnElementThatIsNotJsonIsRejectedAloneAndTheRestIsStored) {
   auto held = b.store->AllDocuments(kWs);
   ASSERT_EQ(held->size(), 1u);
   EXPECT_EQ((*held)[0].content, "fine");
-  EXPECT_NE(b.log.find("rejected document 0: not JSON"), std::string::npos) << b.log;
-  EXPECT_NE(b.log.find("signature is invalid"), std::string::npos) << b.log;
+  EXPECT_NE(b.Logged().find("rejected document 0: not JSON"), std::string::npos) << b.Logged();
+  EXPECT_NE(b.Logged().find("signature is invalid"), std::string::npos) << b.Logged();
 }
 
 TEST(SyncReferencePub, TwoStoresConvergeThroughTheRealPub) {
@@ -313,8 +289,8 @@ TEST(SyncFaults, ALivePushThatFailsIsRetriedWhileTheStreamStaysOpen) {
       << "posts: " << fake.posts();
   EXPECT_TRUE(sync::LoadPubStatus(*a.store, kWs, url).last_error.empty());
   a.syncer->Stop();
-  EXPECT_NE(a.log.find("live push of +gardening.friends"), std::string::npos) << a.log;
-  EXPECT_EQ(a.log.find("synced +gardening.friends"), std::string::npos) << "a new pass did the push: " << a.log;
+  EXPECT_NE(a.Logged().find("live push of +gardening.friends"), std::string::npos) << a.Logged();
+  EXPECT_EQ(a.Logged().find("synced +gardening.friends"), std::string::npos) << "a new pass did the push: " << a.Logged();
 }
 
 // The pub takes at most 10 MB per POST: 12 MB of documents go in batches
@@ -406,17 +382,17 @@ TEST(SyncSelective, OnlyPrefixesLimitPushPullAndLiveSync) {
   // Live: the stream brings /chat/live.txt; /other/live.txt, pushed to the
   // pub before it, must not have been stored when it arrives.
   LiveSync live(esfs, dir.File("live.log"));
-  ASSERT_TRUE(Eventually([&] { return ReadFile(dir.File("live.log")).find("syncing live") != std::string::npos; }))
+  ASSERT_TRUE(Eventually([&] { return ReadFile(dir.File("live.log")).find("syncing live") != std::string::npos; }, 30))
       << ReadFile(dir.File("live.log"));
   std::this_thread::sleep_for(std::chrono::seconds(1));  // the background pass, then the stream opens
   RefPush(pub.url(), dir, {{"/other/live.txt", "out"}, {"/chat/live.txt", "in"}});
-  ASSERT_TRUE(Eventually([&] { return esfs({"get", kWs, "/chat/live.txt"}).exit_code == 0; }))
+  ASSERT_TRUE(Eventually([&] { return esfs({"get", kWs, "/chat/live.txt"}).exit_code == 0; }, 30))
       << ReadFile(dir.File("live.log"));
   EXPECT_EQ(esfs({"get", kWs, "/other/live.txt"}).exit_code, 1);
   // Live pushes: /notes/later.txt (written first) stays local.
   ASSERT_EQ(esfs({"put", kWs, "/notes/later.txt", "-"}, "local").exit_code, 0);
   ASSERT_EQ(esfs({"put", kWs, "/wiki/later.md", "-"}, "shared").exit_code, 0);
-  ASSERT_TRUE(Eventually([&] { return PathsOf(RefPull(pub.url(), dir)).count("/wiki/later.md") == 1; }))
+  ASSERT_TRUE(Eventually([&] { return PathsOf(RefPull(pub.url(), dir)).count("/wiki/later.md") == 1; }, 30))
       << ReadFile(dir.File("live.log"));
   const auto on_pub = PathsOf(RefPull(pub.url(), dir));
   EXPECT_EQ(on_pub.count("/notes/later.txt"), 0u);
@@ -437,7 +413,7 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPush) {
   const std::string url = pub->url();
   Peer a(dir.File("a"), url, "suzy", 1);
   // A sqlite pub ingests ~600 documents/s: a batch takes seconds to answer.
-  sync::Syncer syncer(*a.store, [&](const std::string& l) { a.log += l + "\n"; }, sync::HttpOptions{5, 60, 0});
+  sync::Syncer syncer(*a.store, a.Logger(), sync::HttpOptions{5, 60, 0});
   std::vector<core::Document> docs(kDocs);
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
@@ -466,7 +442,7 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPush) {
   });
   killer.join();
   std::cerr << "pub killed after " << sent << " documents were acknowledged, at " << elapsed() << "\n";
-  ASSERT_TRUE(killed) << "sent " << sent << ": " << a.log;
+  ASSERT_TRUE(killed) << "sent " << sent << ": " << a.Logged();
   ASSERT_FALSE(first.ok()) << "the push finished before the kill";
   EXPECT_EQ(sync::LoadPubStatus(*a.store, kWs, url).last_error, first.status().message());
   EXPECT_LT(sent.load(), kDocs);
@@ -527,7 +503,7 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPull) {
     a.identity.Sign(docs[i]);
   }
   ASSERT_TRUE(a.store->IngestBatch(kWs, docs).ok());
-  sync::Syncer seeder(*a.store, [&](const std::string& l) { a.log += l + "\n"; }, sync::HttpOptions{5, 60, 0});
+  sync::Syncer seeder(*a.store, a.Logger(), sync::HttpOptions{5, 60, 0});
   auto seeded = seeder.SyncOnce(kWs, url);
   ASSERT_TRUE(seeded.ok()) << seeded.status().message();
   ASSERT_EQ(seeded->pushed, kDocs);
@@ -549,7 +525,7 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPull) {
       killed = pub->Kill();
     }
   };
-  sync::Syncer syncer(*b.store, [&](const std::string& l) { b.log += l + "\n"; }, http);
+  sync::Syncer syncer(*b.store, b.Logger(), http);
   auto first = syncer.SyncOnce(kWs, url);
   ASSERT_TRUE(killed) << "the pub was not killed: " << (first.ok() ? "pass ok" : first.status().message());
   std::cerr << "pub killed after " << received_at_kill << " bytes of the listing, at " << elapsed() << "\n";
