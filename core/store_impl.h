@@ -38,4 +38,11 @@ struct Store::Impl {
   static bool Expired(const Document& doc, int64_t now) { return doc.deleteAfter && now > *doc.deleteAfter; }
 };
 
+// Spec §9 steps 3-6 for a document that passed validation at |now|: the
+// per-author replacement, the indexes, the change feed and the winner, in
+// |txn| (core/store.cc; ingest and local writes share it).
+Result<IngestOutcome> ApplyValidated(Store::Impl& impl, WriteTxn& txn, uint32_t ws, const std::string& address,
+                                     const Document& doc, int64_t now);
+IngestOutcome InvalidOutcome(const Status& s);
+
 }  // namespace esfs::core
