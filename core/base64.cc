@@ -5,6 +5,19 @@
 #include "core/crypto.h"
 
 namespace esfs::core {
+namespace {
+
+// The 6-bit value of a standard base64 character, -1 for any other.
+int SextetOf(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+}  // namespace
 
 std::string Base64Encode(std::string_view bytes) {
   InitCrypto();
@@ -33,11 +46,21 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-size_t Base64DecodedSize(std::string_view text) {
+std::optional<size_t> Base64DecodedSize(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
   size_t padding = 0;
-  if (!text.empty() && text.back() == '=') ++padding;
-  if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
-  return text.size() / 4 * 3 - padding;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
+  const std::string_view data = text.substr(0, text.size() - padding);
+  for (char c : data) {
+    if (SextetOf(c) < 0) return std::nullopt;
+  }
+  // Canonical: the bits of the last character that fall past the end of
+  // the bytes are zero (2 of them before "=", 4 before "==").
+  if (padding > 0) {
+    const int low_bits_mask = padding == 1 ? 0x3 : 0xF;
+    if (data.empty() || (SextetOf(data.back()) & low_bits_mask) != 0) return std::nullopt;
+  }
+  return data.size() / 4 * 3 + (padding == 0 ? 0 : 3 - padding);
 }
 
 }  // namespace esfs::core

@@ -11,7 +11,8 @@ namespace esfs::core {
 std::string Base64Encode(std::string_view bytes);
 // nullopt unless |text| is canonical padded base64 (no spaces or newlines).
 std::optional<std::string> Base64Decode(std::string_view text);
-// The decoded size of canonical base64 text, without decoding it.
-size_t Base64DecodedSize(std::string_view text);
+// The size Base64Decode(text) would give, without decoding or allocating:
+// nullopt exactly when Base64Decode gives nullopt.
+std::optional<size_t> Base64DecodedSize(std::string_view text);
 
 }  // namespace esfs::core

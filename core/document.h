@@ -43,6 +43,46 @@ struct Document {
   friend bool operator==(const Document&, const Document&) = default;
 };
 
+// A stored document read in place: views into the store's memory map,
+// valid only while the call that hands it out runs. Metadata, sizes and
+// one copy of the content cost no copy of the whole document.
+struct DocView {
+  std::string_view path;
+  std::string_view author;
+  std::string_view contentHash;
+  std::string_view signature;
+  std::string_view content;
+  int64_t timestamp = 0;
+  std::optional<int64_t> deleteAfter;
+
+  bool IsTombstone() const { return content.empty(); }
+};
+
+// A copy of what |view| shows, as a document of |workspace|.
+inline Document ToDocument(const DocView& view, const std::string& workspace) {
+  Document doc;
+  doc.workspace = workspace;
+  doc.path.assign(view.path);
+  doc.author.assign(view.author);
+  doc.contentHash.assign(view.contentHash);
+  doc.signature.assign(view.signature);
+  doc.content.assign(view.content);
+  doc.timestamp = view.timestamp;
+  doc.deleteAfter = view.deleteAfter;
+  return doc;
+}
+
+// A view of |doc| (valid while |doc| lives and does not change).
+inline DocView ViewOf(const Document& doc) {
+  return {.path = doc.path,
+          .author = doc.author,
+          .contentHash = doc.contentHash,
+          .signature = doc.signature,
+          .content = doc.content,
+          .timestamp = doc.timestamp,
+          .deleteAfter = doc.deleteAfter};
+}
+
 // Parses JSON text without throwing. InvalidArgument names the position on
 // malformed JSON, nesting deeper than kMaxJsonDepth, bad UTF-8, or a lone
 // surrogate escape (which the

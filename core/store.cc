@@ -61,7 +61,7 @@ const char* IngestResultName(IngestResult r) {
 }
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Store::~Store() = default;
+Store::~Store() { StopLocalAttrsWriter(); }
 const Clock& Store::clock() const { return *impl_->clock; }
 const std::string& Store::data_dir() const { return impl_->data_dir; }
 size_t Store::map_bytes() const { return impl_->env->map_bytes(); }
@@ -458,53 +458,6 @@ Result<size_t> Store::SweepExpired() {
   });
   if (!written.ok()) return written;
   return removed;
-}
-
-// ---- local attributes ----
-
-Status Store::SetLocalAttrs(const std::string& workspace, const std::string& path, const LocalAttrs& attrs) {
-  Impl& impl = *impl_;
-  return impl.env->Write([&](WriteTxn& txn) -> Status {
-    auto ws = impl.WorkspaceId(txn, workspace);
-    if (!ws.ok()) return ws.status();
-    std::string value(1, static_cast<char>((attrs.mode ? 1 : 0) | (attrs.mtime_ns ? 2 : 0)));
-    value += U32(attrs.mode.value_or(0)) + U64(static_cast<uint64_t>(attrs.mtime_ns.value_or(0))) + attrs.signature;
-    return txn.Put(impl.local_attrs, WinnerKey(*ws, path), value);
-  });
-}
-
-Result<std::optional<LocalAttrs>> Store::GetLocalAttrs(const std::string& workspace, const std::string& path,
-                                                       const std::string& current_signature) const {
-  auto txn = impl_->env->BeginRead();
-  if (!txn.ok()) return txn.status();
-  auto ws = impl_->WorkspaceId(*txn, workspace);
-  if (!ws.ok()) return ws.status();
-  auto value = txn->Get(impl_->local_attrs, WinnerKey(*ws, path));
-  if (!value.ok() || value->size() < 13) return std::optional<LocalAttrs>();
-  LocalAttrs attrs;
-  attrs.signature = std::string(value->substr(13));
-  if (attrs.signature != current_signature) return std::optional<LocalAttrs>();
-  const char flags = (*value)[0];
-  if (flags & 1) attrs.mode = ReadU32(value->substr(1));
-  if (flags & 2) attrs.mtime_ns = static_cast<int64_t>(ReadU64(value->substr(5)));
-  return std::optional<LocalAttrs>(std::move(attrs));
-}
-
-// ---- local values ----
-
-Status Store::SetLocalValue(const std::string& key, const OrderedJson& value) {
-  Impl& impl = *impl_;
-  return impl.env->Write([&](WriteTxn& txn) { return txn.Put(impl.meta, "local:" + key, value.dump()); });
-}
-
-Result<std::optional<OrderedJson>> Store::GetLocalValue(const std::string& key) const {
-  auto txn = impl_->env->BeginRead();
-  if (!txn.ok()) return txn.status();
-  auto value = txn->Get(impl_->meta, "local:" + key);
-  if (!value.ok()) return std::optional<OrderedJson>();
-  auto json = OrderedJson::parse(*value, nullptr, false);
-  if (json.is_discarded()) return std::optional<OrderedJson>();
-  return std::optional<OrderedJson>(std::move(json));
 }
 
 // ---- change feed ----

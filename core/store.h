@@ -154,6 +154,11 @@ class Store {
 
   // The winning document at a path, ignoring expired ones; nullopt if none.
   Result<std::optional<Document>> Winner(const std::string& workspace, const std::string& path) const;
+  // The same winner read in place: |visit| runs with views into the store
+  // (valid only during the call) unless there is no winner (false). For
+  // sizes, times and existence, and one copy of the content at most.
+  Result<bool> VisitWinner(const std::string& workspace, const std::string& path,
+                           const std::function<void(const DocView&)>& visit) const;
   // The local sequence number of the winner at a path, read from the
   // winner index without touching content: it changes whenever the winner
   // does. 0 if there is none, or if the indexed winner has expired (the
@@ -188,10 +193,21 @@ class Store {
   Result<uint64_t> LastSeq() const;
 
   // Local, never synced: the attributes a user set on a document's file.
-  Status SetLocalAttrs(const std::string& workspace, const std::string& path, const LocalAttrs& attrs);
+  // kNow: in the store when this returns. kSoon: seen by GetLocalAttrs at
+  // once and written within kLocalAttrsDelayMs, many in one transaction (or
+  // at FlushLocalAttrs, or when the store closes), as a disk keeps inode
+  // changes in its journal for a few seconds: tar and rsync set the time
+  // of every file they write, and a durable commit each doubled their cost.
+  enum class Durability { kNow, kSoon };
+  static constexpr int kLocalAttrsDelayMs = 200;
+  Status SetLocalAttrs(const std::string& workspace, const std::string& path, const LocalAttrs& attrs,
+                       Durability durability = Durability::kNow);
   // nullopt when none were set or the document changed since.
   Result<std::optional<LocalAttrs>> GetLocalAttrs(const std::string& workspace, const std::string& path,
                                                   const std::string& current_signature) const;
+  // Writes every kSoon change still pending; the error of the last failed
+  // attempt, if the write fails again.
+  Status FlushLocalAttrs();
 
   // Small local, never-synced values (sync progress and status): keys are
   // free text, values JSON.
@@ -213,6 +229,7 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
+  void StopLocalAttrsWriter();
   std::unique_ptr<Impl> impl_;
 };
 

@@ -12,13 +12,20 @@ void PutString(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-bool TakeString(std::string_view& in, std::string* s) {
+bool TakeView(std::string_view& in, std::string_view* s) {
   if (in.size() < 4) return false;
   uint32_t n = ReadU32(in);
   in.remove_prefix(4);
   if (in.size() < n) return false;
-  s->assign(in.substr(0, n));
+  *s = in.substr(0, n);
   in.remove_prefix(n);
+  return true;
+}
+
+bool TakeString(std::string_view& in, std::string* s) {
+  std::string_view view;
+  if (!TakeView(in, &view)) return false;
+  s->assign(view);
   return true;
 }
 
@@ -104,20 +111,25 @@ std::string EncodeDoc(const Document& doc, uint64_t seq) {
   return out;
 }
 
-bool DecodeDoc(std::string_view in, const std::string& workspace, StoredDoc* out) {
+bool DecodeDocView(std::string_view in, DocView* out, uint64_t* seq) {
   if (in.empty() || in[0] != kDocFormat) return false;
   in.remove_prefix(1);
   uint64_t ts, da;
-  if (!TakeU64(in, &out->seq) || !TakeU64(in, &ts) || in.empty()) return false;
+  if (!TakeU64(in, seq) || !TakeU64(in, &ts) || in.empty()) return false;
   const bool ephemeral = in[0] == 1;
   in.remove_prefix(1);
   if (!TakeU64(in, &da)) return false;
-  Document& doc = out->doc;
-  doc.workspace = workspace;
-  doc.timestamp = static_cast<int64_t>(ts);
-  doc.deleteAfter = ephemeral ? std::optional<int64_t>(static_cast<int64_t>(da)) : std::nullopt;
-  return TakeString(in, &doc.path) && TakeString(in, &doc.author) && TakeString(in, &doc.contentHash) &&
-         TakeString(in, &doc.signature) && TakeString(in, &doc.content) && in.empty();
+  out->timestamp = static_cast<int64_t>(ts);
+  out->deleteAfter = ephemeral ? std::optional<int64_t>(static_cast<int64_t>(da)) : std::nullopt;
+  return TakeView(in, &out->path) && TakeView(in, &out->author) && TakeView(in, &out->contentHash) &&
+         TakeView(in, &out->signature) && TakeView(in, &out->content) && in.empty();
+}
+
+bool DecodeDoc(std::string_view in, const std::string& workspace, StoredDoc* out) {
+  DocView view;
+  if (!DecodeDocView(in, &view, &out->seq)) return false;
+  out->doc = ToDocument(view, workspace);
+  return true;
 }
 
 std::string EncodeWinner(const Document& doc, uint64_t seq) {

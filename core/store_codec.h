@@ -45,6 +45,8 @@ struct StoredDoc {
 std::string EncodeDoc(const Document& doc, uint64_t seq);
 // The workspace is not stored in the value; the caller supplies it.
 bool DecodeDoc(std::string_view value, const std::string& workspace, StoredDoc* out);
+// The same value decoded in place: |out| points into |value|.
+bool DecodeDocView(std::string_view value, DocView* out, uint64_t* seq);
 
 // What a directory listing needs without reading content.
 struct WinnerSummary {

@@ -2,8 +2,10 @@
 // store_read.cc (reads). Not part of the store's interface.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "core/lmdb_txn.h"
 #include "core/store.h"
@@ -23,6 +25,20 @@ struct Store::Impl {
   mutable std::mutex ids_mu;  // guards id_of, address_of
   mutable std::map<std::string, uint32_t> id_of;
   mutable std::map<uint32_t, std::string> address_of;
+
+  // Local attributes set with Durability::kSoon, not yet written
+  // (core/store_local.cc). Keyed by workspace address and path.
+  struct PendingAttrs {
+    std::mutex mu;  // guards the members below
+    std::condition_variable wake;
+    std::map<std::pair<std::string, std::string>, LocalAttrs> attrs;
+    Status last_error = Status::Ok();
+    bool stopping = false;
+    std::thread writer;  // started by the first kSoon change
+    // Held while writing local attributes, so that a kNow write and the
+    // writer's batch land in the order they were made.
+    std::mutex write_mu;
+  } pending;
 
   int64_t Now() const { return clock->NowMicros(); }
 

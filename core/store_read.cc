@@ -23,27 +23,40 @@ bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0
 
 }  // namespace
 
-Result<std::optional<Document>> Store::Winner(const std::string& workspace, const std::string& path) const {
+Result<bool> Store::VisitWinner(const std::string& workspace, const std::string& path,
+                                const std::function<void(const DocView&)>& visit) const {
   auto txn = impl_->env->BeginRead();
   if (!txn.ok()) return txn.status();
   auto ws = impl_->WorkspaceId(*txn, workspace);
   if (!ws.ok()) return ws.status();
   const int64_t now = impl_->Now();
   auto summary_value = txn->Get(impl_->winners, WinnerKey(*ws, path));
-  if (!summary_value.ok()) return std::optional<Document>();
+  if (!summary_value.ok()) return false;
   WinnerSummary summary;
   if (DecodeWinner(*summary_value, path, &summary) && summary.path == path &&
       !(summary.deleteAfter && now > *summary.deleteAfter)) {
     auto value = txn->Get(impl_->docs, DocKey(*ws, path, summary.author));
-    StoredDoc stored;
-    if (value.ok() && DecodeDoc(*value, workspace, &stored)) return std::optional<Document>(std::move(stored.doc));
+    DocView view;
+    uint64_t seq = 0;
+    if (value.ok() && DecodeDocView(*value, &view, &seq)) {
+      visit(view);
+      return true;
+    }
   }
   // The indexed winner expired since it was chosen (or the index is for
   // another long path): decide again among the living versions.
   auto versions = impl_->VersionsAt(*txn, *ws, workspace, path);
   const StoredDoc* winner = Impl::PickWinner(versions, now);
-  if (winner == nullptr) return std::optional<Document>();
-  return std::optional<Document>(winner->doc);
+  if (winner == nullptr) return false;
+  visit(ViewOf(winner->doc));
+  return true;
+}
+
+Result<std::optional<Document>> Store::Winner(const std::string& workspace, const std::string& path) const {
+  std::optional<Document> out;
+  auto found = VisitWinner(workspace, path, [&](const DocView& view) { out = ToDocument(view, workspace); });
+  if (!found.ok()) return found.status();
+  return out;
 }
 
 Result<uint64_t> Store::WinnerSeq(const std::string& workspace, const std::string& path) const {

@@ -120,9 +120,15 @@ std::string FileBytes(const Location& loc, std::string content) {
   return bytes ? std::move(*bytes) : content;
 }
 
-uint64_t FileSize(const Location& loc, const std::string& content) {
+std::string FileBytes(const Location& loc, std::string_view content) {
+  if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return std::string(content);
+  auto bytes = core::Base64Decode(content);
+  return bytes ? std::move(*bytes) : std::string(content);
+}
+
+uint64_t FileSize(const Location& loc, std::string_view content) {
   if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return content.size();
-  return FileBytes(loc, content).size();
+  return core::Base64DecodedSize(content).value_or(content.size());
 }
 
 std::string DocContent(const Location& loc, const std::string& bytes) {
@@ -186,8 +192,15 @@ bool FileSystem::PublishedAt(const Location& loc, bool* is_folder) const {
   auto folder = store_.FolderExists(loc.ws, loc.EsFolderPrefix());
   *is_folder = folder.ok() && *folder;
   if (*is_folder) return true;
-  auto winner = store_.Winner(loc.ws, loc.EsPath());
-  return winner.ok() && winner->has_value() && !(*winner)->IsTombstone();
+  auto live = LiveWinner(loc);
+  return live.ok() && *live;
+}
+
+Result<bool> FileSystem::LiveWinner(const Location& loc) const {
+  bool live = false;
+  auto found = store_.VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) { live = !doc.IsTombstone(); });
+  if (!found.ok()) return found.status();
+  return live;
 }
 
 std::optional<Location> FileSystem::TwinLocation(const Location& parent, const std::string& name) const {
@@ -199,8 +212,8 @@ std::optional<Location> FileSystem::TwinLocation(const Location& parent, const s
   Location twin = ResolveForeign(parent, parent.Child(base));
   bool is_folder = false;
   if (!PublishedAt(twin, &is_folder) || !is_folder) return std::nullopt;
-  auto winner = store_.Winner(twin.ws, twin.EsPath());
-  if (!winner.ok() || !winner->has_value() || (*winner)->IsTombstone()) return std::nullopt;
+  auto live = LiveWinner(twin);
+  if (!live.ok() || !*live) return std::nullopt;
   twin.parts.back() = name;
   twin.file_twin = true;
   return twin;
@@ -252,9 +265,9 @@ Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
       return true;
     }
   }
-  auto winner = store_.Winner(loc.ws, loc.EsPath());
-  if (!winner.ok()) return winner.status();
-  if (winner->has_value() && !(*winner)->IsTombstone()) {
+  auto live = LiveWinner(loc);
+  if (!live.ok()) return live.status();
+  if (*live) {
     *is_dir = false;
     return true;
   }
@@ -320,12 +333,18 @@ Result<Attr> FileSystem::AttrOf(Node& node) {
     if (node.loc.IsLocalOnly()) attr.mode = st.st_mode & 07777;
   }
   if (!node.loc.IsLocalOnly()) {
-    auto winner = store_.Winner(node.loc.ws, node.loc.EsPath());
-    if (!winner.ok()) return winner.status();
-    if (winner->has_value() && !(*winner)->IsTombstone()) {
-      if (!node.loaded) attr.size = FileSize(node.loc, (*winner)->content);
-      attr.mtime_ns = (*winner)->timestamp * 1000;
-      auto local_attrs = store_.GetLocalAttrs(node.loc.ws, node.loc.EsPath(), (*winner)->signature);
+    bool live = false;
+    std::string signature;
+    auto found = store_.VisitWinner(node.loc.ws, node.loc.EsPath(), [&](const core::DocView& doc) {
+      live = !doc.IsTombstone();
+      if (!live) return;
+      if (!node.loaded) attr.size = FileSize(node.loc, doc.content);
+      attr.mtime_ns = doc.timestamp * 1000;
+      signature = doc.signature;
+    });
+    if (!found.ok()) return found.status();
+    if (live) {
+      auto local_attrs = store_.GetLocalAttrs(node.loc.ws, node.loc.EsPath(), signature);
       if (local_attrs.ok() && local_attrs->has_value()) {
         if ((*local_attrs)->mtime_ns) attr.mtime_ns = *(*local_attrs)->mtime_ns;
         if ((*local_attrs)->mode && writable) attr.mode = *(*local_attrs)->mode & 07777;
@@ -465,17 +484,24 @@ Result<std::vector<std::pair<std::string, std::string>>> FileSystem::Xattrs(uint
   if (node == nullptr) return Status::NotFound("stale inode");
   std::vector<std::pair<std::string, std::string>> attrs;
   if (node->is_dir || node->loc.parts.empty() || node->loc.IsLocalOnly()) return attrs;
-  auto winner = node->loc.IsHistory() ? HistoryVersion(node->loc) : store_.Winner(node->loc.ws, node->loc.EsPath());
-  if (!winner.ok()) return winner.status();
-  if (!winner->has_value() || (*winner)->IsTombstone()) return attrs;
-  const core::Document& doc = **winner;
-  attrs = {{"user.earthstar.author", doc.author},
-           {"user.earthstar.timestamp", std::to_string(doc.timestamp)},
-           {"user.earthstar.signature", doc.signature},
-           {"user.earthstar.contentHash", doc.contentHash},
-           {"user.earthstar.path", doc.path},
-           {"user.earthstar.workspace", doc.workspace}};
-  if (doc.deleteAfter) attrs.emplace_back("user.earthstar.deleteAfter", std::to_string(*doc.deleteAfter));
+  auto add = [&](const core::DocView& doc) {
+    if (doc.IsTombstone()) return;
+    attrs = {{"user.earthstar.author", std::string(doc.author)},
+             {"user.earthstar.timestamp", std::to_string(doc.timestamp)},
+             {"user.earthstar.signature", std::string(doc.signature)},
+             {"user.earthstar.contentHash", std::string(doc.contentHash)},
+             {"user.earthstar.path", std::string(doc.path)},
+             {"user.earthstar.workspace", node->loc.ws}};
+    if (doc.deleteAfter) attrs.emplace_back("user.earthstar.deleteAfter", std::to_string(*doc.deleteAfter));
+  };
+  if (!node->loc.IsHistory()) {
+    auto found = store_.VisitWinner(node->loc.ws, node->loc.EsPath(), add);
+    if (!found.ok()) return found.status();
+    return attrs;
+  }
+  auto version = HistoryVersion(node->loc);
+  if (!version.ok()) return version.status();
+  if (version->has_value()) add(core::ViewOf(**version));
   return attrs;
 }
 

@@ -163,6 +163,8 @@ class FileSystem {
   Location ResolveForeign(const Location& parent, Location child) const;
   // A living document or a folder of them at |loc|.
   bool PublishedAt(const Location& loc, bool* is_folder) const;
+  // A winner at |loc| that is not a tombstone (its content is not copied).
+  Result<bool> LiveWinner(const Location& loc) const;
   Result<Attr> AttrOf(Node& node);
   Node* FindNode(uint64_t ino);
   Node& NodeFor(const Location& loc, bool is_dir);

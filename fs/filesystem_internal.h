@@ -97,8 +97,9 @@ std::string Describe(const FileSystem::Location& loc);
 // under a binary name that is not base64 (another app wrote text there)
 // is shown as it is.
 std::string FileBytes(const FileSystem::Location& loc, std::string content);
-// FileBytes(loc, content).size(), without copying text content.
-uint64_t FileSize(const FileSystem::Location& loc, const std::string& content);
+std::string FileBytes(const FileSystem::Location& loc, std::string_view content);
+// FileBytes(loc, content).size(), without copying or decoding.
+uint64_t FileSize(const FileSystem::Location& loc, std::string_view content);
 std::string DocContent(const FileSystem::Location& loc, const std::string& bytes);
 
 namespace local {

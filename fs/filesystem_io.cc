@@ -29,9 +29,11 @@ Status FileSystem::LoadContent(Node& node) {
     if (!data.ok() && data.status().code() != StatusCode::kNotFound) return data.status();
     node.content = data.ok() ? std::move(data.value()) : "";
   } else {
-    auto winner = store_.Winner(node.loc.ws, node.loc.EsPath());
-    if (!winner.ok()) return winner.status();
-    node.content = winner->has_value() ? FileBytes(node.loc, std::move((*winner)->content)) : "";
+    std::string content;
+    auto found = store_.VisitWinner(node.loc.ws, node.loc.EsPath(),
+                                    [&](const core::DocView& doc) { content = FileBytes(node.loc, doc.content); });
+    if (!found.ok()) return found.status();
+    node.content = std::move(content);
   }
   node.loaded = true;
   node.dirty = false;
@@ -185,8 +187,7 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
   if (node.content.empty()) {
     // Empty: a local placeholder; a published version becomes a tombstone.
     if (Status s = local::WriteFileAtomic(local_path, "", node.mode_override.value_or(0644)); !s.ok()) return s;
-    auto winner = store_.Winner(loc.ws, path);
-    if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
+    if (auto live = LiveWinner(loc); live.ok() && *live) {
       auto tombstone = Publish(loc.ws, path, "");
       if (!tombstone.ok()) return tombstone.status();
     }
@@ -207,8 +208,9 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
   }
   // Saving what is already there (an editor rewriting an unchanged file)
   // makes no new version.
-  auto current = store_.Winner(loc.ws, path);
-  if (current.ok() && current->has_value() && (*current)->content == content) {
+  bool unchanged = false;
+  (void)store_.VisitWinner(loc.ws, path, [&](const core::DocView& doc) { unchanged = doc.content == content; });
+  if (unchanged) {
     ::unlink(local_path.c_str());
     node.dirty = false;
     return Status::Ok();
@@ -228,7 +230,8 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
   // A time or mode set after the last write (cp -a, rsync) belongs to
   // this document; keep it beside the store.
   if (node.mtime_override || node.mode_override) {
-    (void)store_.SetLocalAttrs(loc.ws, path, {saved->signature, node.mode_override, node.mtime_override});
+    (void)store_.SetLocalAttrs(loc.ws, path, {saved->signature, node.mode_override, node.mtime_override},
+                               core::Store::Durability::kSoon);
   }
   return Status::Ok();
 }
@@ -258,7 +261,12 @@ Status FileSystem::Flush(uint64_t ino, uint64_t fh) {
   return Commit(*node);
 }
 
-Status FileSystem::Fsync(uint64_t ino, uint64_t fh) { return Flush(ino, fh); }
+// fsync also writes the times and modes still waiting to be stored
+// (Store::Durability::kSoon): after it, everything about the file is on disk.
+Status FileSystem::Fsync(uint64_t ino, uint64_t fh) {
+  if (Status s = Flush(ino, fh); !s.ok()) return s;
+  return store_.FlushLocalAttrs();
+}
 
 Status FileSystem::Release(uint64_t ino, uint64_t fh) {
   std::scoped_lock lock(mu_);
@@ -336,15 +344,21 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
   // A published file with no pending save: remember the attributes for
   // its current document (they are shown until the document changes).
   if ((request.mode || request.mtime_ns) && !node->is_dir && !node->dirty && !node->loc.IsLocalOnly()) {
-    auto winner = store_.Winner(node->loc.ws, node->loc.EsPath());
-    if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
-      auto existing = store_.GetLocalAttrs(node->loc.ws, node->loc.EsPath(), (*winner)->signature);
+    std::string signature;
+    (void)store_.VisitWinner(node->loc.ws, node->loc.EsPath(), [&](const core::DocView& doc) {
+      if (!doc.IsTombstone()) signature = doc.signature;
+    });
+    if (!signature.empty()) {
+      auto existing = store_.GetLocalAttrs(node->loc.ws, node->loc.EsPath(), signature);
       core::LocalAttrs attrs;
       if (existing.ok() && existing->has_value()) attrs = **existing;
-      attrs.signature = (*winner)->signature;
+      attrs.signature = signature;
       if (request.mode) attrs.mode = *request.mode & 07777;
       if (request.mtime_ns) attrs.mtime_ns = *request.mtime_ns;
-      if (Status s = store_.SetLocalAttrs(node->loc.ws, node->loc.EsPath(), attrs); !s.ok()) return s;
+      // Written within a moment, as a disk journals inode changes; fsync
+      // and unmount write it at once.
+      Status s = store_.SetLocalAttrs(node->loc.ws, node->loc.EsPath(), attrs, core::Store::Durability::kSoon);
+      if (!s.ok()) return s;
     }
   }
   return AttrOf(*node);

@@ -40,9 +40,9 @@ Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
   if (is_dir) return Status(StatusCode::kPermissionDenied, kIsFolder);
   ::unlink(LocalPathOf(config_.data_dir, *loc).c_str());
   if (!loc->IsLocalOnly()) {
-    auto winner = store_.Winner(loc->ws, loc->EsPath());
-    if (!winner.ok()) return winner.status();
-    if (winner->has_value() && !(*winner)->IsTombstone()) {
+    auto live = LiveWinner(*loc);
+    if (!live.ok()) return live.status();
+    if (*live) {
       // es.4 deletion: a newer, empty document (a tombstone).
       auto tombstone = Publish(loc->ws, loc->EsPath(), "");
       if (!tombstone.ok()) return tombstone.status();
@@ -153,8 +153,7 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   if (to.IsLocalOnly() || content.empty()) {
     if (Status s = local::WriteFileAtomic(to_local, content, mode); !s.ok()) return s;
     if (!to.IsLocalOnly()) {
-      auto winner = store_.Winner(to.ws, to.EsPath());
-      if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
+      if (auto live = LiveWinner(to); live.ok() && *live) {
         if (auto t = Publish(to.ws, to.EsPath(), ""); !t.ok()) return t.status();
       }
     }
@@ -168,8 +167,7 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   // 2. The source goes away.
   ::unlink(from_local.c_str());
   if (!from.IsLocalOnly()) {
-    auto winner = store_.Winner(from.ws, from.EsPath());
-    if (winner.ok() && winner->has_value() && !(*winner)->IsTombstone()) {
+    if (auto live = LiveWinner(from); live.ok() && *live) {
       if (auto t = Publish(from.ws, from.EsPath(), ""); !t.ok()) return t.status();
     }
   }

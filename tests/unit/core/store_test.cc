@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "core/validate.h"
 #include "keys/identity.h"
@@ -104,6 +106,88 @@ TEST_F(StoreTest, WinnerSeqChangesWithTheWinnerAndIgnoresExpiredOnes) {
   EXPECT_GT(store_->WinnerSeq(kWs, "/chat/!x").value(), 0u);
   clock_.Set(kNow + 1'000'000);
   EXPECT_EQ(store_->WinnerSeq(kWs, "/chat/!x").value(), 0u);
+}
+
+TEST_F(StoreTest, VisitWinnerSeesTheWinnerInPlace) {
+  ASSERT_TRUE(store_->Set(suzy_, kWs, "/p", "suzy's text").ok());
+  ASSERT_EQ(store_->Ingest(kWs, Signed(matt_, "/p", "matt's", kNow + 5))->result, IngestResult::kAccepted);
+  const Document winner = store_->Winner(kWs, "/p")->value();
+  int calls = 0;
+  auto found = store_->VisitWinner(kWs, "/p", [&](const DocView& doc) {
+    ++calls;
+    EXPECT_EQ(doc.content, "matt's");
+    EXPECT_EQ(doc.author, winner.author);
+    EXPECT_EQ(doc.signature, winner.signature);
+    EXPECT_EQ(doc.contentHash, winner.contentHash);
+    EXPECT_EQ(doc.path, "/p");
+    EXPECT_EQ(doc.timestamp, kNow + 5);
+    EXPECT_FALSE(doc.deleteAfter.has_value());
+  });
+  ASSERT_TRUE(found.ok()) << found.status().message();
+  EXPECT_TRUE(*found);
+  EXPECT_EQ(calls, 1);
+  // None: false, and the visitor is not called.
+  found = store_->VisitWinner(kWs, "/missing", [&](const DocView&) { ++calls; });
+  EXPECT_FALSE(*found);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(store_->VisitWinner("+unknown.ws", "/p", [](const DocView&) {}).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(StoreTest, VisitWinnerSkipsAnExpiredWinnerLikeWinner) {
+  ASSERT_EQ(store_->Ingest(kWs, Signed(suzy_, "/chat/!x", "older", kNow - 10, kNow + 3'600'000'000))->result,
+            IngestResult::kAccepted);
+  ASSERT_EQ(store_->Ingest(kWs, Signed(matt_, "/chat/!x", "brief", kNow - 5, kNow + 10))->result,
+            IngestResult::kAccepted);
+  std::string seen;
+  auto visit = [&](const DocView& doc) { seen = std::string(doc.content); };
+  EXPECT_TRUE(*store_->VisitWinner(kWs, "/chat/!x", visit));
+  EXPECT_EQ(seen, "brief");
+  clock_.Set(kNow + 1'000'000);  // matt's expired: suzy's is the winner again
+  EXPECT_TRUE(*store_->VisitWinner(kWs, "/chat/!x", visit));
+  EXPECT_EQ(seen, "older");
+  EXPECT_EQ(store_->Winner(kWs, "/chat/!x")->value().content, "older");
+}
+
+TEST_F(StoreTest, LocalAttrsLaterAreSeenAtOnceAndWrittenByTheTimeTheStoreCloses) {
+  auto saved = store_->Set(suzy_, kWs, "/p", "text");
+  ASSERT_TRUE(saved.ok());
+  const LocalAttrs attrs{saved->signature, 0600u, int64_t{1'234'567'890'123'456'789}};
+  ASSERT_TRUE(store_->SetLocalAttrs(kWs, "/p", attrs, Store::Durability::kSoon).ok());
+  auto seen = store_->GetLocalAttrs(kWs, "/p", saved->signature);
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+  EXPECT_EQ((*seen)->mode, std::optional<uint32_t>(0600u));
+  EXPECT_EQ((*seen)->mtime_ns, attrs.mtime_ns);
+  // Only for the document they were set on.
+  EXPECT_FALSE(store_->GetLocalAttrs(kWs, "/p", "another-signature")->has_value());
+  // Unknown workspaces are refused at once.
+  EXPECT_EQ(store_->SetLocalAttrs("+unknown.ws", "/p", attrs, Store::Durability::kSoon).code(), StatusCode::kNotFound);
+  store_.reset();  // closing writes what is pending
+  auto reopened = Store::Open({dir_.path() + "/data", &clock_});
+  ASSERT_TRUE(reopened.ok());
+  seen = (*reopened)->GetLocalAttrs(kWs, "/p", saved->signature);
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+  EXPECT_EQ((*seen)->mtime_ns, attrs.mtime_ns);
+}
+
+TEST_F(StoreTest, LocalAttrsTheNewestWinsWhateverTheirDurability) {
+  auto saved = store_->Set(suzy_, kWs, "/p", "text");
+  ASSERT_TRUE(saved.ok());
+  const std::string sig = saved->signature;
+  // Later, then now: the batch written afterwards must not bring back
+  // the older value.
+  ASSERT_TRUE(store_->SetLocalAttrs(kWs, "/p", {sig, std::nullopt, int64_t{1}}, Store::Durability::kSoon).ok());
+  ASSERT_TRUE(store_->SetLocalAttrs(kWs, "/p", {sig, std::nullopt, int64_t{2}}).ok());
+  ASSERT_TRUE(store_->FlushLocalAttrs().ok());
+  EXPECT_EQ(store_->GetLocalAttrs(kWs, "/p", sig)->value().mtime_ns, std::optional<int64_t>(2));
+  // Now, then later, then the writer's own delay passes.
+  ASSERT_TRUE(store_->SetLocalAttrs(kWs, "/p", {sig, std::nullopt, int64_t{3}}).ok());
+  ASSERT_TRUE(store_->SetLocalAttrs(kWs, "/p", {sig, std::nullopt, int64_t{4}}, Store::Durability::kSoon).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(Store::kLocalAttrsDelayMs * 3));
+  EXPECT_EQ(store_->GetLocalAttrs(kWs, "/p", sig)->value().mtime_ns, std::optional<int64_t>(4));
+  store_.reset();
+  auto reopened = Store::Open({dir_.path() + "/data", &clock_});
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->GetLocalAttrs(kWs, "/p", sig)->value().mtime_ns, std::optional<int64_t>(4));
 }
 
 TEST_F(StoreTest, SetBumpsPastTheNewestDocumentSoALocalWriteWins) {
