@@ -157,8 +157,11 @@ class Store {
   // The same winner read in place: |visit| runs with views into the store
   // (valid only during the call) unless there is no winner (false). For
   // sizes, times and existence, and one copy of the content at most.
+  // kContent: |visit| reads all of the content (it is mapped in one go first).
+  enum class WinnerUse { kMetadata, kContent };
   Result<bool> VisitWinner(const std::string& workspace, const std::string& path,
-                           const std::function<void(const DocView&)>& visit) const;
+                           const std::function<void(const DocView&)>& visit,
+                           WinnerUse use = WinnerUse::kMetadata) const;
   // The local sequence number of the winner at a path, read from the
   // winner index without touching content: it changes whenever the winner
   // does. 0 if there is none, or if the indexed winner has expired (the

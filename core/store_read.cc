@@ -14,6 +14,9 @@ using namespace store_codec;
 
 namespace {
 
+// Below this, faulting pages in one by one costs less than the extra call.
+constexpr size_t kPrefaultBytes = 64 * 1024;
+
 // Newest first: the winner rule, so that element 0 is the winner.
 void SortNewestFirst(std::vector<StoredDoc>& docs) {
   std::sort(docs.begin(), docs.end(), [](const StoredDoc& a, const StoredDoc& b) { return WinsOver(a.doc, b.doc); });
@@ -24,7 +27,7 @@ bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0
 }  // namespace
 
 Result<bool> Store::VisitWinner(const std::string& workspace, const std::string& path,
-                                const std::function<void(const DocView&)>& visit) const {
+                                const std::function<void(const DocView&)>& visit, WinnerUse use) const {
   auto txn = impl_->env->BeginRead();
   if (!txn.ok()) return txn.status();
   auto ws = impl_->WorkspaceId(*txn, workspace);
@@ -39,6 +42,7 @@ Result<bool> Store::VisitWinner(const std::string& workspace, const std::string&
     DocView view;
     uint64_t seq = 0;
     if (value.ok() && DecodeDocView(*value, &view, &seq)) {
+      if (use == WinnerUse::kContent && view.content.size() >= kPrefaultBytes) LmdbEnv::PrefaultMapped(view.content);
       visit(view);
       return true;
     }

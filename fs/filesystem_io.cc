@@ -31,7 +31,8 @@ Status FileSystem::LoadContent(Node& node) {
   } else {
     std::string content;
     auto found = store_.VisitWinner(node.loc.ws, node.loc.EsPath(),
-                                    [&](const core::DocView& doc) { content = FileBytes(node.loc, doc.content); });
+                                    [&](const core::DocView& doc) { content = FileBytes(node.loc, doc.content); },
+                                    core::Store::WinnerUse::kContent);
     if (!found.ok()) return found.status();
     node.content = std::move(content);
   }
