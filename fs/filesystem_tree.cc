@@ -318,6 +318,17 @@ std::vector<Invalidation> FileSystem::OnChanges(const std::vector<core::Change>&
       start = slash + 1;
     }
     if (config_.single_workspace && *config_.single_workspace != loc.ws) continue;
+    // This mount's own save, already shown (the file's node holds this
+    // document's seq): the kernel made the entry itself, and only the
+    // file's attributes change (its mtime is the document's timestamp).
+    // Walking the folders up would cost lookups and stats under the lock
+    // for every file tar or cp writes.
+    if (auto own = ino_of_.find(loc.Key());
+        !change.removed && own != ino_of_.end() && nodes_[own->second]->cached_seq == change.seq) {
+      InvalidateHistory(loc, &out);
+      out.push_back({.inode = own->second, .attributes_only = true});
+      continue;
+    }
     InvalidateHistory(loc, &out);
     InvalidateTwin(loc, &out);
     // Every level: the entry in its parent (it may be new or gone) and

@@ -87,7 +87,8 @@ struct Session {
 class ChangeWatcher {
  public:
   static constexpr std::chrono::milliseconds kCoalesce{10};
-  static constexpr unsigned long kMappedLimit = 48ul << 20;  // file-backed RSS (store pages, program, libraries)
+  // File-backed RSS: the program and its libraries (~10 MB) plus store pages.
+  static constexpr unsigned long kMappedLimit = 24ul << 20;
 
   ChangeWatcher(core::Store& store, FileSystem& fs, fuse_session* se, Logger& log, const std::string& data_dir)
       : store_(store), fs_(fs), se_(se), log_(log) {
