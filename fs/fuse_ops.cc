@@ -39,8 +39,10 @@ struct stat ToStat(const Attr& a) {
   st.st_ino = a.ino;
   st.st_mode = (a.is_dir ? S_IFDIR : S_IFREG) | a.mode;
   st.st_nlink = a.is_dir ? 2 : 1;
-  st.st_uid = getuid();
-  st.st_gid = getgid();
+  static const uid_t uid = getuid();  // the mount's owner owns every file
+  static const gid_t gid = getgid();
+  st.st_uid = uid;
+  st.st_gid = gid;
   st.st_size = static_cast<off_t>(a.size);
   st.st_blksize = 4096;
   st.st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);

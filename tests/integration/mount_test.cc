@@ -206,6 +206,35 @@ TEST_F(Mount, MetadataCallsAreAcceptedAndReadBack) {
   EXPECT_EQ(getxattr(m_.Path("m.txt").c_str(), "system.posix_acl_access", buf, sizeof buf), -1);
 }
 
+// Times and modes of published files are written within 200 ms, or at
+// once by fsync (Store::Durability::kSoon): both survive a crash of the
+// daemon, and the ones a crash can lose are only those younger than that.
+TEST_F(Mount, TimesAndModesAreDurableAfterFsyncOrAMoment) {
+  Write(m_.Path("synced.txt"), "one");
+  Write(m_.Path("waited.txt"), "two");
+  const struct timespec synced_times[2] = {{0, UTIME_OMIT}, {1580608922, 0}};
+  const struct timespec waited_times[2] = {{0, UTIME_OMIT}, {1262304000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, m_.Path("waited.txt").c_str(), waited_times, 0), 0);
+  struct stat st;
+  ASSERT_EQ(stat(m_.Path("waited.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1262304000);  // seen at once
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // 5x the writer's delay
+  int fd = open(m_.Path("synced.txt").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(futimens(fd, synced_times), 0);
+  ASSERT_EQ(fchmod(fd, 0640), 0);
+  ASSERT_EQ(fsync(fd), 0);  // from here on, on disk
+  ASSERT_EQ(close(fd), 0);
+  m_.Crash();  // SIGKILL at once, well within the writer's delay
+  ASSERT_TRUE(m_.Mount()) << m_.LogText();
+  ASSERT_EQ(stat(m_.Path("synced.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1580608922);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  ASSERT_EQ(stat(m_.Path("waited.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1262304000);
+  EXPECT_EQ(ReadFile(m_.Path("synced.txt")), "one");  // content untouched by any of it
+}
+
 // .esfs-history: one read-only file per author's newest version, named by
 // the author; restoring is copying a version over the file.
 TEST_F(Mount, HistoryFolderShowsEachAuthorsNewestVersionReadOnly) {
