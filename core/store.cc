@@ -368,7 +368,12 @@ Result<IngestOutcome> ApplyValidated(Store::Impl& impl, WriteTxn& txn, uint32_t 
   const uint64_t seq = NextSeq(txn, impl.meta, &s);
   if (!s.ok()) return s;
   if (s = txn.Put(impl.docs, doc_key, EncodeDoc(doc, seq)); !s.ok()) return s;
-  if (s = txn.Put(impl.by_author, AuthorKey(ws, doc.author, doc.path), doc_key); !s.ok()) return s;
+  // The author's older version at this path had the same by_author entry:
+  // writing it again would copy its B-tree path for nothing (every page a
+  // commit touches is one more write to sync).
+  if (!old) {
+    if (s = txn.Put(impl.by_author, AuthorKey(ws, doc.author, doc.path), doc_key); !s.ok()) return s;
+  }
   if (s = txn.Put(impl.by_time, TimeKey(ws, doc.timestamp, seq), doc_key); !s.ok()) return s;
   if (s = txn.Put(impl.changes, U64(seq), ChangeValue(kChangeStored, ws, doc.path, doc.author)); !s.ok()) return s;
   if (doc.deleteAfter) {

@@ -24,14 +24,14 @@ Status Errno(const std::string& what, const std::string& path) {
 }  // namespace
 
 Status MakeDirs(const std::string& dir) {
-  std::string partial;
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    partial = dir.substr(0, pos);
-    if (partial.empty()) continue;
-    if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) return Errno("cannot create folder", partial);
-  }
+  // Usually the folder or its parent exists already: try the deepest
+  // first and walk up only on ENOENT (every local write calls this).
+  if (dir.empty() || ::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST) return Status::Ok();
+  if (errno != ENOENT) return Errno("cannot create folder", dir);
+  const size_t slash = dir.rfind('/');
+  if (slash == std::string::npos || slash == 0) return Errno("cannot create folder", dir);
+  if (Status s = MakeDirs(dir.substr(0, slash)); !s.ok()) return s;
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Errno("cannot create folder", dir);
   return Status::Ok();
 }
 
