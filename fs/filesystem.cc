@@ -250,7 +250,8 @@ Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
     return ws.status();
   }
   struct stat st;
-  if (local::Stat(LocalPathOf(config_.data_dir, loc), &st)) {
+  const bool has_local = local::Stat(LocalPathOf(config_.data_dir, loc), &st);
+  if (has_local) {
     *is_dir = S_ISDIR(st.st_mode);
     // A published document shadows an empty local placeholder of the same
     // name (it got content elsewhere, e.g. from a sync).
@@ -271,8 +272,9 @@ Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
     *is_dir = false;
     return true;
   }
-  // An empty local placeholder with no published content.
-  if (local::Stat(LocalPathOf(config_.data_dir, loc), &st)) {
+  // An empty local placeholder with no published content (the lock
+  // keeps the local area as it was a moment ago).
+  if (has_local) {
     *is_dir = S_ISDIR(st.st_mode);
     return true;
   }
@@ -300,7 +302,7 @@ Status FileSystem::CheckWritable(const Location& loc, const char* operation) con
 
 // ---- attributes ----
 
-Result<Attr> FileSystem::AttrOf(Node& node) {
+Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
   Attr attr;
   attr.ino = node.ino;
   attr.is_dir = node.is_dir;
@@ -327,7 +329,8 @@ Result<Attr> FileSystem::AttrOf(Node& node) {
   if (node.loaded) {
     attr.size = node.content.size();
   }
-  if (local::Stat(local_path, &st) && (node.loc.IsLocalOnly() || st.st_size > 0 || !node.loaded)) {
+  if (!no_local_file && local::Stat(local_path, &st) &&
+      (node.loc.IsLocalOnly() || st.st_size > 0 || !node.loaded)) {
     if (!node.loaded) attr.size = static_cast<uint64_t>(st.st_size);
     attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     if (node.loc.IsLocalOnly()) attr.mode = st.st_mode & 07777;

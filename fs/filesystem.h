@@ -165,7 +165,9 @@ class FileSystem {
   bool PublishedAt(const Location& loc, bool* is_folder) const;
   // A winner at |loc| that is not a tombstone (its content is not copied).
   Result<bool> LiveWinner(const Location& loc) const;
-  Result<Attr> AttrOf(Node& node);
+  // |no_local_file|: the caller just saw that the node has no local file
+  // (under the lock), so it need not be looked for again.
+  Result<Attr> AttrOf(Node& node, bool no_local_file = false);
   Node* FindNode(uint64_t ino);
   Node& NodeFor(const Location& loc, bool is_dir);
   Result<bool> Exists(const Location& loc, bool* is_dir);

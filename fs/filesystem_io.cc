@@ -362,7 +362,7 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
       if (!s.ok()) return s;
     }
   }
-  return AttrOf(*node);
+  return AttrOf(*node, !has_local);
 }
 
 }  // namespace esfs::fs
