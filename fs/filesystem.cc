@@ -120,10 +120,14 @@ std::string FileBytes(const Location& loc, std::string content) {
   return bytes ? std::move(*bytes) : content;
 }
 
-std::string FileBytes(const Location& loc, std::string_view content) {
-  if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return std::string(content);
-  auto bytes = core::Base64Decode(content);
-  return bytes ? std::move(*bytes) : std::string(content);
+void AssignFileBytes(const Location& loc, std::string_view content, std::string* out) {
+  if (!loc.parts.empty() && IsBinaryName(loc.DocName())) {
+    if (auto bytes = core::Base64Decode(content)) {
+      *out = std::move(*bytes);
+      return;
+    }
+  }
+  out->assign(content);  // reuses |out|'s memory when it is large enough
 }
 
 uint64_t FileSize(const Location& loc, std::string_view content) {

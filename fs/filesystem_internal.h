@@ -97,7 +97,8 @@ std::string Describe(const FileSystem::Location& loc);
 // under a binary name that is not base64 (another app wrote text there)
 // is shown as it is.
 std::string FileBytes(const FileSystem::Location& loc, std::string content);
-std::string FileBytes(const FileSystem::Location& loc, std::string_view content);
+// The same into |out|, keeping its memory for text.
+void AssignFileBytes(const FileSystem::Location& loc, std::string_view content, std::string* out);
 // FileBytes(loc, content).size(), without copying or decoding.
 uint64_t FileSize(const FileSystem::Location& loc, std::string_view content);
 std::string DocContent(const FileSystem::Location& loc, const std::string& bytes);

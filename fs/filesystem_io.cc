@@ -29,10 +29,12 @@ Status FileSystem::LoadContent(Node& node) {
     if (!data.ok() && data.status().code() != StatusCode::kNotFound) return data.status();
     node.content = data.ok() ? std::move(data.value()) : "";
   } else {
-    std::string content;
-    auto found = store_.VisitWinner(node.loc.ws, node.loc.EsPath(),
-                                    [&](const core::DocView& doc) { content = FileBytes(node.loc, doc.content); },
-                                    core::Store::WinnerUse::kContent);
+    std::string content = std::exchange(spare_buffer_, std::string());
+    content.clear();
+    auto found = store_.VisitWinner(
+        node.loc.ws, node.loc.EsPath(),
+        [&](const core::DocView& doc) { AssignFileBytes(node.loc, doc.content, &content); },
+        core::Store::WinnerUse::kContent);
     if (!found.ok()) return found.status();
     node.content = std::move(content);
   }
@@ -285,6 +287,10 @@ Status FileSystem::Release(uint64_t ino, uint64_t fh) {
   if (--node->open_count <= 0) {
     node->open_count = 0;
     node->loaded = false;
+    const size_t capacity = node->content.capacity();
+    if (capacity >= kSpareBufferMinBytes && capacity <= kSpareBufferMaxBytes && capacity > spare_buffer_.capacity()) {
+      spare_buffer_.swap(node->content);
+    }
     node->content.clear();
     node->content.shrink_to_fit();
     node->dirty = false;
