@@ -182,6 +182,10 @@ void LmdbEnv::PrefaultMapped(std::string_view bytes) {
   const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
   const uintptr_t begin = reinterpret_cast<uintptr_t>(bytes.data()) & ~(page - 1);
   const uintptr_t end = reinterpret_cast<uintptr_t>(bytes.data()) + bytes.size();
+  // The map is MADV_RANDOM (MDB_NORDAHEAD): pages not in the page cache
+  // would be read from disk one 4 KiB page at a time. WILLNEED reads the
+  // whole range in large requests first.
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_WILLNEED);
   ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ);
 #else
   (void)bytes;
