@@ -211,6 +211,9 @@ class Store {
   // Writes every kSoon change still pending; the error of the last failed
   // attempt, if the write fails again.
   Status FlushLocalAttrs();
+  // The same, but only if a change of this path is pending (fsync of one
+  // file must not pay for writing what other files changed).
+  Status FlushLocalAttrs(const std::string& workspace, const std::string& path);
 
   // Small local, never-synced values (sync progress and status): keys are
   // free text, values JSON.

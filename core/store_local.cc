@@ -135,6 +135,14 @@ Status Store::FlushLocalAttrs() {
   return impl_->pending.attrs.empty() ? Status::Ok() : impl_->pending.last_error;
 }
 
+Status Store::FlushLocalAttrs(const std::string& workspace, const std::string& path) {
+  {
+    std::scoped_lock lock(impl_->pending.mu);
+    if (!impl_->pending.attrs.contains({workspace, path})) return Status::Ok();
+  }
+  return FlushLocalAttrs();
+}
+
 void Store::StopLocalAttrsWriter() {
   if (!impl_) return;
   Impl::PendingAttrs &p = impl_->pending;

@@ -264,11 +264,18 @@ Status FileSystem::Flush(uint64_t ino, uint64_t fh) {
   return Commit(*node);
 }
 
-// fsync also writes the times and modes still waiting to be stored
-// (Store::Durability::kSoon): after it, everything about the file is on disk.
+// fsync also writes the file's time and mode if they still wait to be
+// stored (Store::Durability::kSoon): after it, everything about the file
+// is on disk. Only this file's: the temp file of an atomic save is fsynced
+// right after the previous save queued the target's time.
 Status FileSystem::Fsync(uint64_t ino, uint64_t fh) {
   if (Status s = Flush(ino, fh); !s.ok()) return s;
-  return store_.FlushLocalAttrs();
+  std::scoped_lock lock(mu_);
+  Node* node = FindNode(ino);
+  if (node == nullptr || node->loc.IsLocalOnly() || node->loc.IsHistory() || node->loc.parts.empty()) {
+    return Status::Ok();
+  }
+  return store_.FlushLocalAttrs(node->loc.ws, node->loc.EsPath());
 }
 
 Status FileSystem::Release(uint64_t ino, uint64_t fh) {
