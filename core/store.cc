@@ -355,8 +355,14 @@ Result<IngestOutcome> ApplyValidated(Store::Impl& impl, WriteTxn& txn, uint32_t 
   const std::string doc_key = DocKey(ws, doc.path, doc.author);
   std::optional<StoredDoc> old;
   if (auto existing = txn.Get(impl.docs, doc_key); existing.ok()) {
-    StoredDoc stored;
-    if (DecodeDoc(*existing, address, &stored) && stored.doc.path == doc.path) old = std::move(stored);
+    DocView view;
+    uint64_t seq = 0;
+    if (DecodeDocView(*existing, &view, &seq) && view.path == doc.path) {
+      // Replacing it needs its times, signature and keys, never its
+      // content: a save over a 4 MB file copied 4 MB here.
+      view.content = {};
+      old = StoredDoc{ToDocument(view, address), seq};
+    }
   }
   if (old && !Store::Impl::Expired(old->doc, now) && !ReplacesForIngest(doc, old->doc)) {
     return IngestOutcome{IngestResult::kIgnored, "an equal or newer document by this author is already stored"};

@@ -114,20 +114,28 @@ std::string Describe(const Location& loc) {
   return text;
 }
 
+namespace {
+
+// The decoded bytes of content stored under a binary name; nullopt for
+// text, or for content under such a name that is not base64.
+std::optional<std::string> DecodedIfBinary(const Location& loc, std::string_view content) {
+  if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return std::nullopt;
+  return core::Base64Decode(content);
+}
+
+}  // namespace
+
 std::string FileBytes(const Location& loc, std::string content) {
-  if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return content;
-  auto bytes = core::Base64Decode(content);
-  return bytes ? std::move(*bytes) : content;
+  if (auto bytes = DecodedIfBinary(loc, content)) return std::move(*bytes);
+  return content;
 }
 
 void AssignFileBytes(const Location& loc, std::string_view content, std::string* out) {
-  if (!loc.parts.empty() && IsBinaryName(loc.DocName())) {
-    if (auto bytes = core::Base64Decode(content)) {
-      *out = std::move(*bytes);
-      return;
-    }
+  if (auto bytes = DecodedIfBinary(loc, content)) {
+    *out = std::move(*bytes);
+  } else {
+    out->assign(content);  // reuses |out|'s memory when it is large enough
   }
-  out->assign(content);  // reuses |out|'s memory when it is large enough
 }
 
 uint64_t FileSize(const Location& loc, std::string_view content) {
