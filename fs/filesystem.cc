@@ -1,6 +1,7 @@
 // Inodes, lookups, attributes and folders.
 #include "fs/filesystem.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/address.h"
@@ -447,9 +448,13 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
     }
   }
   // Files still being written (no commit yet) are listed too.
+  // (Compared part by part: this walks every known inode, and building a
+  // key per inode made listings of big folders allocate thousands of times.)
+  const auto& dir_parts = dir->loc.parts;
   for (const auto& [node_ino, node] : nodes_) {
-    if (node->open_count > 0 && !node->unlinked && node->loc.Parent().Key() == dir->loc.Key() &&
-        !node->loc.parts.empty()) {
+    const auto& parts = node->loc.parts;
+    if (node->open_count > 0 && !node->unlinked && node->loc.ws == dir->loc.ws &&
+        parts.size() == dir_parts.size() + 1 && std::equal(dir_parts.begin(), dir_parts.end(), parts.begin())) {
       names.emplace(node->loc.parts.back(), node->is_dir);
     }
   }

@@ -12,15 +12,6 @@
 
 namespace esfs::fs {
 
-namespace {
-
-
-bool IsUnder(const std::string& key, const std::string& folder_key) {
-  return key.size() > folder_key.size() && key.compare(0, folder_key.size(), folder_key) == 0;
-}
-
-}  // namespace
-
 Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
   std::scoped_lock lock(mu_);
   Node* parent = FindNode(parent_ino);
@@ -96,14 +87,13 @@ void FileSystem::MoveNodes(const Location& from, const Location& to) {
     nodes_[it->second]->unlinked = true;
     ino_of_.erase(it);
   }
+  // Every name ends with '/' in a key, so the moving node and everything
+  // under it are exactly the keys that start with its own: one range of the
+  // ordered map (a save's rename must not walk every known inode).
   std::vector<std::pair<std::string, uint64_t>> moved;
-  for (auto it = ino_of_.begin(); it != ino_of_.end();) {
-    if (it->first == from_key || IsUnder(it->first, from_key)) {
-      moved.emplace_back(to_key + it->first.substr(from_key.size()), it->second);
-      it = ino_of_.erase(it);
-    } else {
-      ++it;
-    }
+  for (auto it = ino_of_.lower_bound(from_key); it != ino_of_.end() && it->first.starts_with(from_key);) {
+    moved.emplace_back(to_key + it->first.substr(from_key.size()), it->second);
+    it = ino_of_.erase(it);
   }
   for (auto& [key, ino] : moved) {
     Node& node = *nodes_[ino];

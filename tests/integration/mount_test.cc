@@ -155,11 +155,28 @@ TEST_F(Mount, RenameFolderMovesEveryDocument) {
   ASSERT_EQ(mkdir(m_.Path("old/sub").c_str(), 0755), 0);
   Write(m_.Path("old/a.md"), "a");
   Write(m_.Path("old/sub/b.md"), "b");
+  // Neighbours whose names start like the folder's, known to the daemon
+  // (looked up, one held open): they stay where they are.
+  ASSERT_EQ(mkdir(m_.Path("old2").c_str(), 0755), 0);
+  Write(m_.Path("old2/c.md"), "c");
+  Write(m_.Path("olde.md"), "e");
+  const int held = open(m_.Path("old2/c.md").c_str(), O_RDONLY);
+  ASSERT_GE(held, 0);
   ASSERT_EQ(rename(m_.Path("old").c_str(), m_.Path("new").c_str()), 0);
   EXPECT_EQ(ReadFile(m_.Path("new/sub/b.md")), "b");
-  EXPECT_EQ(ListDir(m_.Path()), std::set<std::string>{"new"});
+  EXPECT_EQ(ListDir(m_.Path()), (std::set<std::string>{"new", "old2", "olde.md"}));
+  EXPECT_EQ(ReadFile(m_.Path("old2/c.md")), "c");
+  EXPECT_EQ(ReadFile(m_.Path("olde.md")), "e");
+  char buf[8] = {};
+  EXPECT_EQ(pread(held, buf, sizeof buf, 0), 1);
+  EXPECT_EQ(std::string(buf), "c");
+  close(held);
+  struct stat st;
+  EXPECT_EQ(stat(m_.Path("old/a.md").c_str(), &st), -1);
+  EXPECT_EQ(errno, ENOENT);
   auto live = Live(m_.Export());
-  EXPECT_EQ(live, (std::map<std::string, std::string>{{"/new/a.md", "a"}, {"/new/sub/b.md", "b"}}));
+  EXPECT_EQ(live, (std::map<std::string, std::string>{
+                      {"/new/a.md", "a"}, {"/new/sub/b.md", "b"}, {"/old2/c.md", "c"}, {"/olde.md", "e"}}));
 }
 
 TEST_F(Mount, DeleteWritesATombstoneThatStaysAfterRemount) {
