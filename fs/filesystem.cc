@@ -448,10 +448,9 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
     }
   }
   // Files still being written (no commit yet) are listed too.
-  // (Compared part by part: this walks every known inode, and building a
-  // key per inode made listings of big folders allocate thousands of times.)
   const auto& dir_parts = dir->loc.parts;
-  for (const auto& [node_ino, node] : nodes_) {
+  for (const uint64_t open_ino : open_inodes_) {
+    const Node* node = nodes_.at(open_ino).get();
     const auto& parts = node->loc.parts;
     if (node->open_count > 0 && !node->unlinked && node->loc.ws == dir->loc.ws &&
         parts.size() == dir_parts.size() + 1 && std::equal(dir_parts.begin(), dir_parts.end(), parts.begin())) {

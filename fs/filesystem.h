@@ -30,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -211,6 +212,9 @@ class FileSystem {
   uint64_t next_fh_ = 1;
   std::map<uint64_t, std::unique_ptr<Node>> nodes_;
   std::map<std::string, uint64_t> ino_of_;  // Location key -> inode
+  // The nodes with open_count > 0: a listing shows files not yet saved,
+  // and must not walk every node the kernel remembers to find them.
+  std::set<uint64_t> open_inodes_;
   std::map<uint64_t, std::unique_ptr<Handle>> handles_;
   // The buffer of the last large file closed, kept for the next large
   // open: fresh memory costs a page fault per 4 KiB when it is first

@@ -73,7 +73,7 @@ Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const 
   node.mode_override = (mode & 07777) == kDefaultFileMode ? std::nullopt : std::optional<mode_t>(mode & 07777);
   node.mtime_override.reset();
   ++node.lookups;
-  ++node.open_count;
+  if (node.open_count++ == 0) open_inodes_.insert(node.ino);
   ++node.writers;
   auto handle = std::make_unique<Handle>();
   handle->ino = node.ino;
@@ -118,7 +118,7 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
     node->content.clear();
     node->dirty = true;
   }
-  ++node->open_count;
+  if (node->open_count++ == 0) open_inodes_.insert(ino);
   if (writable) ++node->writers;
   auto handle = std::make_unique<Handle>();
   handle->ino = ino;
@@ -293,6 +293,7 @@ Status FileSystem::Release(uint64_t ino, uint64_t fh) {
   }
   if (--node->open_count <= 0) {
     node->open_count = 0;
+    open_inodes_.erase(ino);
     node->loaded = false;
     const size_t capacity = node->content.capacity();
     if (capacity >= kSpareBufferMinBytes && capacity <= kSpareBufferMaxBytes && capacity > spare_buffer_.capacity()) {

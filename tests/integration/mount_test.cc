@@ -108,6 +108,30 @@ TEST_F(Mount, RandomWritesTruncateAppendAndFsync) {
   EXPECT_EQ(ReadFile(m_.Path("ro.pack")), "pack");
 }
 
+TEST_F(Mount, FilesBeingWrittenAreListedBeforeTheirFirstSave) {
+  ASSERT_EQ(mkdir(m_.Path("sub").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(m_.Path("other").c_str(), 0755), 0);
+  const int draft = open(m_.Path("sub/draft.txt").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  ASSERT_GE(draft, 0);
+  ASSERT_EQ(write(draft, "draft", 5), 5);
+  const int empty = open(m_.Path("sub/empty.txt").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  ASSERT_GE(empty, 0);
+  // Nothing is saved yet (no close), but both files are there, in their
+  // folder only. (No child process before this point: one that inherited
+  // the descriptors would flush, and so save, them when it exits.)
+  EXPECT_EQ(ListDir(m_.Path("sub")), (std::set<std::string>{"draft.txt", "empty.txt"}));
+  EXPECT_EQ(ListDir(m_.Path("other")), std::set<std::string>{});
+  EXPECT_EQ(ListDir(m_.Path()), (std::set<std::string>{"other", "sub"}));
+  ASSERT_EQ(close(draft), 0);
+  ASSERT_EQ(close(empty), 0);
+  EXPECT_EQ(ListDir(m_.Path("sub")), (std::set<std::string>{"draft.txt", "empty.txt"}));
+  EXPECT_EQ(Live(m_.Export()), (std::map<std::string, std::string>{{"/sub/draft.txt", "draft"}}));
+  // Closed and removed: listed no more.
+  ASSERT_EQ(unlink(m_.Path("sub/draft.txt").c_str()), 0);
+  ASSERT_EQ(unlink(m_.Path("sub/empty.txt").c_str()), 0);
+  EXPECT_EQ(ListDir(m_.Path("sub")), std::set<std::string>{});
+}
+
 TEST_F(Mount, EmptyFilesAndFoldersStayLocalAndSurviveRemount) {
   ASSERT_EQ(mkdir(m_.Path("a").c_str(), 0755), 0);
   ASSERT_EQ(mkdir(m_.Path("a/b").c_str(), 0755), 0);
