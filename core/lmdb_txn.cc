@@ -57,6 +57,23 @@ Status WriteTxn::Put(MDB_dbi dbi, std::string_view key, std::string_view value) 
   return LmdbStatus(rc, "put");
 }
 
+Status WriteTxn::PutJoined(MDB_dbi dbi, std::string_view key, std::initializer_list<std::string_view> parts) {
+  size_t size = 0;
+  for (std::string_view part : parts) size += part.size();
+  MDB_val k = Val(key), v{size, nullptr};
+  int rc = mdb_put(txn_, dbi, &k, &v, MDB_RESERVE);
+  if (rc != 0) {
+    last_rc_ = rc;
+    return LmdbStatus(rc, "put");
+  }
+  char* at = static_cast<char*>(v.mv_data);
+  for (std::string_view part : parts) {
+    if (!part.empty()) std::memcpy(at, part.data(), part.size());
+    at += part.size();
+  }
+  return Status::Ok();
+}
+
 Status WriteTxn::Del(MDB_dbi dbi, std::string_view key) {
   MDB_val k = Val(key);
   int rc = mdb_del(txn_, dbi, &k, nullptr);

@@ -15,6 +15,7 @@
 #include <lmdb.h>
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -53,6 +54,9 @@ class WriteTxn : public ReadTxn {
   WriteTxn(WriteTxn&&) noexcept = default;
   // Puts fail with MDB_MAP_FULL when the map is full; LmdbEnv::Write retries.
   Status Put(MDB_dbi dbi, std::string_view key, std::string_view value);
+  // A value made of |parts| one after another, written straight into the
+  // space LMDB reserves for it: no joined copy (a document can be 4 MB).
+  Status PutJoined(MDB_dbi dbi, std::string_view key, std::initializer_list<std::string_view> parts);
   // OK if the key was absent.
   Status Del(MDB_dbi dbi, std::string_view key);
   Status Commit();

@@ -373,7 +373,7 @@ Result<IngestOutcome> ApplyValidated(Store::Impl& impl, WriteTxn& txn, uint32_t 
   Status s;
   const uint64_t seq = NextSeq(txn, impl.meta, &s);
   if (!s.ok()) return s;
-  if (s = txn.Put(impl.docs, doc_key, EncodeDoc(doc, seq)); !s.ok()) return s;
+  if (s = txn.PutJoined(impl.docs, doc_key, {EncodeDocHead(doc, seq), doc.content}); !s.ok()) return s;
   // The author's older version at this path had the same by_author entry:
   // writing it again would copy its B-tree path for nothing (every page a
   // commit touches is one more write to sync).
@@ -395,18 +395,20 @@ IngestOutcome InvalidOutcome(const Status& s) { return {IngestResult::kInvalid, 
 // ---- local writes ----
 
 Result<Document> Store::Set(const Signer& signer, const std::string& workspace, const std::string& path,
-                            const std::string& content, std::optional<int64_t> delete_after) {
+                            std::string content, std::optional<int64_t> delete_after) {
   Impl& impl = *impl_;
+  // The content is moved in once, outside the transaction, which may run
+  // again (a full map grows and retries): a 4 MB save is not copied again.
   Document doc;
+  doc.content = std::move(content);
   Status written = impl.env->Write([&](WriteTxn& txn) -> Status {
     auto ws = impl.WorkspaceId(txn, workspace);
     if (!ws.ok()) return ws.status();
     const int64_t now = impl.Now();
-    doc = Document{};
     doc.workspace = workspace;
     doc.path = path;
-    doc.content = content;
     doc.timestamp = now;
+    doc.deleteAfter.reset();
     auto versions = impl.VersionsAt(txn, *ws, workspace, path);
     if (const StoredDoc* latest = Impl::PickWinner(versions, now)) {
       doc.timestamp = std::max(now, latest->doc.timestamp + 1);

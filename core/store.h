@@ -150,7 +150,7 @@ class Store {
   // then sign, validate and store, all in one transaction. |delete_after|
   // is an absolute time; it moves with a bumped timestamp.
   Result<Document> Set(const Signer& signer, const std::string& workspace, const std::string& path,
-                       const std::string& content, std::optional<int64_t> delete_after = std::nullopt);
+                       std::string content, std::optional<int64_t> delete_after = std::nullopt);
 
   // The winning document at a path, ignoring expired ones; nullopt if none.
   Result<std::optional<Document>> Winner(const std::string& workspace, const std::string& path) const;

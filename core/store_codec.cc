@@ -95,9 +95,9 @@ std::string TimeKey(uint32_t ws, int64_t timestamp, uint64_t seq) {
   return U32(ws) + U64(static_cast<uint64_t>(timestamp) ^ (uint64_t{1} << 63)) + U64(seq);
 }
 
-std::string EncodeDoc(const Document& doc, uint64_t seq) {
+std::string EncodeDocHead(const Document& doc, uint64_t seq) {
   std::string out;
-  out.reserve(64 + doc.path.size() + doc.author.size() + doc.content.size() + 160);
+  out.reserve(64 + doc.path.size() + doc.author.size() + 160);
   out.push_back(kDocFormat);
   out += U64(seq);
   out += U64(static_cast<uint64_t>(doc.timestamp));
@@ -107,7 +107,7 @@ std::string EncodeDoc(const Document& doc, uint64_t seq) {
   PutString(out, doc.author);
   PutString(out, doc.contentHash);
   PutString(out, doc.signature);
-  PutString(out, doc.content);
+  out += U32(static_cast<uint32_t>(doc.content.size()));  // the content follows
   return out;
 }
 

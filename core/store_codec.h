@@ -42,7 +42,10 @@ struct StoredDoc {
   Document doc;
   uint64_t seq = 0;
 };
-std::string EncodeDoc(const Document& doc, uint64_t seq);
+// The stored value of a document is EncodeDocHead(doc, seq) followed by
+// doc.content (kept apart so that a large content is copied only once, into
+// the store: WriteTxn::PutJoined).
+std::string EncodeDocHead(const Document& doc, uint64_t seq);
 // The workspace is not stored in the value; the caller supplies it.
 bool DecodeDoc(std::string_view value, const std::string& workspace, StoredDoc* out);
 // The same value decoded in place: |out| points into |value|.

@@ -196,7 +196,7 @@ class FileSystem {
   Status CommitPublished(Node& node, const Location& loc);
   // Store::Set by this mount's identity; an ephemeral path ('!') gets its
   // deleteAfter from MountConfig::ephemeral_lifetime_us.
-  Result<core::Document> Publish(const std::string& ws, const std::string& path, const std::string& content);
+  Result<core::Document> Publish(const std::string& ws, const std::string& path, std::string content);
   Status RenameFile(const Location& from, const Location& to, Node* moving);
   Status RenameFolder(const Location& from, const Location& to);
   void MoveNodes(const Location& from, const Location& to);

@@ -197,7 +197,7 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
     node.dirty = false;
     return Status::Ok();
   }
-  const std::string content = DocContent(loc, node.content);
+  std::string content = DocContent(loc, node.content);
   if (!core::IsValidUtf8(content)) {
     Log("save " + Describe(loc) + ": not published: the content is not UTF-8 text and the name is not one of "
         "the binary types (docs/mount.md); the previous version stays");
@@ -218,7 +218,7 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
     node.dirty = false;
     return Status::Ok();
   }
-  auto saved = Publish(loc.ws, path, content);
+  auto saved = Publish(loc.ws, path, std::move(content));
   if (!saved.ok()) {
     Log("save " + Describe(loc) + ": " + saved.status().message());
     return saved.status();
@@ -239,15 +239,14 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
   return Status::Ok();
 }
 
-Result<core::Document> FileSystem::Publish(const std::string& ws, const std::string& path,
-                                           const std::string& content) {
+Result<core::Document> FileSystem::Publish(const std::string& ws, const std::string& path, std::string content) {
   std::optional<int64_t> delete_after;
   if (path.find('!') != std::string::npos) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     delete_after = int64_t{now.tv_sec} * 1'000'000 + now.tv_nsec / 1000 + config_.ephemeral_lifetime_us;
   }
-  return store_.Set(signer_, ws, path, content, delete_after);
+  return store_.Set(signer_, ws, path, std::move(content), delete_after);
 }
 
 // Only handles open for writing commit: a reader's close must not publish
