@@ -151,7 +151,16 @@ Status Syncer::PushPending(PubClient& client, const std::string& workspace, cons
   }
   // Only now, after the pub took every batch, is the progress recorded: a
   // push cut off half way is simply sent again (the pub ignores copies).
-  UpdateStatus(workspace, pub, [&](PubStatus& s) { s.pushed_seq = std::max(s.pushed_seq, last_seq); });
+  // A push that sent something is also the latest success, in the same
+  // update: `esfs status` never shows nothing pending beside the error of
+  // the attempt that just succeeded.
+  UpdateStatus(workspace, pub, [&](PubStatus& s) {
+    s.pushed_seq = std::max(s.pushed_seq, last_seq);
+    if (!docs.empty()) {
+      s.last_success_us = NowMicros();
+      s.last_error.clear();
+    }
+  });
   return Status::Ok();
 }
 
@@ -384,12 +393,6 @@ void Syncer::RunWorker(Worker* worker) {
                " (retrying in " + std::to_string(kLiveRetryMs / 1000) + " s)");
           sleep_for(std::chrono::milliseconds(kLiveRetryMs));
           continue;
-        }
-        if (pushed > 0) {
-          UpdateStatus(worker->workspace, worker->pub, [&](PubStatus& st) {
-            st.last_success_us = NowMicros();
-            st.last_error.clear();
-          });
         }
         sleep_for(std::chrono::milliseconds(kLivePushIntervalMs));
       }
