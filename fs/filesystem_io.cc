@@ -154,8 +154,12 @@ Result<size_t> FileSystem::Write(uint64_t ino, uint64_t fh, std::string_view dat
         std::to_string(kMaxOpenFileBytes >> 20) + " MiB");
     return Status::TooLarge("file too large");
   }
-  if (at + data.size() > node->content.size()) node->content.resize(at + data.size(), '\0');
-  node->content.replace(at, data.size(), data);
+  if (at == node->content.size()) {
+    node->content.append(data);  // the usual case: no zero fill to overwrite
+  } else {
+    if (at + data.size() > node->content.size()) node->content.resize(at + data.size(), '\0');
+    node->content.replace(at, data.size(), data);
+  }
   node->dirty = true;
   node->mtime_override.reset();  // written now: the time of this save shows
   return data.size();
