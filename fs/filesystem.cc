@@ -450,7 +450,9 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
   // Files still being written (no commit yet) are listed too.
   const auto& dir_parts = dir->loc.parts;
   for (const uint64_t open_ino : open_inodes_) {
-    const Node* node = nodes_.at(open_ino).get();
+    auto it = nodes_.find(open_ino);
+    if (it == nodes_.end()) continue;  // never: nodes are forgotten only when closed
+    const Node* node = it->second.get();
     const auto& parts = node->loc.parts;
     if (node->open_count > 0 && !node->unlinked && node->loc.ws == dir->loc.ws &&
         parts.size() == dir_parts.size() + 1 && std::equal(dir_parts.begin(), dir_parts.end(), parts.begin())) {
