@@ -67,6 +67,11 @@ Location Location::Child(const std::string& name, const std::string& seg) const 
   return child;
 }
 
+bool Location::IsChildOf(const Location& dir) const {
+  return ws == dir.ws && parts.size() == dir.parts.size() + 1 &&
+         std::equal(dir.parts.begin(), dir.parts.end(), parts.begin());
+}
+
 Location Location::Parent() const {
   Location parent = *this;
   parent.file_twin = false;
@@ -448,16 +453,11 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
     }
   }
   // Files still being written (no commit yet) are listed too.
-  const auto& dir_parts = dir->loc.parts;
   for (const uint64_t open_ino : open_inodes_) {
     auto it = nodes_.find(open_ino);
     if (it == nodes_.end()) continue;  // never: nodes are forgotten only when closed
-    const Node* node = it->second.get();
-    const auto& parts = node->loc.parts;
-    if (node->open_count > 0 && !node->unlinked && node->loc.ws == dir->loc.ws &&
-        parts.size() == dir_parts.size() + 1 && std::equal(dir_parts.begin(), dir_parts.end(), parts.begin())) {
-      names.emplace(node->loc.parts.back(), node->is_dir);
-    }
+    const Node& node = *it->second;
+    if (!node.unlinked && node.loc.IsChildOf(dir->loc)) names.emplace(node.loc.parts.back(), node.is_dir);
   }
   std::vector<ListedEntry> out;
   for (const auto& [name, is_dir] : names) {

@@ -52,6 +52,9 @@ struct FileSystem::Location {
   Location Child(const std::string& name) const;
   Location Child(const std::string& name, const std::string& seg) const;
   Location Parent() const;
+  // True if this names something directly inside the folder |dir| (what
+  // Parent().Key() == dir.Key() says, without building either).
+  bool IsChildOf(const Location& dir) const;
   // The name the document's own segment decodes to (the base name of a
   // twin): what binary-type detection looks at.
   std::string DocName() const;
