@@ -8,6 +8,7 @@
 #include "core/base64.h"
 #include "core/path.h"
 #include "fs/filesystem_internal.h"
+#include "fs/local_names.h"
 #include "fs/names.h"
 
 namespace esfs::fs {
@@ -32,26 +33,6 @@ std::string Location::EsPath() const {
 std::string Location::EsFolderPrefix() const { return EsPath() + "/"; }
 
 bool Location::IsRootLocal() const { return !ws.empty() && ws[0] != '+' && IsJunkName(ws); }
-
-bool Location::IsLocalOnly() const {
-  if (IsRootLocal()) return true;
-  if (IsHistory()) return false;
-  for (const auto& p : parts) {
-    if (IsJunkName(p) || IsLocalOnlyFolder(p)) return true;
-  }
-  return false;
-}
-
-std::string Location::OwnershipPath() const {
-  if (IsMountRoot() || IsRootLocal()) return "";
-  std::string path;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    // "/x" stands for the local-only name below a folder.
-    if (IsJunkName(parts[i]) || IsLocalOnlyFolder(parts[i])) return path.empty() ? "" : path + "/x";
-    path += "/" + segs[i];
-  }
-  return path;
-}
 
 Location Location::Child(const std::string& name) const { return Child(name, NameToSegment(name)); }
 
@@ -89,7 +70,7 @@ std::string Location::DocName() const { return segs.empty() ? "" : SegmentToName
 // ---- setup ----
 
 FileSystem::FileSystem(core::Store& store, const core::Signer& signer, MountConfig config)
-    : store_(store), signer_(signer), config_(std::move(config)) {
+    : store_(store), signer_(signer), config_(std::move(config)), local_names_(config_.data_dir, config_.log) {
   auto root = std::make_unique<Node>();
   root->ino = kRootInode;
   root->is_dir = true;
@@ -201,7 +182,7 @@ Result<Location> FileSystem::ChildLocation(const Node& parent, const std::string
     child.segs.back() = ResolveForeign(subject, subject.Child(name)).segs.back();
     return child;
   }
-  if (child.parts.empty() || child.IsLocalOnly() || child.IsHistory()) return child;
+  if (child.parts.empty() || LocalOnly(child) || child.IsHistory()) return child;
   if (auto twin = TwinLocation(parent.loc, name)) return *twin;
   return ResolveForeign(parent.loc, child);
 }
@@ -273,9 +254,9 @@ Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
     *is_dir = S_ISDIR(st.st_mode);
     // A published document shadows an empty local placeholder of the same
     // name (it got content elsewhere, e.g. from a sync).
-    if (*is_dir || loc.IsLocalOnly() || st.st_size > 0) return true;
+    if (*is_dir || LocalOnly(loc) || st.st_size > 0) return true;
   }
-  if (loc.IsLocalOnly()) return false;
+  if (LocalOnly(loc)) return false;
   if (!loc.file_twin) {
     auto folder = store_.FolderExists(loc.ws, loc.EsFolderPrefix());
     if (!folder.ok()) return folder.status();
@@ -299,9 +280,29 @@ Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
   return false;
 }
 
+bool FileSystem::LocalOnly(const Location& loc) const {
+  if (loc.IsRootLocal()) return true;
+  if (loc.IsMountRoot() || loc.IsHistory()) return false;
+  return local_names_.FirstLocal(loc.ws, loc.parts) < loc.parts.size();
+}
+
+std::string FileSystem::OwnershipPath(const Location& loc) const {
+  if (loc.IsMountRoot() || loc.IsRootLocal()) return "";
+  const size_t first_local = loc.IsHistory() ? loc.parts.size() : local_names_.FirstLocal(loc.ws, loc.parts);
+  std::string path;
+  for (size_t i = 0; i < first_local; ++i) path += "/" + loc.segs[i];
+  // "/x" stands for the local-only name below a folder.
+  if (first_local < loc.parts.size() && !path.empty()) path += "/x";
+  return path;
+}
+
+void FileSystem::NoteLocalChange(const Location& loc) {
+  if (loc.parts.size() == 1 && loc.parts[0] == kIgnoreFileName) local_names_.Changed(loc.ws);
+}
+
 bool FileSystem::Writable(const Location& loc) const {
   if (loc.IsHistory()) return false;
-  const std::string path = loc.OwnershipPath();
+  const std::string path = OwnershipPath(loc);
   return path.empty() || core::AuthorCanWrite(signer_.address(), path);
 }
 
@@ -312,7 +313,7 @@ Status FileSystem::CheckWritable(const Location& loc, const char* operation) con
         " only shows past versions (copy one over the file to restore it)");
     return Status::PermissionDenied("history is read-only");
   }
-  const std::string path = loc.OwnershipPath();
+  const std::string path = OwnershipPath(loc);
   Log(std::string(operation) + " " + Describe(loc) + ": refused, the path belongs to another author (" + path +
       " has an owner marker that is not " + signer_.address() + ")");
   return Status::PermissionDenied("path owned by another author");
@@ -348,12 +349,12 @@ Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
     attr.size = node.content.size();
   }
   if (!no_local_file && local::Stat(local_path, &st) &&
-      (node.loc.IsLocalOnly() || st.st_size > 0 || !node.loaded)) {
+      (LocalOnly(node.loc) || st.st_size > 0 || !node.loaded)) {
     if (!node.loaded) attr.size = static_cast<uint64_t>(st.st_size);
     attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    if (node.loc.IsLocalOnly()) attr.mode = st.st_mode & 07777;
+    if (LocalOnly(node.loc)) attr.mode = st.st_mode & 07777;
   }
-  if (!node.loc.IsLocalOnly()) {
+  if (!LocalOnly(node.loc)) {
     bool live = false;
     std::string signature;
     auto found = store_.VisitWinner(node.loc.ws, node.loc.EsPath(), [&](const core::DocView& doc) {
@@ -433,15 +434,22 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
     auto local_entries = local::ListDir(LocalPathOf(config_.data_dir, dir->loc));
     if (!local_entries.ok()) return local_entries.status();
     for (const auto& [name, is_dir] : *local_entries) names[name] = is_dir;
-    if (!dir->loc.IsLocalOnly()) {
+    if (!LocalOnly(dir->loc)) {
       auto listed = store_.ListFolder(dir->loc.ws, dir->loc.parts.empty() ? "/" : dir->loc.EsFolderPrefix());
       if (!listed.ok()) return listed.status();
       std::set<std::string> folders;
       for (const auto& e : *listed) {
         if (e.is_folder) folders.insert(e.name);
       }
+      // Documents under names that stay local-only are not shown (a lookup
+      // would look for them in the local area only).
+      const auto patterns = local_names_.For(dir->loc.ws);
+      std::vector<std::string> child = dir->loc.parts;
+      child.emplace_back();
       for (const auto& e : *listed) {
         const std::string name = SegmentToName(e.name);
+        child.back() = name;
+        if (FirstLocalName(child, patterns.get()) < child.size()) continue;
         if (e.is_folder) {
           names[name] = true;
         } else if (e.content_bytes > 0 && folders.count(e.name)) {
@@ -504,7 +512,7 @@ Result<std::vector<std::pair<std::string, std::string>>> FileSystem::Xattrs(uint
   Node* node = FindNode(ino);
   if (node == nullptr) return Status::NotFound("stale inode");
   std::vector<std::pair<std::string, std::string>> attrs;
-  if (node->is_dir || node->loc.parts.empty() || node->loc.IsLocalOnly()) return attrs;
+  if (node->is_dir || node->loc.parts.empty() || LocalOnly(node->loc)) return attrs;
   auto add = [&](const core::DocView& doc) {
     if (doc.IsTombstone()) return;
     attrs = {{"user.earthstar.author", std::string(doc.author)},

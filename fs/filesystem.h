@@ -37,6 +37,7 @@
 
 #include "core/signer.h"
 #include "core/store.h"
+#include "fs/local_names.h"
 
 namespace esfs::fs {
 
@@ -189,6 +190,17 @@ class FileSystem {
   bool StillThere(const Location& loc, const Node* node);
   // The winner's local sequence number at |loc| (0: none or unknown).
   uint64_t CurrentSeq(const Location& loc) const;
+  // True if |loc| lives in the local-only area: a junk name, a tool
+  // database folder or a name of the workspace's .esfsignore on the way
+  // (fs/local_names.h).
+  bool LocalOnly(const Location& loc) const;
+  // The es.4 path whose owner decides who may write at |loc|: the path
+  // itself, or for local-only names the folder they sit in (a junk file in
+  // another author's ~@ folder is refused like a real one). Empty: anyone.
+  std::string OwnershipPath(const Location& loc) const;
+  // Called after the local file at |loc| was written, moved or removed: a
+  // workspace's .esfsignore takes effect at once.
+  void NoteLocalChange(const Location& loc);
   bool Writable(const Location& loc) const;
   Status CheckWritable(const Location& loc, const char* operation) const;
   Status LoadContent(Node& node);
@@ -205,6 +217,7 @@ class FileSystem {
   core::Store& store_;
   const core::Signer& signer_;
   MountConfig config_;
+  LocalNames local_names_;
   std::mutex mu_;  // guards everything below
   uint64_t next_ino_ = kRootInode + 1;
   // Shown as the time of folders that exist only as path prefixes.

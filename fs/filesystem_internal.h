@@ -42,12 +42,6 @@ struct FileSystem::Location {
   std::string EsPath() const;
   // The folder prefix "/dir/" of this location as a folder.
   std::string EsFolderPrefix() const;
-  // True if any name on the way is junk or a tool database folder.
-  bool IsLocalOnly() const;
-  // The es.4 path whose owner decides who may write here: the path itself,
-  // or for local-only names the folder they sit in (a junk file in another
-  // author's ~@ folder is refused like a real one). Empty: anyone may.
-  std::string OwnershipPath() const;
   // A child named |name| at segment |seg| (default: NameToSegment(name)).
   Location Child(const std::string& name) const;
   Location Child(const std::string& name, const std::string& seg) const;

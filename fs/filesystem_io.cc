@@ -24,7 +24,7 @@ Status FileSystem::LoadContent(Node& node) {
   const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
   struct stat st;
   const bool has_local = local::Stat(local_path, &st);
-  if (node.loc.IsLocalOnly() || (has_local && st.st_size > 0)) {
+  if (LocalOnly(node.loc) || (has_local && st.st_size > 0)) {
     auto data = local::ReadFile(local_path);
     if (!data.ok() && data.status().code() != StatusCode::kNotFound) return data.status();
     node.content = data.ok() ? std::move(data.value()) : "";
@@ -52,7 +52,7 @@ Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const 
   if (!loc.ok()) return loc.status();
   if (loc->IsWorkspaceRoot()) return Status::InvalidArgument("only workspace folders live at the mount root");
   if (Status s = CheckWritable(*loc, "create"); !s.ok()) return s;
-  if (loc->EsPath().size() > core::kMaxPathLength && !loc->IsLocalOnly()) {
+  if (loc->EsPath().size() > core::kMaxPathLength && !LocalOnly(*loc)) {
     Log("create " + Describe(*loc) + ": refused, its es.4 path would be longer than 512 characters");
     return Status(StatusCode::kTooLarge, kPathTooLong);
   }
@@ -100,7 +100,7 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
     if (Status s = CheckWritable(node->loc, "open for writing"); !s.ok()) return s;
   }
   *keep_cache = false;
-  if (!node->loaded && !node->loc.IsLocalOnly() && !node->loc.IsHistory()) {
+  if (!node->loaded && !LocalOnly(node->loc) && !node->loc.IsHistory()) {
     // Published and not open: keep the kernel's pages if the winner is
     // the one they were read from (no local placeholder in between).
     struct stat st;
@@ -172,9 +172,10 @@ Status FileSystem::Commit(Node& node) {
     return Status::Ok();
   }
   const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
-  if (node.loc.IsLocalOnly()) {
+  if (LocalOnly(node.loc)) {
     Status s = local::WriteFileAtomic(local_path, node.content, node.mode_override.value_or(0644));
     if (s.ok()) node.dirty = false;
+    NoteLocalChange(node.loc);
     return s;
   }
   Status s = CommitPublished(node, node.loc);
@@ -275,7 +276,7 @@ Status FileSystem::Fsync(uint64_t ino, uint64_t fh) {
   if (Status s = Flush(ino, fh); !s.ok()) return s;
   std::scoped_lock lock(mu_);
   Node* node = FindNode(ino);
-  if (node == nullptr || node->loc.IsLocalOnly() || node->loc.IsHistory() || node->loc.parts.empty()) {
+  if (node == nullptr || LocalOnly(node->loc) || node->loc.IsHistory() || node->loc.parts.empty()) {
     return Status::Ok();
   }
   return store_.FlushLocalAttrs(node->loc.ws, node->loc.EsPath());
@@ -361,7 +362,7 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
   }
   // A published file with no pending save: remember the attributes for
   // its current document (they are shown until the document changes).
-  if ((request.mode || request.mtime_ns) && !node->is_dir && !node->dirty && !node->loc.IsLocalOnly()) {
+  if ((request.mode || request.mtime_ns) && !node->is_dir && !node->dirty && !LocalOnly(node->loc)) {
     std::string signature;
     (void)store_.VisitWinner(node->loc.ws, node->loc.EsPath(), [&](const core::DocView& doc) {
       if (!doc.IsTombstone()) signature = doc.signature;

@@ -30,7 +30,7 @@ Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
   if (!*exists && !open_new) return Status::NotFound(name);
   if (is_dir) return Status(StatusCode::kPermissionDenied, kIsFolder);
   ::unlink(LocalPathOf(config_.data_dir, *loc).c_str());
-  if (!loc->IsLocalOnly()) {
+  if (!LocalOnly(*loc)) {
     auto live = LiveWinner(*loc);
     if (!live.ok()) return live.status();
     if (*live) {
@@ -39,6 +39,7 @@ Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
       if (!tombstone.ok()) return tombstone.status();
     }
   }
+  NoteLocalChange(*loc);
   if (auto it = ino_of_.find(loc->Key()); it != ino_of_.end()) {
     nodes_[it->second]->unlinked = true;
     ino_of_.erase(it);
@@ -73,6 +74,7 @@ Status FileSystem::Rmdir(uint64_t parent_ino, const std::string& name) {
   if (::rmdir(LocalPathOf(config_.data_dir, *loc).c_str()) != 0 && errno != ENOENT) {
     return Status::IoError("cannot remove local folder");
   }
+  NoteLocalChange(*loc);
   if (auto it = ino_of_.find(loc->Key()); it != ino_of_.end()) {
     nodes_[it->second]->unlinked = true;
     ino_of_.erase(it);
@@ -122,12 +124,12 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   if (has_local) mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   if (moving && moving->loaded) {
     content = moving->content;
-  } else if (has_local && (from.IsLocalOnly() || st.st_size > 0)) {
+  } else if (has_local && (LocalOnly(from) || st.st_size > 0)) {
     auto data = local::ReadFile(from_local);
     if (!data.ok()) return data.status();
     content = std::move(data.value());
     mode = st.st_mode & 07777;
-  } else if (!from.IsLocalOnly()) {
+  } else if (!LocalOnly(from)) {
     auto winner = store_.Winner(from.ws, from.EsPath());
     if (!winner.ok()) return winner.status();
     if (winner->has_value()) {
@@ -140,9 +142,9 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   if (moving && moving->mode_override) mode = *moving->mode_override;
   if (moving && moving->mtime_override) mtime_ns = moving->mtime_override;
   // 1. The target gets the content (replacing what was there at once).
-  if (to.IsLocalOnly() || content.empty()) {
+  if (LocalOnly(to) || content.empty()) {
     if (Status s = local::WriteFileAtomic(to_local, content, mode); !s.ok()) return s;
-    if (!to.IsLocalOnly()) {
+    if (!LocalOnly(to)) {
       if (auto live = LiveWinner(to); live.ok() && *live) {
         if (auto t = Publish(to.ws, to.EsPath(), ""); !t.ok()) return t.status();
       }
@@ -156,13 +158,13 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   }
   // 2. The source goes away.
   ::unlink(from_local.c_str());
-  if (!from.IsLocalOnly()) {
+  if (!LocalOnly(from)) {
     if (auto live = LiveWinner(from); live.ok() && *live) {
       if (auto t = Publish(from.ws, from.EsPath(), ""); !t.ok()) return t.status();
     }
   }
   if (moving && moving->loaded) moving->dirty = false;  // its buffer is what was just stored
-  if (moving && !to.IsLocalOnly() && !content.empty()) moving->cached_seq = CurrentSeq(to);
+  if (moving && !LocalOnly(to) && !content.empty()) moving->cached_seq = CurrentSeq(to);
   return Status::Ok();
 }
 
@@ -176,7 +178,7 @@ Status FileSystem::RenameFolder(const Location& from, const Location& to) {
     ::rmdir(to_local.c_str());  // an empty target folder is replaced
     if (::rename(from_local.c_str(), to_local.c_str()) != 0) return Status::IoError("cannot move local folder");
   }
-  if (from.IsLocalOnly() && to.IsLocalOnly()) return Status::Ok();
+  if (LocalOnly(from) && LocalOnly(to)) return Status::Ok();
   // Published part: every document below moves (a new document at the new
   // path, a tombstone at the old one). Cost: two signatures per document.
   core::Query below;
@@ -187,7 +189,7 @@ Status FileSystem::RenameFolder(const Location& from, const Location& to) {
   for (const auto& doc : *docs) {
     if (doc.IsTombstone()) continue;
     const std::string rest = doc.path.substr(from_prefix.size());
-    if (to.IsLocalOnly()) {
+    if (LocalOnly(to)) {
       std::string local_rest;
       size_t start = 0;
       while (start <= rest.size()) {
@@ -224,7 +226,7 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
   }
   if (Status s = CheckWritable(*from, "rename"); !s.ok()) return s;
   if (Status s = CheckWritable(*to, "rename"); !s.ok()) return s;
-  if (!to->IsLocalOnly() && to->EsPath().size() > core::kMaxPathLength) {
+  if (!LocalOnly(*to) && to->EsPath().size() > core::kMaxPathLength) {
     Log("rename " + Describe(*from) + " -> " + Describe(*to) + ": refused, the es.4 path would be over 512 characters");
     return Status(StatusCode::kTooLarge, kPathTooLong);
   }
@@ -249,6 +251,8 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
     return moved;
   }
   MoveNodes(*from, *to);
+  NoteLocalChange(*from);
+  NoteLocalChange(*to);
   return Status::Ok();
 }
 

@@ -106,6 +106,8 @@ bool IsJunkName(std::string_view name) {
   if (StartsWith(name, ".~lock.")) return true;
   if (name == ".DS_Store" || StartsWith(name, "._") || StartsWith(name, ".Trash-") || name == ".Trash") return true;
   if (name == "Thumbs.db" || name == "desktop.ini") return true;
+  // esfs's own list of more local-only names (fs/local_names.h).
+  if (name == ".esfsignore") return true;
   if (EndsWith(name, ".kate-swp") || EndsWith(name, ".part") || StartsWith(name, "~$")) return true;
   // Temp names of atomic saves: gio, sed, rsync, python tempfile, git.
   if (StartsWith(name, ".goutputstream-")) return true;

@@ -562,6 +562,48 @@ TEST_F(Mount, JunkFilesStayLocalAndRenameToANormalNamePublishes) {
   EXPECT_EQ(m_.Export().size(), 1u);
 }
 
+TEST_F(Mount, TheWorkspacesOwnListKeepsMoreNamesLocal) {
+  // A document that was published before its name was listed.
+  ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/old.log"}, "published before").exit_code, 0);
+  ASSERT_EQ(ReadFile(m_.Path("old.log")), "published before");
+  Write(m_.Path(".esfsignore"), "# kept on this machine\n*.log\n/drafts/\nnotes/*.tmp\n!keep.log\n");
+  EXPECT_NE(m_.LogText().find(".esfsignore line 5 (!keep.log): skipped"), std::string::npos) << m_.LogText();
+  for (const char* dir : {"a", "drafts", "notes", "sub", "sub/drafts"}) ASSERT_EQ(mkdir(m_.Path(dir).c_str(), 0755), 0);
+  Write(m_.Path("a/run.log"), "a log");
+  Write(m_.Path("drafts/plan.md"), "a plan");
+  Write(m_.Path("notes/x.tmp"), "scratch");
+  Write(m_.Path("sub/drafts/kept.md"), "published: the rooted pattern is /drafts");
+  Write(m_.Path("readme.md"), "hello");
+  const std::map<std::string, std::string> published{{"/old.log", "published before"},
+                                                     {"/readme.md", "hello"},
+                                                     {"/sub/drafts/kept.md", "published: the rooted pattern is /drafts"}};
+  EXPECT_EQ(Live(m_.Export()), published);
+  EXPECT_EQ(ReadFile(m_.data_dir() + "/local/" + MountedEsfs::kWorkspace + "/drafts/plan.md"), "a plan");
+  // The listed document is hidden the same way in a listing and a lookup
+  // (once the kernel's one-second cache of the name it read runs out).
+  struct stat st;
+  EXPECT_TRUE(Eventually([&] { return stat(m_.Path("old.log").c_str(), &st) == -1 && errno == ENOENT; }, 3));
+  EXPECT_EQ(ListDir(m_.Path()), (std::set<std::string>{".esfsignore", "a", "drafts", "notes", "readme.md", "sub"}));
+  // Renaming to a name that is not listed publishes, as for junk names.
+  ASSERT_EQ(rename(m_.Path("notes/x.tmp").c_str(), m_.Path("notes/x.md").c_str()), 0);
+  EXPECT_EQ(Live(m_.Export())["/notes/x.md"], "scratch");
+  ASSERT_TRUE(m_.Remount());
+  EXPECT_EQ(ReadFile(m_.Path("a/run.log")), "a log");
+  EXPECT_EQ(ReadFile(m_.Path("drafts/plan.md")), "a plan");
+  EXPECT_EQ(ListDir(m_.Path("a")), (std::set<std::string>{"run.log"}));
+  // Without *.log, the document is back, and the local file's next save
+  // publishes it.
+  Write(m_.Path(".esfsignore"), "/drafts\n");
+  EXPECT_EQ(ReadFile(m_.Path("old.log")), "published before");
+  EXPECT_EQ(ReadFile(m_.Path("a/run.log")), "a log");
+  Write(m_.Path("a/run.log"), "a log, now shared");
+  EXPECT_EQ(Live(m_.Export())["/a/run.log"], "a log, now shared");
+  EXPECT_EQ(access((m_.data_dir() + "/local/" + MountedEsfs::kWorkspace + "/a/run.log").c_str(), F_OK), -1);
+  EXPECT_EQ(ListDir(m_.Path("a")), (std::set<std::string>{"run.log"}));
+  EXPECT_TRUE(Live(m_.Export()).count("/drafts/plan.md") == 0);
+  EXPECT_EQ(Live(m_.Export()).size(), 5u);
+}
+
 TEST_F(Mount, CommitFollowsTheOpenFileNotItsFirstName) {
   // GNOME's save: write a temp file, rename it over the target, then close.
   const std::string temp = m_.Path(".goutputstream-XYZ789");
