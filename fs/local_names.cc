@@ -112,8 +112,11 @@ void LocalNames::Changed(const std::string& ws) {
 }
 
 void LocalNames::Refresh(const std::string& ws, Entry& entry, bool changed) const {
-  const std::string path = data_dir_ + "/local/" + ws + "/" + kIgnoreFileName;
-  const std::string shown = ws + "/" + kIgnoreFileName;
+  FileSystem::Location list;
+  list.ws = ws;
+  list.parts = {kIgnoreFileName};
+  const std::string path = LocalPathOf(data_dir_, list);
+  const std::string shown = Describe(list);
   struct stat st;
   FileId id;
   if (local::Stat(path, &st)) {
