@@ -348,13 +348,13 @@ Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
   if (node.loaded) {
     attr.size = node.content.size();
   }
-  if (!no_local_file && local::Stat(local_path, &st) &&
-      (LocalOnly(node.loc) || st.st_size > 0 || !node.loaded)) {
+  const bool local_only = LocalOnly(node.loc);
+  if (!no_local_file && local::Stat(local_path, &st) && (local_only || st.st_size > 0 || !node.loaded)) {
     if (!node.loaded) attr.size = static_cast<uint64_t>(st.st_size);
     attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    if (LocalOnly(node.loc)) attr.mode = st.st_mode & 07777;
+    if (local_only) attr.mode = st.st_mode & 07777;
   }
-  if (!LocalOnly(node.loc)) {
+  if (!local_only) {
     bool live = false;
     std::string signature;
     auto found = store_.VisitWinner(node.loc.ws, node.loc.EsPath(), [&](const core::DocView& doc) {

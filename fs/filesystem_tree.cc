@@ -114,6 +114,7 @@ void FileSystem::MoveNodes(const Location& from, const Location& to) {
 Status FileSystem::RenameFile(const Location& from, const Location& to, Node* moving) {
   const std::string from_local = LocalPathOf(config_.data_dir, from);
   const std::string to_local = LocalPathOf(config_.data_dir, to);
+  const bool from_local_only = LocalOnly(from), to_local_only = LocalOnly(to);
   // The content that moves: an open buffer, a local file, or the document.
   // ... and its time, which a rename keeps (rsync sets it on its temp file).
   std::string content;
@@ -124,12 +125,12 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   if (has_local) mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   if (moving && moving->loaded) {
     content = moving->content;
-  } else if (has_local && (LocalOnly(from) || st.st_size > 0)) {
+  } else if (has_local && (from_local_only || st.st_size > 0)) {
     auto data = local::ReadFile(from_local);
     if (!data.ok()) return data.status();
     content = std::move(data.value());
     mode = st.st_mode & 07777;
-  } else if (!LocalOnly(from)) {
+  } else if (!from_local_only) {
     auto winner = store_.Winner(from.ws, from.EsPath());
     if (!winner.ok()) return winner.status();
     if (winner->has_value()) {
@@ -142,9 +143,9 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   if (moving && moving->mode_override) mode = *moving->mode_override;
   if (moving && moving->mtime_override) mtime_ns = moving->mtime_override;
   // 1. The target gets the content (replacing what was there at once).
-  if (LocalOnly(to) || content.empty()) {
+  if (to_local_only || content.empty()) {
     if (Status s = local::WriteFileAtomic(to_local, content, mode); !s.ok()) return s;
-    if (!LocalOnly(to)) {
+    if (!to_local_only) {
       if (auto live = LiveWinner(to); live.ok() && *live) {
         if (auto t = Publish(to.ws, to.EsPath(), ""); !t.ok()) return t.status();
       }
@@ -158,13 +159,13 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   }
   // 2. The source goes away.
   ::unlink(from_local.c_str());
-  if (!LocalOnly(from)) {
+  if (!from_local_only) {
     if (auto live = LiveWinner(from); live.ok() && *live) {
       if (auto t = Publish(from.ws, from.EsPath(), ""); !t.ok()) return t.status();
     }
   }
   if (moving && moving->loaded) moving->dirty = false;  // its buffer is what was just stored
-  if (moving && !LocalOnly(to) && !content.empty()) moving->cached_seq = CurrentSeq(to);
+  if (moving && !to_local_only && !content.empty()) moving->cached_seq = CurrentSeq(to);
   return Status::Ok();
 }
 
@@ -178,7 +179,8 @@ Status FileSystem::RenameFolder(const Location& from, const Location& to) {
     ::rmdir(to_local.c_str());  // an empty target folder is replaced
     if (::rename(from_local.c_str(), to_local.c_str()) != 0) return Status::IoError("cannot move local folder");
   }
-  if (LocalOnly(from) && LocalOnly(to)) return Status::Ok();
+  const bool to_local_only = LocalOnly(to);
+  if (LocalOnly(from) && to_local_only) return Status::Ok();
   // Published part: every document below moves (a new document at the new
   // path, a tombstone at the old one). Cost: two signatures per document.
   core::Query below;
@@ -189,7 +191,7 @@ Status FileSystem::RenameFolder(const Location& from, const Location& to) {
   for (const auto& doc : *docs) {
     if (doc.IsTombstone()) continue;
     const std::string rest = doc.path.substr(from_prefix.size());
-    if (LocalOnly(to)) {
+    if (to_local_only) {
       std::string local_rest;
       size_t start = 0;
       while (start <= rest.size()) {
