@@ -95,6 +95,7 @@ TEST_P(SecurityPaths, PeerDotDotDocumentNeverLeavesTheLocalArea) {
   EXPECT_EQ(ReadFile(m.Path("notes/mine.txt")), "my notes");
   EXPECT_FALSE(Exists(m.Path(target)));
   EXPECT_EQ(CountLinesWith(m.LogText(), doc_path), 1u) << m.LogText();
+  EXPECT_EQ(CountLinesWith(m.LogText(), "cannot be a local file"), 1u) << m.LogText();
 
   // Deleting what can be deleted below it writes nothing outside either.
   for (const auto& name : ListDir(m.Path("notes"))) (void)::unlink(m.Path("notes/" + name).c_str());
