@@ -7,6 +7,7 @@
 #include "core/address.h"
 #include "core/base64.h"
 #include "core/path.h"
+#include "core/printable.h"
 #include "fs/filesystem_internal.h"
 #include "fs/local_names.h"
 #include "fs/names.h"
@@ -70,7 +71,13 @@ std::string Location::DocName() const { return segs.empty() ? "" : SegmentToName
 // ---- setup ----
 
 FileSystem::FileSystem(core::Store& store, const core::Signer& signer, MountConfig config)
-    : store_(store), signer_(signer), config_(std::move(config)), local_names_(config_.data_dir, config_.log) {
+    : store_(store),
+      signer_(signer),
+      config_(std::move(config)),
+      local_root_(config_.data_dir + "/local"),
+      local_names_(config_.data_dir, config_.log) {
+  // <data>/local is opened now and kept open for the mount's life.
+  if (Status s = local_root_.MakeDirs(LocalRelPath()); !s.ok()) Log(s.message());
   auto root = std::make_unique<Node>();
   root->ino = kRootInode;
   root->is_dir = true;
@@ -89,10 +96,28 @@ void FileSystem::Log(const std::string& line) const {
   if (config_.log) config_.log(line);
 }
 
-std::string LocalPathOf(const std::string& data_dir, const Location& loc) {
-  std::string path = data_dir + "/local/" + loc.ws;
-  for (const auto& p : loc.parts) path += "/" + p;
+Result<LocalRelPath> LocalRelOf(const Location& loc) {
+  LocalRelPath path;
+  if (loc.ws.empty()) return path;
+  if (Status s = path.Append(loc.ws); !s.ok()) return s;
+  for (const auto& p : loc.parts) {
+    if (Status s = path.Append(p); !s.ok()) return s;
+  }
   return path;
+}
+
+Result<LocalRelPath> FileSystem::CheckedLocalPath(const Location& loc, const char* operation) const {
+  auto path = LocalRelOf(loc);
+  if (!path.ok()) {
+    Log(std::string(operation) + " " + core::Printable(Describe(loc)) + ": refused, nothing written: " +
+        path.status().message());
+  }
+  return path;
+}
+
+bool FileSystem::LocalStat(const Location& loc, struct stat* st) const {
+  auto path = LocalRelOf(loc);
+  return path.ok() && local_root_.Stat(*path, st);
 }
 
 std::string Describe(const Location& loc) {
@@ -249,7 +274,7 @@ Result<bool> FileSystem::Exists(const Location& loc, bool* is_dir) {
     return ws.status();
   }
   struct stat st;
-  const bool has_local = local::Stat(LocalPathOf(config_.data_dir, loc), &st);
+  const bool has_local = LocalStat(loc, &st);
   if (has_local) {
     *is_dir = S_ISDIR(st.st_mode);
     // A published document shadows an empty local placeholder of the same
@@ -332,11 +357,10 @@ Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
     return attr;
   }
   struct stat st;
-  const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
   if (node.is_dir) {
     attr.mtime_ns = mount_time_ns_;
     // The local folder's time and mode (touch, cp -a, rsync), if it has one.
-    if (!node.loc.IsMountRoot() && local::Stat(local_path, &st)) {
+    if (!node.loc.IsMountRoot() && LocalStat(node.loc, &st)) {
       attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
       if (writable) attr.mode = st.st_mode & 07777;
     }
@@ -349,7 +373,7 @@ Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
     attr.size = node.content.size();
   }
   const bool local_only = LocalOnly(node.loc);
-  if (!no_local_file && local::Stat(local_path, &st) && (local_only || st.st_size > 0 || !node.loaded)) {
+  if (!no_local_file && LocalStat(node.loc, &st) && (local_only || st.st_size > 0 || !node.loaded)) {
     if (!node.loaded) attr.size = static_cast<uint64_t>(st.st_size);
     attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     if (local_only) attr.mode = st.st_mode & 07777;
@@ -422,7 +446,7 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
     if (!all.ok()) return all.status();
     for (const auto& ws : *all) names[ws.address] = true;
     // Local-only junk made at the mount root (gio's .Trash-0).
-    auto local_entries = local::ListDir(config_.data_dir + "/local");
+    auto local_entries = local_root_.ListDir(LocalRelPath());
     if (local_entries.ok()) {
       for (const auto& [name, is_dir] : *local_entries) {
         if (dir->loc.Child(name).IsRootLocal()) names[name] = is_dir;
@@ -431,9 +455,12 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
   } else if (dir->loc.IsHistory()) {
     if (Status s = HistoryList(dir->loc, &names); !s.ok()) return s;
   } else {
-    auto local_entries = local::ListDir(LocalPathOf(config_.data_dir, dir->loc));
-    if (!local_entries.ok()) return local_entries.status();
-    for (const auto& [name, is_dir] : *local_entries) names[name] = is_dir;
+    // A folder whose names cannot be local ones has no local entries.
+    if (auto local_dir = LocalRelOf(dir->loc); local_dir.ok()) {
+      auto local_entries = local_root_.ListDir(*local_dir);
+      if (!local_entries.ok()) return local_entries.status();
+      for (const auto& [name, is_dir] : *local_entries) names[name] = is_dir;
+    }
     if (!LocalOnly(dir->loc)) {
       auto listed = store_.ListFolder(dir->loc.ws, dir->loc.parts.empty() ? "/" : dir->loc.EsFolderPrefix());
       if (!listed.ok()) return listed.status();
@@ -496,9 +523,10 @@ Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mod
     auto exists = Exists(*loc, &is_dir);
     if (!exists.ok()) return exists.status();
     if (*exists) return Status::AlreadyExists(name);
-    const std::string local_path = LocalPathOf(config_.data_dir, *loc);
-    if (Status s = local::MakeDirs(local_path); !s.ok()) return s;
-    ::chmod(local_path.c_str(), mode & 07777);
+    auto local_path = CheckedLocalPath(*loc, "mkdir");
+    if (!local_path.ok()) return local_path.status();
+    if (Status s = local_root_.MakeDirs(*local_path); !s.ok()) return s;
+    (void)local_root_.Chmod(*local_path, mode & 07777);
   }
   Node& node = NodeFor(*loc, true);
   node.unlinked = false;

@@ -38,6 +38,7 @@
 #include "core/signer.h"
 #include "core/store.h"
 #include "fs/local_names.h"
+#include "fs/local_path.h"
 
 namespace esfs::fs {
 
@@ -212,11 +213,19 @@ class FileSystem {
   Status RenameFile(const Location& from, const Location& to, Node* moving);
   Status RenameFolder(const Location& from, const Location& to);
   void MoveNodes(const Location& from, const Location& to);
+  // LocalRelOf(loc) (fs/filesystem_internal.h) for an |operation| that
+  // writes: a refused name also gets a log line naming |loc| and why.
+  Result<LocalRelPath> CheckedLocalPath(const Location& loc, const char* operation) const;
+  // lstat of |loc|'s local file; false if absent or if |loc| cannot have one.
+  bool LocalStat(const Location& loc, struct stat* st) const;
   void Log(const std::string& line) const;
 
   core::Store& store_;
   const core::Signer& signer_;
   MountConfig config_;
+  // <data>/local, open for the mount's life; every local file is reached
+  // through it (fs/local_path.h). Thread-safe.
+  LocalRoot local_root_;
   LocalNames local_names_;
   std::mutex mu_;  // guards everything below
   uint64_t next_ino_ = kRootInode + 1;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fs/filesystem.h"
+#include "fs/local_path.h"
 
 namespace esfs::fs {
 
@@ -84,8 +85,11 @@ struct FileSystem::Handle {
   bool writable = false;
 };
 
-// <data>/local/<workspace>/<names...>: where a location's local file is.
-std::string LocalPathOf(const std::string& data_dir, const FileSystem::Location& loc);
+// <workspace>/<names...> below <data>/local: where a location's local file
+// is, every name checked (fs/local_path.h). InvalidArgument if a name
+// cannot be a local one (".", "..", over 255 bytes, ...): such a location
+// has no local file and none may be made. The mount root is the area's root.
+Result<LocalRelPath> LocalRelOf(const FileSystem::Location& loc);
 // "+ws/dir/name" for log lines.
 std::string Describe(const FileSystem::Location& loc);
 
@@ -99,18 +103,5 @@ void AssignFileBytes(const FileSystem::Location& loc, std::string_view content, 
 // FileBytes(loc, content).size(), without copying or decoding.
 uint64_t FileSize(const FileSystem::Location& loc, std::string_view content);
 std::string DocContent(const FileSystem::Location& loc, const std::string& bytes);
-
-namespace local {
-
-// mkdir -p; OK if it exists.
-Status MakeDirs(const std::string& dir);
-Result<std::string> ReadFile(const std::string& path);
-// Replaces |path| with |data| durably (temp file, fsync, rename).
-Status WriteFileAtomic(const std::string& path, const std::string& data, mode_t mode);
-// lstat; false if absent.
-bool Stat(const std::string& path, struct stat* st);
-Result<std::vector<std::pair<std::string, bool>>> ListDir(const std::string& dir);
-
-}  // namespace local
 
 }  // namespace esfs::fs

@@ -21,11 +21,11 @@ Status FileSystem::LoadContent(Node& node) {
     node.dirty = false;
     return Status::Ok();
   }
-  const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
   struct stat st;
-  const bool has_local = local::Stat(local_path, &st);
+  const bool has_local = LocalStat(node.loc, &st);
   if (LocalOnly(node.loc) || (has_local && st.st_size > 0)) {
-    auto data = local::ReadFile(local_path);
+    auto local_path = LocalRelOf(node.loc);
+    auto data = local_path.ok() ? local_root_.ReadFile(*local_path) : Result<std::string>(local_path.status());
     if (!data.ok() && data.status().code() != StatusCode::kNotFound) return data.status();
     node.content = data.ok() ? std::move(data.value()) : "";
   } else {
@@ -105,7 +105,7 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
     // the one they were read from (no local placeholder in between).
     struct stat st;
     auto seq = store_.WinnerSeq(node->loc.ws, node->loc.EsPath());
-    const uint64_t now_seq = seq.ok() && !local::Stat(LocalPathOf(config_.data_dir, node->loc), &st) ? *seq : 0;
+    const uint64_t now_seq = seq.ok() && !LocalStat(node->loc, &st) ? *seq : 0;
     *keep_cache = now_seq != 0 && now_seq == node->cached_seq;
     node->cached_seq = now_seq;
   }
@@ -171,9 +171,10 @@ Status FileSystem::Commit(Node& node) {
     node.dirty = false;
     return Status::Ok();
   }
-  const std::string local_path = LocalPathOf(config_.data_dir, node.loc);
   if (LocalOnly(node.loc)) {
-    Status s = local::WriteFileAtomic(local_path, node.content, node.mode_override.value_or(0644));
+    auto local_path = CheckedLocalPath(node.loc, "save");
+    if (!local_path.ok()) return local_path.status();
+    Status s = local_root_.WriteFileAtomic(*local_path, node.content, node.mode_override.value_or(0644));
     if (s.ok()) node.dirty = false;
     NoteLocalChange(node.loc);
     return s;
@@ -184,17 +185,24 @@ Status FileSystem::Commit(Node& node) {
     // Created here and its content refused (not UTF-8, too large): the
     // file stays, empty, as on a disk where the create succeeded.
     auto exists = Exists(node.loc, &is_dir);
-    if (exists.ok() && !*exists) (void)local::WriteFileAtomic(local_path, "", node.mode_override.value_or(0644));
+    if (exists.ok() && !*exists) {
+      if (auto local_path = CheckedLocalPath(node.loc, "save"); local_path.ok()) {
+        (void)local_root_.WriteFileAtomic(*local_path, "", node.mode_override.value_or(0644));
+      }
+    }
   }
   return s;
 }
 
 Status FileSystem::CommitPublished(Node& node, const Location& loc) {
-  const std::string local_path = LocalPathOf(config_.data_dir, loc);
   const std::string path = loc.EsPath();
   if (node.content.empty()) {
     // Empty: a local placeholder; a published version becomes a tombstone.
-    if (Status s = local::WriteFileAtomic(local_path, "", node.mode_override.value_or(0644)); !s.ok()) return s;
+    auto local_path = CheckedLocalPath(loc, "save");
+    if (!local_path.ok()) return local_path.status();
+    if (Status s = local_root_.WriteFileAtomic(*local_path, "", node.mode_override.value_or(0644)); !s.ok()) {
+      return s;
+    }
     if (auto live = LiveWinner(loc); live.ok() && *live) {
       auto tombstone = Publish(loc.ws, path, "");
       if (!tombstone.ok()) return tombstone.status();
@@ -218,8 +226,9 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
   // makes no new version.
   bool unchanged = false;
   (void)store_.VisitWinner(loc.ws, path, [&](const core::DocView& doc) { unchanged = doc.content == content; });
+  const auto local_path = LocalRelOf(loc);
   if (unchanged) {
-    ::unlink(local_path.c_str());
+    if (local_path.ok()) (void)local_root_.Unlink(*local_path);
     node.dirty = false;
     return Status::Ok();
   }
@@ -228,7 +237,7 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
     Log("save " + Describe(loc) + ": " + saved.status().message());
     return saved.status();
   }
-  ::unlink(local_path.c_str());  // the placeholder, if there was one
+  if (local_path.ok()) (void)local_root_.Unlink(*local_path);  // the placeholder, if there was one
   node.dirty = false;
   // The kernel's pages of this inode hold what was just stored.
   if (&loc == &node.loc) {
@@ -338,27 +347,21 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
       if (!s.ok()) return s;
     }
   }
-  const std::string local_path = LocalPathOf(config_.data_dir, node->loc);
+  const auto local_path = LocalRelOf(node->loc);
   struct stat st;
-  bool has_local = local::Stat(local_path, &st);
+  bool has_local = local_path.ok() && local_root_.Stat(*local_path, &st);
   // A folder's time and mode live on its local folder (made here if the
   // folder so far only existed as a path prefix), so they survive a remount.
   if (node->is_dir && !has_local && !node->loc.IsMountRoot() && (request.mode || request.mtime_ns)) {
-    has_local = local::MakeDirs(local_path).ok();
+    has_local = local_path.ok() && local_root_.MakeDirs(*local_path).ok();
   }
   if (request.mode) {
     node->mode_override = *request.mode & 07777;
-    if (has_local) ::chmod(local_path.c_str(), *request.mode & 07777);
+    if (has_local) (void)local_root_.Chmod(*local_path, *request.mode & 07777);
   }
   if (request.mtime_ns) {
     node->mtime_override = *request.mtime_ns;
-    if (has_local) {
-      struct timespec times[2];
-      times[0].tv_nsec = UTIME_OMIT;
-      times[1].tv_sec = *request.mtime_ns / 1'000'000'000;
-      times[1].tv_nsec = *request.mtime_ns % 1'000'000'000;
-      ::utimensat(AT_FDCWD, local_path.c_str(), times, AT_SYMLINK_NOFOLLOW);
-    }
+    if (has_local) (void)local_root_.SetMtime(*local_path, *request.mtime_ns);
   }
   // A published file with no pending save: remember the attributes for
   // its current document (they are shown until the document changes).

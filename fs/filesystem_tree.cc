@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/path.h"
+#include "core/printable.h"
 
 #include "fs/filesystem.h"
 #include "fs/filesystem_internal.h"
@@ -29,7 +30,7 @@ Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
                         !nodes_[open_it->second]->is_dir;
   if (!*exists && !open_new) return Status::NotFound(name);
   if (is_dir) return Status(StatusCode::kPermissionDenied, kIsFolder);
-  ::unlink(LocalPathOf(config_.data_dir, *loc).c_str());
+  if (auto local_path = LocalRelOf(*loc); local_path.ok()) (void)local_root_.Unlink(*local_path);
   if (!LocalOnly(*loc)) {
     auto live = LiveWinner(*loc);
     if (!live.ok()) return live.status();
@@ -71,8 +72,10 @@ Status FileSystem::Rmdir(uint64_t parent_ino, const std::string& name) {
   if (!entries.ok()) return entries.status();
   if (!entries->empty()) return Status(StatusCode::kAlreadyExists, kNotEmpty);
   std::scoped_lock lock(mu_);
-  if (::rmdir(LocalPathOf(config_.data_dir, *loc).c_str()) != 0 && errno != ENOENT) {
-    return Status::IoError("cannot remove local folder");
+  if (auto local_path = LocalRelOf(*loc); local_path.ok()) {
+    if (Status s = local_root_.Rmdir(*local_path); !s.ok() && s.code() != StatusCode::kNotFound) {
+      return Status::IoError("cannot remove local folder: " + s.message());
+    }
   }
   NoteLocalChange(*loc);
   if (auto it = ino_of_.find(loc->Key()); it != ino_of_.end()) {
@@ -112,8 +115,9 @@ void FileSystem::MoveNodes(const Location& from, const Location& to) {
 }
 
 Status FileSystem::RenameFile(const Location& from, const Location& to, Node* moving) {
-  const std::string from_local = LocalPathOf(config_.data_dir, from);
-  const std::string to_local = LocalPathOf(config_.data_dir, to);
+  const auto from_local = LocalRelOf(from);
+  auto to_local = CheckedLocalPath(to, "rename");
+  if (!to_local.ok()) return to_local.status();
   const bool from_local_only = LocalOnly(from), to_local_only = LocalOnly(to);
   // The content that moves: an open buffer, a local file, or the document.
   // ... and its time, which a rename keeps (rsync sets it on its temp file).
@@ -121,12 +125,12 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   mode_t mode = 0644;
   std::optional<int64_t> mtime_ns;
   struct stat st;
-  const bool has_local = local::Stat(from_local, &st);
+  const bool has_local = from_local.ok() && local_root_.Stat(*from_local, &st);
   if (has_local) mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   if (moving && moving->loaded) {
     content = moving->content;
   } else if (has_local && (from_local_only || st.st_size > 0)) {
-    auto data = local::ReadFile(from_local);
+    auto data = local_root_.ReadFile(*from_local);
     if (!data.ok()) return data.status();
     content = std::move(data.value());
     mode = st.st_mode & 07777;
@@ -144,7 +148,7 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   if (moving && moving->mtime_override) mtime_ns = moving->mtime_override;
   // 1. The target gets the content (replacing what was there at once).
   if (to_local_only || content.empty()) {
-    if (Status s = local::WriteFileAtomic(to_local, content, mode); !s.ok()) return s;
+    if (Status s = local_root_.WriteFileAtomic(*to_local, content, mode); !s.ok()) return s;
     if (!to_local_only) {
       if (auto live = LiveWinner(to); live.ok() && *live) {
         if (auto t = Publish(to.ws, to.EsPath(), ""); !t.ok()) return t.status();
@@ -158,7 +162,7 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
     if (Status s = CommitPublished(scratch, to); !s.ok()) return s;
   }
   // 2. The source goes away.
-  ::unlink(from_local.c_str());
+  if (from_local.ok()) (void)local_root_.Unlink(*from_local);
   if (!from_local_only) {
     if (auto live = LiveWinner(from); live.ok() && *live) {
       if (auto t = Publish(from.ws, from.EsPath(), ""); !t.ok()) return t.status();
@@ -169,39 +173,67 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, Node* mo
   return Status::Ok();
 }
 
-Status FileSystem::RenameFolder(const Location& from, const Location& to) {
-  // Local part: one rename of the local folder.
-  const std::string from_local = LocalPathOf(config_.data_dir, from);
-  const std::string to_local = LocalPathOf(config_.data_dir, to);
-  struct stat st;
-  if (local::Stat(from_local, &st)) {
-    if (Status s = local::MakeDirs(to_local.substr(0, to_local.rfind('/'))); !s.ok()) return s;
-    ::rmdir(to_local.c_str());  // an empty target folder is replaced
-    if (::rename(from_local.c_str(), to_local.c_str()) != 0) return Status::IoError("cannot move local folder");
+namespace {
+
+// Where the document at |rest| (the es.4 path below a folder, "a/b%20c")
+// lands below the local folder |dir|: each segment's name, checked.
+Result<LocalRelPath> LocalTargetBelow(const LocalRelPath& dir, const std::string& rest) {
+  LocalRelPath target = dir;
+  size_t start = 0;
+  while (start <= rest.size()) {
+    const size_t slash = rest.find('/', start);
+    if (Status s = target.Append(SegmentToName(rest.substr(start, slash - start))); !s.ok()) return s;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
   }
+  return target;
+}
+
+}  // namespace
+
+Status FileSystem::RenameFolder(const Location& from, const Location& to) {
+  auto to_local = CheckedLocalPath(to, "rename");
+  if (!to_local.ok()) return to_local.status();
   const bool to_local_only = LocalOnly(to);
-  if (LocalOnly(from) && to_local_only) return Status::Ok();
-  // Published part: every document below moves (a new document at the new
-  // path, a tombstone at the old one). Cost: two signatures per document.
-  core::Query below;
-  below.pathPrefix = from.EsFolderPrefix();
-  auto docs = store_.QueryDocuments(from.ws, below);
-  if (!docs.ok()) return docs.status();
+  const bool docs_move = !(LocalOnly(from) && to_local_only);
+  // Published part: every living document below moves (a new document at
+  // the new path, a tombstone at the old one). Cost: two signatures per
+  // document. Into the local area, each lands at a local path made from its
+  // segments; a peer's document may hold "..": all are checked before
+  // anything moves, and one that cannot be a local file refuses the rename.
+  std::vector<core::Document> docs;
+  std::vector<LocalRelPath> targets;
   const std::string from_prefix = from.EsFolderPrefix(), to_prefix = to.EsFolderPrefix();
-  for (const auto& doc : *docs) {
-    if (doc.IsTombstone()) continue;
-    const std::string rest = doc.path.substr(from_prefix.size());
-    if (to_local_only) {
-      std::string local_rest;
-      size_t start = 0;
-      while (start <= rest.size()) {
-        size_t slash = rest.find('/', start);
-        local_rest += "/" + SegmentToName(rest.substr(start, slash - start));
-        if (slash == std::string::npos) break;
-        start = slash + 1;
+  if (docs_move) {
+    core::Query below;
+    below.pathPrefix = from_prefix;
+    auto found = store_.QueryDocuments(from.ws, below);
+    if (!found.ok()) return found.status();
+    for (auto& doc : *found) {
+      if (doc.IsTombstone()) continue;
+      if (to_local_only) {
+        auto target = LocalTargetBelow(*to_local, doc.path.substr(from_prefix.size()));
+        if (!target.ok()) {
+          return Status::InvalidArgument("refused, nothing moved: document " + core::Printable(doc.path) +
+                                         " cannot be a local file (" + target.status().message() + ")");
+        }
+        targets.push_back(std::move(*target));
       }
-      if (Status s = local::WriteFileAtomic(to_local + local_rest, doc.content, 0644); !s.ok()) return s;
-    } else if (auto moved = Publish(to.ws, to_prefix + rest, doc.content); !moved.ok()) {
+      docs.push_back(std::move(doc));
+    }
+  }
+  // Local part: one rename of the local folder.
+  struct stat st;
+  if (auto from_local = LocalRelOf(from); from_local.ok() && local_root_.Stat(*from_local, &st)) {
+    (void)local_root_.Rmdir(*to_local);  // an empty target folder is replaced
+    if (Status s = local_root_.Rename(*from_local, *to_local); !s.ok()) return s;
+  }
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const core::Document& doc = docs[i];
+    if (to_local_only) {
+      if (Status s = local_root_.WriteFileAtomic(targets[i], doc.content, 0644); !s.ok()) return s;
+    } else if (auto moved = Publish(to.ws, to_prefix + doc.path.substr(from_prefix.size()), doc.content);
+               !moved.ok()) {
       return moved.status();
     }
     if (auto gone = Publish(from.ws, doc.path, ""); !gone.ok()) return gone.status();

@@ -82,7 +82,7 @@ size_t FirstLocalName(std::span<const std::string> names, const IgnorePatterns* 
 }
 
 LocalNames::LocalNames(std::string data_dir, std::function<void(const std::string&)> log)
-    : data_dir_(std::move(data_dir)), log_(std::move(log)) {}
+    : data_dir_(std::move(data_dir)), local_root_(data_dir_ + "/local"), log_(std::move(log)) {}
 
 std::shared_ptr<const IgnorePatterns> LocalNames::For(const std::string& ws) const {
   std::scoped_lock lock(mu_);
@@ -115,11 +115,12 @@ void LocalNames::Refresh(const std::string& ws, Entry& entry, bool changed) cons
   FileSystem::Location list;
   list.ws = ws;
   list.parts = {kIgnoreFileName};
-  const std::string path = LocalPathOf(data_dir_, list);
+  // A workspace address is always one valid name; if not, there is no list.
+  auto path = LocalRelOf(list);
   const std::string shown = Describe(list);
   struct stat st;
   FileId id;
-  if (local::Stat(path, &st)) {
+  if (path.ok() && local_root_.Stat(*path, &st)) {
     id = {.exists = true,
           .ino = st.st_ino,
           .size = static_cast<uint64_t>(st.st_size),
@@ -144,7 +145,7 @@ void LocalNames::Refresh(const std::string& ws, Entry& entry, bool changed) cons
         std::to_string(before) + " pattern(s) read before stay in use");
     return;
   }
-  auto text = local::ReadFile(path);
+  auto text = local_root_.ReadFile(*path);
   if (!text.ok()) {
     log(shown + ": " + text.status().message() + "; " + std::to_string(before) +
         " pattern(s) read before stay in use");

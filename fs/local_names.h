@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fs/local_path.h"
+
 namespace esfs::fs {
 
 // The list's name. It is itself a local-only name (fs/names.cc).
@@ -81,6 +83,7 @@ class LocalNames {
   void Refresh(const std::string& ws, Entry& entry, bool changed) const;
 
   const std::string data_dir_;
+  const LocalRoot local_root_;  // <data>/local
   const std::function<void(const std::string&)> log_;
   mutable std::mutex mu_;
   mutable std::map<std::string, Entry, std::less<>> by_ws_;

@@ -3,10 +3,12 @@
 #
 #   scripts/fuzz.sh SECONDS [TARGET...]
 #
-# TARGET is fuzz_document and/or fuzz_address_path (default: both).
-# SECONDS is the total fuzzing time, split between the targets in turn:
-# with both, fuzz_document gets 2/3 of it and fuzz_address_path 1/3 (the
-# address/path code is small and saturates quickly). Building, seeding and
+# TARGET is fuzz_document, fuzz_address_path and/or fuzz_local_path
+# (default: all three). SECONDS is the total fuzzing time, split between the
+# targets in turn: with the first two only, fuzz_document gets 2/3 of it and
+# fuzz_address_path 1/3 (the address/path code is small and saturates
+# quickly); fuzz_local_path, when it runs beside others, gets 1/6 of it
+# first (the local-path constructor is smaller still). Building, seeding and
 # replaying regressions come on top.
 #
 # Environment:
@@ -22,14 +24,14 @@
 # file of tests/fuzz/regressions no longer passes), 2 on usage/build errors.
 set -u -o pipefail
 
-usage() { echo "usage: $0 SECONDS [fuzz_document|fuzz_address_path]..." >&2; exit 2; }
+usage() { echo "usage: $0 SECONDS [fuzz_document|fuzz_address_path|fuzz_local_path]..." >&2; exit 2; }
 [[ $# -ge 1 && $1 =~ ^[0-9]+$ && $1 -gt 0 ]] || usage
 SECONDS_TOTAL=$1
 shift
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(fuzz_document fuzz_address_path)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(fuzz_document fuzz_address_path fuzz_local_path)
 for t in "${TARGETS[@]}"; do
-  [[ $t == fuzz_document || $t == fuzz_address_path ]] || usage
+  [[ $t == fuzz_document || $t == fuzz_address_path || $t == fuzz_local_path ]] || usage
 done
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,7 +50,11 @@ cmake --build "$BUILD" -j"$(nproc)" --target "${TARGETS[@]}" fuzz_seed_corpus >/
 
 # --- seed corpus from the vectors ---
 rm -rf "$WORK/seeds"
-mkdir -p "$WORK/seeds/fuzz_document" "$WORK/seeds/fuzz_address_path"
+mkdir -p "$WORK/seeds/fuzz_document" "$WORK/seeds/fuzz_address_path" "$WORK/seeds/fuzz_local_path"
+# fuzz_local_path: selector byte ('0': split at newlines, '1': at '/'), then text.
+printf '0+gardening.friends\nnotes~\na.txt' >"$WORK/seeds/fuzz_local_path/names"
+printf '1notes/../../../../tmp/x.txt' >"$WORK/seeds/fuzz_local_path/dotdot"
+printf '1.git/objects/./pack' >"$WORK/seeds/fuzz_local_path/dot"
 shopt -s nullglob
 vector_files=("$VECTORS"/*.json)
 if [[ ${#vector_files[@]} -eq 0 ]]; then
@@ -60,8 +66,22 @@ fi
 
 # --- time split ---
 declare -A BUDGET
+REST_TARGETS=()
+for t in "${TARGETS[@]}"; do [[ $t == fuzz_local_path ]] || REST_TARGETS+=("$t"); done
 if [[ ${#TARGETS[@]} -eq 1 ]]; then
   BUDGET[${TARGETS[0]}]=$SECONDS_TOTAL
+elif [[ ${#REST_TARGETS[@]} -lt ${#TARGETS[@]} ]]; then
+  local_path=$((SECONDS_TOTAL / 6))
+  ((local_path > 0)) || local_path=1
+  BUDGET[fuzz_local_path]=$local_path
+  rest=$((SECONDS_TOTAL - local_path))
+  ((rest > 0)) || rest=1
+  if [[ ${#REST_TARGETS[@]} -eq 1 ]]; then
+    BUDGET[${REST_TARGETS[0]}]=$rest
+  else
+    BUDGET[fuzz_document]=$((rest * 2 / 3))
+    BUDGET[fuzz_address_path]=$((rest - rest * 2 / 3))
+  fi
 else
   doc=$((SECONDS_TOTAL * 2 / 3))
   ((doc > 0)) || doc=1
@@ -70,8 +90,9 @@ else
   BUDGET[fuzz_document]=$doc
   BUDGET[fuzz_address_path]=$addr
 fi
-declare -A MAXLEN=([fuzz_document]=65536 [fuzz_address_path]=4096)
-declare -A DICT=([fuzz_document]=document.dict [fuzz_address_path]=address_path.dict)
+declare -A MAXLEN=([fuzz_document]=65536 [fuzz_address_path]=4096 [fuzz_local_path]=4096)
+declare -A DICT=([fuzz_document]=document.dict [fuzz_address_path]=address_path.dict
+  [fuzz_local_path]=local_path.dict)
 
 failed=0
 summaries=()
@@ -117,7 +138,7 @@ for t in "${TARGETS[@]}"; do
   if ((new > 0)); then
     failed=1
     echo "$t: CRASH; from $log:"
-    awk '/ERROR|runtime error|^fuzz_(document|address_path): /{on=1} on&&n<40{print; n++}' "$log"
+    awk '/ERROR|runtime error|^fuzz_(document|address_path|local_path): /{on=1} on&&n<40{print; n++}' "$log"
     grep -E 'Test unit written|^SUMMARY' "$log"
     echo "Copy the input to tests/fuzz/regressions/$short-<name> and report it."
   fi
