@@ -174,7 +174,7 @@ Result<Location> FileSystem::ChildLocation(const Node& parent, const std::string
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
     return Status::InvalidArgument("bad name");
   }
-  if (name.size() > 255) return Status(StatusCode::kInvalidArgument, kNameTooLong);
+  if (name.size() > kMaxNameBytes) return Status(StatusCode::kInvalidArgument, kNameTooLong);
   Location child = parent.loc.Child(name);
   if (child.IsHistory() && child.parts.size() > 1) {
     // The history of a path another app wrote: resolve in the workspace.
@@ -228,7 +228,9 @@ Location FileSystem::ResolveForeign(const Location& parent, Location child) cons
   auto listed = store_.ListFolder(parent.ws, parent.parts.empty() ? "/" : parent.EsFolderPrefix());
   if (!listed.ok()) return child;
   for (const auto& e : *listed) {
-    if (e.name != child.segs.back() && SegmentToName(e.name) == name) return parent.Child(name, e.name);
+    if (e.name != child.segs.back() && SegmentToName(e.name, parent.parts.empty()) == name) {
+      return parent.Child(name, e.name);
+    }
   }
   return child;
 }
@@ -447,7 +449,7 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
       std::vector<std::string> child = dir->loc.parts;
       child.emplace_back();
       for (const auto& e : *listed) {
-        const std::string name = SegmentToName(e.name);
+        const std::string name = SegmentToName(e.name, dir->loc.parts.empty());
         child.back() = name;
         if (FirstLocalName(child, patterns.get()) < child.size()) continue;
         if (e.is_folder) {
