@@ -188,5 +188,25 @@ TEST(SecurityNames, TildeLookAlikeIsNotShownAsAnOwnedFolder) {
   EXPECT_EQ(m.Esfs({"get", MountedEsfs::kWorkspace, "/%7E@x/note.txt"}).out, "saved back");
 }
 
+// "/wiki" is both a document and a folder, so "wiki.esfs-file" names the
+// document "/wiki" (docs/names.md); a peer's "/wiki.esfs-file" then gets
+// the escaped name "wiki%2Eesfs-file".
+TEST(SecurityNames, PeerPathWithTheTwinSuffixKeepsANameOfItsOwn) {
+  MountedEsfs m;
+  ASSERT_TRUE(m.mounted()) << m.LogText();
+  const std::vector<PeerDoc> docs = {
+      {"/wiki", "the wiki document", "wiki.esfs-file"},
+      {"/wiki/x", "below wiki", "wiki/x"},
+      {"/wiki.esfs-file", "named like a twin", "wiki%2Eesfs-file"},
+  };
+  ImportAsPeer(m, docs);
+  const auto root = RawList(m.Path());
+  EXPECT_EQ(root, (std::multiset<std::string>{".", "..", "wiki", "wiki.esfs-file", "wiki%2Eesfs-file"}));
+  for (const auto& d : docs) EXPECT_EQ(ReadFile(m.Path(d.name)), d.content) << d.path << " as " << d.name;
+  ASSERT_EQ(unlink(m.Path("wiki%2Eesfs-file").c_str()), 0) << errno;
+  EXPECT_EQ(Winner(m, "/wiki.esfs-file"), std::make_pair(m.address(), std::string()));
+  EXPECT_EQ(Winner(m, "/wiki")->second, "the wiki document");
+}
+
 }  // namespace
 }  // namespace esfs::testing
