@@ -132,5 +132,24 @@ TEST(SecuritySizes, WritePastTheLimitIsRefusedAndNothingPartialIsStored) {
   ExpectListingAnswers(m, "big.txt");
 }
 
+// A local-only file that grew past the limit outside the mount (here a
+// sparse terabyte in the local area) is not read into memory.
+TEST(SecuritySizes, OversizedLocalFileIsNotReadIntoMemory) {
+  MountedEsfs m;
+  ASSERT_TRUE(m.mounted()) << m.LogText();
+  WriteFile(m.Path("huge~"), "small at first");
+  const std::string local = m.data_dir() + "/local/" + MountedEsfs::kWorkspace + "/huge~";
+  ASSERT_EQ(Truncate(local, kTerabyte), 0) << local;
+  errno = 0;
+  const int fd = open(m.Path("huge~").c_str(), O_RDONLY);
+  EXPECT_EQ(fd, -1);
+  EXPECT_EQ(errno, EFBIG);
+  if (fd >= 0) close(fd);
+  const long rss = PeakRssKib(m.pid());
+  EXPECT_GT(rss, 0);
+  EXPECT_LT(rss, kMaxRssKib) << "peak KiB";
+  ExpectListingAnswers(m, "huge~");
+}
+
 }  // namespace
 }  // namespace esfs::testing
