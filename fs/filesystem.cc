@@ -160,6 +160,40 @@ std::string DocContent(const Location& loc, const std::string& bytes) {
   return core::Base64Encode(bytes);
 }
 
+// ---- names of store entries ----
+
+namespace {
+
+// The segments in |listed| that are both a folder and a document with
+// content: the document is shown as "<name>.esfs-file" (docs/names.md).
+std::set<std::string> TwinSegments(const std::vector<core::DirEntry>& listed) {
+  std::set<std::string> folders, twins;
+  for (const auto& e : listed) {
+    if (e.is_folder) folders.insert(e.name);
+  }
+  for (const auto& e : listed) {
+    if (!e.is_folder && e.content_bytes > 0 && folders.count(e.name)) twins.insert(e.name);
+  }
+  return twins;
+}
+
+// The name a folder lists for the store's entry |segment|: SegmentToName,
+// and a segment "X.esfs-file" next to the twin pair "X" escaped to
+// "X%2Eesfs-file", since "X.esfs-file" names the document "/X" then.
+std::string ListedName(const std::string& segment, bool workspace_root, const std::set<std::string>& twins) {
+  std::string name = SegmentToName(segment, workspace_root);
+  const std::string_view suffix = kTwinSuffix;
+  if (segment.ends_with(suffix) && name.ends_with(suffix) &&
+      twins.count(segment.substr(0, segment.size() - suffix.size())) > 0) {
+    name.resize(name.size() - suffix.size());
+    name += "%2E";
+    name += suffix.substr(1);
+  }
+  return name;
+}
+
+}  // namespace
+
 // ---- nodes ----
 
 FileSystem::Node* FileSystem::FindNode(uint64_t ino) {
@@ -199,7 +233,7 @@ Result<Location> FileSystem::ChildLocation(const Node& parent, const std::string
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
     return Status::InvalidArgument("bad name");
   }
-  if (name.size() > 255) return Status(StatusCode::kInvalidArgument, kNameTooLong);
+  if (name.size() > kMaxNameBytes) return Status(StatusCode::kInvalidArgument, kNameTooLong);
   Location child = parent.loc.Child(name);
   if (child.IsHistory() && child.parts.size() > 1) {
     // The history of a path another app wrote: resolve in the workspace.
@@ -252,8 +286,11 @@ Location FileSystem::ResolveForeign(const Location& parent, Location child) cons
   if (PublishedAt(child, &is_folder)) return child;
   auto listed = store_.ListFolder(parent.ws, parent.parts.empty() ? "/" : parent.EsFolderPrefix());
   if (!listed.ok()) return child;
+  const std::set<std::string> twins = TwinSegments(*listed);
   for (const auto& e : *listed) {
-    if (e.name != child.segs.back() && SegmentToName(e.name) == name) return parent.Child(name, e.name);
+    if (e.name != child.segs.back() && ListedName(e.name, parent.parts.empty(), twins) == name) {
+      return parent.Child(name, e.name);
+    }
   }
   return child;
 }
@@ -464,22 +501,19 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
     if (!LocalOnly(dir->loc)) {
       auto listed = store_.ListFolder(dir->loc.ws, dir->loc.parts.empty() ? "/" : dir->loc.EsFolderPrefix());
       if (!listed.ok()) return listed.status();
-      std::set<std::string> folders;
-      for (const auto& e : *listed) {
-        if (e.is_folder) folders.insert(e.name);
-      }
+      const std::set<std::string> twins = TwinSegments(*listed);
       // Documents under names that stay local-only are not shown (a lookup
       // would look for them in the local area only).
       const auto patterns = local_names_.For(dir->loc.ws);
       std::vector<std::string> child = dir->loc.parts;
       child.emplace_back();
       for (const auto& e : *listed) {
-        const std::string name = SegmentToName(e.name);
+        const std::string name = ListedName(e.name, dir->loc.parts.empty(), twins);
         child.back() = name;
         if (FirstLocalName(child, patterns.get()) < child.size()) continue;
         if (e.is_folder) {
           names[name] = true;
-        } else if (e.content_bytes > 0 && folders.count(e.name)) {
+        } else if (twins.count(e.name)) {
           names[name + kTwinSuffix] = false;  // the folder keeps the name (docs/names.md)
         } else if (e.content_bytes > 0 && !names.count(name)) {
           names[name] = false;

@@ -43,8 +43,14 @@
 namespace esfs::fs {
 
 inline constexpr uint64_t kRootInode = 1;
-// Open files are buffered in memory; none may grow past this.
-inline constexpr size_t kMaxOpenFileBytes = size_t{1} << 30;
+// Open files are buffered in memory, so every file has a size limit that is
+// checked before anything is allocated (docs/mount.md, "File sizes"): a
+// published file can hold what a document's content can (es.4: 4,000,000
+// bytes; 3,000,000 under a binary name, whose content is base64), a
+// local-only file up to this.
+inline constexpr size_t kMaxLocalFileBytes = size_t{64} << 20;
+// 3,000,000 bytes encode to exactly 4,000,000 characters of base64.
+inline constexpr size_t kMaxBinaryFileBytes = 3'000'000;
 // Closed files' buffers of this size are kept for reuse (FileSystem::spare_buffer_).
 inline constexpr size_t kSpareBufferMinBytes = size_t{256} << 10;
 inline constexpr size_t kSpareBufferMaxBytes = size_t{8} << 20;
@@ -204,6 +210,12 @@ class FileSystem {
   void NoteLocalChange(const Location& loc);
   bool Writable(const Location& loc) const;
   Status CheckWritable(const Location& loc, const char* operation) const;
+  // The largest size the file at |loc| may have (kMaxLocalFileBytes, the
+  // es.4 content limit, or kMaxBinaryFileBytes).
+  size_t MaxFileBytes(const Location& loc) const;
+  // TooLarge, with a log line naming the file, if |loc| cannot hold |size|
+  // bytes; |offset| + |size| is checked without overflow.
+  Status CheckFileSize(const Location& loc, uint64_t offset, uint64_t size, const char* operation) const;
   Status LoadContent(Node& node);
   Status Commit(Node& node);
   Status CommitPublished(Node& node, const Location& loc);

@@ -64,7 +64,7 @@ Status FileSystem::HistoryList(const Location& loc, std::map<std::string, bool>*
   auto below = store_.ListFolder(loc.ws, subject.parts.empty() ? "/" : subject.EsFolderPrefix());
   if (!below.ok()) return below.status();
   // Every name below is a folder here: a sub-folder, or a path's versions.
-  for (const auto& e : *below) (*names)[SegmentToName(e.name)] = true;
+  for (const auto& e : *below) (*names)[SegmentToName(e.name, subject.parts.empty())] = true;
   if (subject.parts.empty()) return Status::Ok();
   auto versions = store_.Versions(loc.ws, subject.EsPath());
   if (!versions.ok()) return versions.status();

@@ -70,6 +70,10 @@ struct FileSystem::Node {
   std::string content;
   bool dirty = false;
   bool unlinked = false;  // removed or replaced: commits go nowhere
+  // A write past the file's size limit was refused: the buffer lacks what
+  // the writer meant to save, so no commit publishes it (until a truncate
+  // or O_TRUNC sets the content anew, or the last handle closes).
+  bool refused_write = false;
   int64_t birth_ns = 0;   // created here: its time until the first commit
   // The winner's sequence number when the kernel last cached this file's
   // pages (0: unknown); an open that finds the same one keeps the cache.

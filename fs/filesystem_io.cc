@@ -4,11 +4,28 @@
 
 #include "core/document.h"
 #include "core/path.h"
+#include "core/printable.h"
 #include "core/utf8.h"
 #include "fs/filesystem.h"
 #include "fs/filesystem_internal.h"
+#include "fs/names.h"
 
 namespace esfs::fs {
+
+size_t FileSystem::MaxFileBytes(const Location& loc) const {
+  if (LocalOnly(loc)) return kMaxLocalFileBytes;
+  if (!loc.parts.empty() && IsBinaryName(loc.DocName())) return kMaxBinaryFileBytes;
+  return core::kMaxContentBytes;
+}
+
+Status FileSystem::CheckFileSize(const Location& loc, uint64_t offset, uint64_t size, const char* operation) const {
+  const uint64_t limit = MaxFileBytes(loc);
+  if (offset <= limit && size <= limit - offset) return Status::Ok();
+  Log(std::string(operation) + " " + core::Printable(Describe(loc)) + ": refused, the file would be " +
+      (offset > limit ? "" : std::to_string(offset + size) + " bytes, ") + "over the " +
+      (LocalOnly(loc) ? "local-only file" : "es.4") + " limit of " + std::to_string(limit) + " bytes");
+  return Status::TooLarge("file too large");
+}
 
 Status FileSystem::LoadContent(Node& node) {
   if (node.loaded) return Status::Ok();
@@ -24,6 +41,11 @@ Status FileSystem::LoadContent(Node& node) {
   struct stat st;
   const bool has_local = LocalStat(node.loc, &st);
   if (LocalOnly(node.loc) || (has_local && st.st_size > 0)) {
+    // A local file that grew past the limit outside the mount (or before
+    // it had one) is not read into memory.
+    if (has_local) {
+      if (Status s = CheckFileSize(node.loc, 0, static_cast<uint64_t>(st.st_size), "open"); !s.ok()) return s;
+    }
     auto local_path = LocalRelOf(node.loc);
     auto data = local_path.ok() ? local_root_.ReadFile(*local_path) : Result<std::string>(local_path.status());
     if (!data.ok() && data.status().code() != StatusCode::kNotFound) return data.status();
@@ -114,6 +136,7 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
   // that follow must still come from the version this open saw.
   if (Status s = LoadContent(*node); !s.ok()) return s;
   // libfuse3 turns atomic_o_trunc on: truncation arrives here, not as setattr.
+  if (flags & O_TRUNC) node->refused_write = false;
   if ((flags & O_TRUNC) && !node->content.empty()) {
     node->content.clear();
     node->dirty = true;
@@ -146,13 +169,14 @@ Result<size_t> FileSystem::Write(uint64_t ino, uint64_t fh, std::string_view dat
   auto handle = handles_.find(fh);
   if (node == nullptr || handle == handles_.end()) return Status::NotFound("stale handle");
   if (Status s = LoadContent(*node); !s.ok()) return s;
-  size_t at = handle->second->append ? node->content.size() : static_cast<size_t>(offset);
-  // Open files live in memory: refuse sizes no document (and no sane
-  // local file written through here) reaches, before allocating.
-  if (offset < 0 || at + data.size() > kMaxOpenFileBytes) {
-    Log("write " + Describe(node->loc) + ": refused, the file would grow past " +
-        std::to_string(kMaxOpenFileBytes >> 20) + " MiB");
-    return Status::TooLarge("file too large");
+  if (offset < 0) return Status::InvalidArgument("negative offset");
+  const size_t at = handle->second->append ? node->content.size() : static_cast<size_t>(offset);
+  // Open files live in memory: refuse what the file cannot hold before
+  // allocating, and keep the partial buffer from being published.
+  if (Status s = CheckFileSize(node->loc, at, data.size(), "write"); !s.ok()) {
+    node->refused_write = true;
+    node->cached_seq = 0;  // the kernel's pages hold the refused writes: drop them at the next open
+    return s;
   }
   if (at == node->content.size()) {
     node->content.append(data);  // the usual case: no zero fill to overwrite
@@ -170,6 +194,12 @@ Status FileSystem::Commit(Node& node) {
   if (node.unlinked) {
     node.dirty = false;
     return Status::Ok();
+  }
+  if (node.refused_write) {
+    Log("save " + core::Printable(Describe(node.loc)) +
+        ": not saved: a write past the file's size limit was refused, so the content is incomplete; the previous "
+        "version stays");
+    return Status::TooLarge("file too large");
   }
   if (LocalOnly(node.loc)) {
     auto local_path = CheckedLocalPath(node.loc, "save");
@@ -308,6 +338,7 @@ Status FileSystem::Release(uint64_t ino, uint64_t fh) {
     node->open_count = 0;
     open_inodes_.erase(ino);
     node->loaded = false;
+    node->refused_write = false;
     const size_t capacity = node->content.capacity();
     if (capacity >= kSpareBufferMinBytes && capacity <= kSpareBufferMaxBytes && capacity > spare_buffer_.capacity()) {
       spare_buffer_.swap(node->content);
@@ -331,7 +362,10 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
   if (request.size) {
     if (node->is_dir) return Status(StatusCode::kInvalidArgument, kIsFolder);
     if (Status s = CheckWritable(node->loc, "truncate"); !s.ok()) return s;
+    // Before loading or resizing anything: truncate -s 1T allocates nothing.
+    if (Status s = CheckFileSize(node->loc, 0, *request.size, "truncate"); !s.ok()) return s;
     if (Status s = LoadContent(*node); !s.ok()) return s;
+    node->refused_write = false;  // the size is set anew
     if (node->content.size() != *request.size) {
       node->content.resize(*request.size, '\0');
       node->dirty = true;

@@ -340,7 +340,7 @@ std::vector<Invalidation> FileSystem::OnChanges(const std::vector<core::Change>&
     while (start <= change.path.size()) {
       size_t slash = change.path.find('/', start);
       const std::string seg = change.path.substr(start, slash - start);
-      loc.parts.push_back(SegmentToName(seg));
+      loc.parts.push_back(SegmentToName(seg, loc.parts.empty()));
       loc.segs.push_back(seg);
       if (slash == std::string::npos) break;
       start = slash + 1;

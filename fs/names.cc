@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "core/crypto.h"
 #include "core/path.h"
 
 namespace esfs::fs {
@@ -40,25 +41,15 @@ bool TempName(std::string_view name, std::string_view prefix, size_t n) {
   return true;
 }
 
-}  // namespace
+// The history folder's name (kHistoryFolder in fs/filesystem.h), reserved
+// at the workspace root.
+constexpr std::string_view kHistoryName = ".esfs-history";
+// What an over-long name keeps of itself, and of its extension.
+constexpr size_t kLongNamePrefixBytes = 200;
+constexpr size_t kLongNameExtensionBytes = 16;
 
-std::string NameToSegment(std::string_view name) {
-  std::string out;
-  out.reserve(name.size());
-  const bool owner = IsOwnerSegment(name);
-  for (unsigned char c : name) {
-    if (NeedsEncoding(c, owner)) {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
-}
-
-std::string SegmentToName(std::string_view segment) {
+// "%XX" decoded where encoding would have produced it (docs/names.md).
+std::string Decode(std::string_view segment) {
   std::string out;
   out.reserve(segment.size());
   const bool owner = IsOwnerSegment(segment);
@@ -77,6 +68,58 @@ std::string SegmentToName(std::string_view segment) {
     out.push_back(segment[i]);
   }
   return out;
+}
+
+// A name of at most kMaxNameBytes for the segment |segment| whose decoded
+// name |name| is longer: its first bytes (cut at a character boundary),
+// '%', 16 hex digits of the segment's SHA-256, and its extension.
+std::string ShortName(std::string_view segment, std::string_view name) {
+  size_t cut = kLongNamePrefixBytes;
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+  std::string out(name.substr(0, cut));
+  out.push_back('%');
+  const core::Sha256Digest digest = core::Sha256(segment);
+  for (size_t i = 0; i < 8; ++i) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02X", digest[i]);
+    out += hex;
+  }
+  const size_t dot = name.rfind('.');
+  if (dot != std::string_view::npos && dot > cut && name.size() - dot <= kLongNameExtensionBytes) {
+    out += name.substr(dot);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string NameToSegment(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  const bool owner = IsOwnerSegment(name);
+  for (unsigned char c : name) {
+    if (NeedsEncoding(c, owner)) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+std::string SegmentToName(std::string_view segment, bool workspace_root) {
+  // Names no folder can list as a file of its own (DESIGN decision 13).
+  if (segment == ".") return "%2E";
+  if (segment == "..") return "%2E%2E";
+  if (workspace_root && segment == kHistoryName) return "%2E" + std::string(kHistoryName.substr(1));
+  std::string name = Decode(segment);
+  // "%7E@x" decodes to "~@x", a look-alike of an owned folder that nobody
+  // owns (the path holds no '~'): keep the escape visible.
+  if (name.starts_with("~@") && !IsOwnerSegment(segment)) name.replace(0, 1, "%7E");
+  if (name.size() > kMaxNameBytes) return ShortName(segment, name);
+  return name;
 }
 
 bool IsBinaryName(std::string_view name) {
