@@ -2,9 +2,10 @@
 // 13). With -o allow_other the kernel lets other local users in, and
 // reads are theirs as the modes say (default_permissions); but anything
 // that would sign a document with the owner's key or change the owner's
-// files — create, write, truncate, rename, unlink, mkdir, rmdir, setattr,
-// xattr changes — is refused here, before the request reaches
-// FileSystem. root is refused too, unless root mounted.
+// files — create, open for writing, truncate, rename, unlink, mkdir,
+// rmdir, setattr, xattr changes — is refused here, before the request
+// reaches FileSystem (writes need a handle opened for writing, which only
+// the owner gets). root is refused too, unless root mounted.
 //
 // Each refusal may log one line naming the caller's uid, the operation
 // and the file; at most one line a second per uid (later refusals within
