@@ -66,8 +66,10 @@ struct Change {
 };
 
 // Attributes a user set on a file (chmod, utimensat) that es.4 cannot
-// carry: kept locally, valid while the document with |signature| is the
-// winner at its path ("until the document changes").
+// carry: kept locally. The time is valid while the document with
+// |signature| is the winner at its path ("until the document changes");
+// the mode stays with the path through later versions (a file made
+// private stays private when it is saved again or a peer updates it).
 struct LocalAttrs {
   std::string signature;
   std::optional<uint32_t> mode;
@@ -205,7 +207,9 @@ class Store {
   static constexpr int kLocalAttrsDelayMs = 200;
   Status SetLocalAttrs(const std::string& workspace, const std::string& path, const LocalAttrs& attrs,
                        Durability durability = Durability::kNow);
-  // nullopt when none were set or the document changed since.
+  // nullopt when none were set. For a document other than the one they
+  // were set on (|current_signature| differs): the mode alone, if one was
+  // set, with |signature| = |current_signature|.
   Result<std::optional<LocalAttrs>> GetLocalAttrs(const std::string& workspace, const std::string& path,
                                                   const std::string& current_signature) const;
   // Writes every kSoon change still pending; the error of the last failed

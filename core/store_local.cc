@@ -18,6 +18,16 @@ std::string EncodeLocalAttrs(const LocalAttrs &attrs) {
   return value;
 }
 
+// What of |attrs| still holds while the document with |current_signature|
+// is the winner: all of it for the document they were set on; for a later
+// version only the mode (a chmod protects the file, not one version of it:
+// a new save or a peer's update must not make a 0600 file readable).
+std::optional<LocalAttrs> KeptFor(const LocalAttrs &attrs, const std::string &current_signature) {
+  if (attrs.signature == current_signature) return attrs;
+  if (!attrs.mode) return std::nullopt;
+  return LocalAttrs{current_signature, attrs.mode, std::nullopt};
+}
+
 using AttrsBatch = std::map<std::pair<std::string, std::string>, LocalAttrs>;
 
 // One transaction for the whole batch. A workspace removed meanwhile
@@ -109,8 +119,7 @@ Result<std::optional<LocalAttrs>> Store::GetLocalAttrs(const std::string &worksp
     Impl::PendingAttrs &p = impl_->pending;
     std::scoped_lock lock(p.mu);
     if (auto it = p.attrs.find({workspace, path}); it != p.attrs.end()) {
-      if (it->second.signature != current_signature) return std::optional<LocalAttrs>();
-      return std::optional<LocalAttrs>(it->second);
+      return KeptFor(it->second, current_signature);
     }
   }
   auto txn = impl_->env->BeginRead();
@@ -121,11 +130,10 @@ Result<std::optional<LocalAttrs>> Store::GetLocalAttrs(const std::string &worksp
   if (!value.ok() || value->size() < 13) return std::optional<LocalAttrs>();
   LocalAttrs attrs;
   attrs.signature = std::string(value->substr(13));
-  if (attrs.signature != current_signature) return std::optional<LocalAttrs>();
   const char flags = (*value)[0];
   if (flags & 1) attrs.mode = ReadU32(value->substr(1));
   if (flags & 2) attrs.mtime_ns = static_cast<int64_t>(ReadU64(value->substr(5)));
-  return std::optional<LocalAttrs>(std::move(attrs));
+  return KeptFor(attrs, current_signature);
 }
 
 Status Store::FlushLocalAttrs() {

@@ -410,10 +410,14 @@ Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
     attr.size = node.content.size();
   }
   const bool local_only = LocalOnly(node.loc);
+  // The mode of the local file: a local-only file's, or an empty file's
+  // placeholder (used below when no document is there).
+  std::optional<mode_t> local_mode;
   if (!no_local_file && LocalStat(node.loc, &st) && (local_only || st.st_size > 0 || !node.loaded)) {
     if (!node.loaded) attr.size = static_cast<uint64_t>(st.st_size);
     attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    if (local_only) attr.mode = st.st_mode & 07777;
+    local_mode = st.st_mode & 07777;
+    if (local_only) attr.mode = *local_mode;
   }
   if (!local_only) {
     bool live = false;
@@ -426,6 +430,7 @@ Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
       signature = doc.signature;
     });
     if (!found.ok()) return found.status();
+    if (!live && local_mode && writable) attr.mode = *local_mode;
     if (live) {
       auto local_attrs = store_.GetLocalAttrs(node.loc.ws, node.loc.EsPath(), signature);
       if (local_attrs.ok() && local_attrs->has_value()) {
@@ -605,6 +610,14 @@ Status FileSystem::RefuseXattrChange(uint64_t ino, const std::string& name) {
     return Status::PermissionDenied("read-only attribute");
   }
   return Status::InvalidArgument("extended attributes are not stored");
+}
+
+std::string FileSystem::DescribeInode(uint64_t ino, const std::string& name) {
+  std::scoped_lock lock(mu_);
+  const Node* node = FindNode(ino);
+  std::string text = node ? Describe(node->loc) : "inode " + std::to_string(ino);
+  if (!name.empty()) text += "/" + name;
+  return core::Printable(text);
 }
 
 Result<struct statvfs> FileSystem::StatFs() {

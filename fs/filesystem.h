@@ -159,6 +159,9 @@ class FileSystem {
 
   // One line in the daemon's log.
   void LogLine(const std::string& line) const { Log(line); }
+  // The file |name| in folder |ino| (or |ino| itself if |name| is empty)
+  // as log lines name files, escaped (core::Printable).
+  std::string DescribeInode(uint64_t ino, const std::string& name);
 
   // Defined in fs/filesystem_internal.h; public only so that the helpers
   // in fs/filesystem*.cc can name them.

@@ -276,9 +276,14 @@ Status FileSystem::CommitPublished(Node& node, const Location& loc) {
   }
   // A time or mode set after the last write (cp -a, rsync) belongs to
   // this document; keep it beside the store.
+  // The mode chosen for an earlier version stays (core::LocalAttrs).
   if (node.mtime_override || node.mode_override) {
-    (void)store_.SetLocalAttrs(loc.ws, path, {saved->signature, node.mode_override, node.mtime_override},
-                               core::Store::Durability::kSoon);
+    core::LocalAttrs attrs{saved->signature, node.mode_override, node.mtime_override};
+    if (!attrs.mode) {
+      auto kept = store_.GetLocalAttrs(loc.ws, path, saved->signature);
+      if (kept.ok() && kept->has_value()) attrs.mode = (*kept)->mode;
+    }
+    (void)store_.SetLocalAttrs(loc.ws, path, attrs, core::Store::Durability::kSoon);
   }
   return Status::Ok();
 }

@@ -6,6 +6,8 @@
 #define FUSE_USE_VERSION 34
 #include <fuse_lowlevel.h>
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -18,7 +20,22 @@ namespace {
 
 constexpr double kCacheSeconds = 1.0;
 
-FileSystem& Fs(fuse_req_t req) { return *static_cast<FileSystem*>(fuse_req_userdata(req)); }
+FuseContext& Context(fuse_req_t req) { return *static_cast<FuseContext*>(fuse_req_userdata(req)); }
+FileSystem& Fs(fuse_req_t req) { return Context(req).fs; }
+
+// The one check before every request that would change something (sign
+// a document, change a local file or an attribute): a caller who is not
+// the mount's owner gets EACCES before FileSystem sees the request, so
+// nothing is buffered or written (fs/owner_gate.h). True if refused (and
+// answered).
+bool RefusedToCaller(fuse_req_t req, const char* operation, fuse_ino_t ino, const char* name = nullptr) {
+  const fuse_ctx* caller = fuse_req_ctx(req);
+  Status s = Context(req).gate.Check(caller->uid, operation,
+                                     [&] { return Fs(req).DescribeInode(ino, name ? name : ""); });
+  if (s.ok()) return false;
+  fuse_reply_err(req, EACCES);
+  return true;
+}
 
 // Specific errnos for a few outcomes the generic mapping cannot know.
 int ErrnoOf(const Status& s) {
@@ -98,6 +115,7 @@ void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
 int64_t TimespecNs(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
 
 void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info*) {
+  if (RefusedToCaller(req, "setattr", ino)) return;
   SetAttrRequest r;
   if (to_set & FUSE_SET_ATTR_SIZE) r.size = static_cast<uint64_t>(st->st_size);
   if (to_set & FUSE_SET_ATTR_MODE) r.mode = st->st_mode & 07777;
@@ -116,15 +134,23 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse
 }
 
 void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  if (RefusedToCaller(req, "mkdir", parent, name)) return;
   ReplyEntry(req, Fs(req).Mkdir(parent, name, mode));
 }
 
-void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) { ReplyStatus(req, Fs(req).Unlink(parent, name)); }
+void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (RefusedToCaller(req, "unlink", parent, name)) return;
+  ReplyStatus(req, Fs(req).Unlink(parent, name));
+}
 
-void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) { ReplyStatus(req, Fs(req).Rmdir(parent, name)); }
+void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (RefusedToCaller(req, "rmdir", parent, name)) return;
+  ReplyStatus(req, Fs(req).Rmdir(parent, name));
+}
 
 void OpRename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
               unsigned int flags) {
+  if (RefusedToCaller(req, "rename", parent, name)) return;
   if (flags & RENAME_EXCHANGE) return (void)fuse_reply_err(req, EINVAL);
   if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) return (void)fuse_reply_err(req, EINVAL);
   ReplyStatus(req, Fs(req).Rename(parent, name, newparent, newname, (flags & RENAME_NOREPLACE) != 0));
@@ -137,6 +163,8 @@ void OpSymlink(fuse_req_t req, const char*, fuse_ino_t, const char*) { fuse_repl
 void OpLink(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); }
 
 void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC) != 0;
+  if (for_writing && RefusedToCaller(req, "open for writing", ino)) return;
   bool keep_cache = false;
   auto fh = Fs(req).Open(ino, fi->flags, &keep_cache);
   if (!fh.ok()) return (void)fuse_reply_err(req, ErrnoOf(fh.status()));
@@ -146,6 +174,7 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+  if (RefusedToCaller(req, "create", parent, name)) return;
   auto created = Fs(req).Create(parent, name, mode, fi->flags);
   if (!created.ok()) return (void)fuse_reply_err(req, ErrnoOf(created.status()));
   fi->fh = created->second;
@@ -165,6 +194,9 @@ void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_in
 }
 
 void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
+  // Not checked here: only the owner can have opened |fi| for writing
+  // (OpOpen, OpCreate), and the kernel sends the writes of a shared
+  // mapping with the credentials of its flusher (uid 0), not the owner's.
   auto written = Fs(req).Write(ino, fi->fh, std::string_view(buf, size), off);
   if (!written.ok()) return (void)fuse_reply_err(req, ErrnoOf(written.status()));
   fuse_reply_write(req, *written);
@@ -254,11 +286,13 @@ void OpListxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 }
 
 void OpSetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char*, size_t, int) {
+  if (RefusedToCaller(req, "setxattr", ino)) return;
   Status s = Fs(req).RefuseXattrChange(ino, name);
   fuse_reply_err(req, s.code() == StatusCode::kPermissionDenied ? EACCES : ENOTSUP);
 }
 
 void OpRemovexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  if (RefusedToCaller(req, "removexattr", ino)) return;
   Status s = Fs(req).RefuseXattrChange(ino, name);
   fuse_reply_err(req, s.code() == StatusCode::kPermissionDenied ? EACCES : ENODATA);
 }

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,10 +163,12 @@ class ChangeWatcher {
   std::thread thread_;
 };
 
-// A mount point left by a crashed daemon answers ENOTCONN.
+// A mount point left by a crashed daemon answers ENOTCONN. statfs always
+// asks the daemon; stat may be answered from the kernel's attribute cache
+// for a second after the crash (default_permissions refreshes it).
 bool CleanStaleMount(const std::string& mountpoint, Logger& log) {
-  struct stat st;
-  if (stat(mountpoint.c_str(), &st) == 0 || errno != ENOTCONN) return true;
+  struct statvfs vfs;
+  if (statvfs(mountpoint.c_str(), &vfs) == 0 || errno != ENOTCONN) return true;
   log.Line("cleaning up a stale mount at " + mountpoint + " (\"Transport endpoint is not connected\": an earlier "
            "esfs mount ended without unmounting)");
   return Unmount(mountpoint, true) == 0;
@@ -194,15 +197,20 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
   MountConfig config{options.data_dir, options.workspace, [&log](const std::string& l) { log.Line(l); }};
   if (options.ephemeral_lifetime_us > 0) config.ephemeral_lifetime_us = options.ephemeral_lifetime_us;
   FileSystem filesystem(**store, *identity, config);
+  OwnerGate gate(getuid(), [&log](const std::string& l) { log.Line(l); });
+  FuseContext context{filesystem, gate};
 
   FuseArgs args;
   fuse_opt_add_arg(&args.args, "esfs");
-  std::string opts = "fsname=esfs,subtype=esfs";
+  // default_permissions, whatever the user asked: the kernel checks modes
+  // and owners, so that -o allow_other lets others read only what the
+  // modes allow (FuseOps refuses them every change).
+  std::string opts = "fsname=esfs,subtype=esfs,default_permissions";
   for (const auto& o : options.fuse_options) opts += "," + o;
   fuse_opt_add_arg(&args.args, "-o");
   fuse_opt_add_arg(&args.args, opts.c_str());
   Session session;
-  session.se = fuse_session_new(&args.args, &FuseOps(), sizeof(fuse_lowlevel_ops), &filesystem);
+  session.se = fuse_session_new(&args.args, &FuseOps(), sizeof(fuse_lowlevel_ops), &context);
   if (session.se == nullptr) return fail("could not start a FUSE session (bad -o option?)");
   if (fuse_set_signal_handlers(session.se) != 0) return fail("could not install signal handlers");
   session.handlers = true;

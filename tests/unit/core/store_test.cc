@@ -158,8 +158,15 @@ TEST_F(StoreTest, LocalAttrsLaterAreSeenAtOnceAndWrittenByTheTimeTheStoreCloses)
   ASSERT_TRUE(seen.ok() && seen->has_value());
   EXPECT_EQ((*seen)->mode, std::optional<uint32_t>(0600u));
   EXPECT_EQ((*seen)->mtime_ns, attrs.mtime_ns);
-  // Only for the document they were set on.
-  EXPECT_FALSE(store_->GetLocalAttrs(kWs, "/p", "another-signature")->has_value());
+  // The time only for the document it was set on; the mode for later
+  // versions too (a private file stays private).
+  auto later = store_->GetLocalAttrs(kWs, "/p", "another-signature");
+  ASSERT_TRUE(later.ok() && later->has_value());
+  EXPECT_EQ((*later)->mode, std::optional<uint32_t>(0600u));
+  EXPECT_EQ((*later)->mtime_ns, std::nullopt);
+  EXPECT_EQ((*later)->signature, "another-signature");
+  ASSERT_TRUE(store_->SetLocalAttrs(kWs, "/q", {saved->signature, std::nullopt, int64_t{5}}).ok());
+  EXPECT_FALSE(store_->GetLocalAttrs(kWs, "/q", "another-signature")->has_value());
   // Unknown workspaces are refused at once.
   EXPECT_EQ(store_->SetLocalAttrs("+unknown.ws", "/p", attrs, Store::Durability::kSoon).code(), StatusCode::kNotFound);
   store_.reset();  // closing writes what is pending
