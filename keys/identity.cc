@@ -11,6 +11,7 @@
 
 #include "core/address.h"
 #include "core/base32.h"
+#include "core/printable.h"
 #include "core/signing.h"
 
 namespace esfs::keys {
@@ -37,22 +38,30 @@ void WipeJsonSecret(core::OrderedJson& json) {
   }
 }
 
+// The file name is the user's own text, but printed through Printable all
+// the same; nothing read from the file ever goes into a message.
+std::string Shown(const std::string& file) { return core::Printable(file); }
+
+// Opens |file| without following a symlink and without blocking (a FIFO
+// with no writer must not hang esfs), and requires a regular file of at
+// most kMaxKeyFileBytes. The text read is secret: the caller wipes it.
 Result<std::string> ReadSmallFile(const std::string& file, const WarningSink& warn) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError("key file " + file + ": " + ErrnoText());
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+  if (fd < 0) return Status::IoError("key file " + Shown(file) + ": " + ErrnoText());
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Status::InvalidArgument("key file " + file + ": not a regular file");
+    return Status::InvalidArgument("key file " + Shown(file) + ": not a regular file");
   }
   if ((st.st_mode & 077) != 0 && warn) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    warn("key file " + file + " can be read by other users (mode " + mode + "); run: chmod 600 " + file);
+    warn("key file " + Shown(file) + " can be read by other users (mode " + mode + "); run: chmod 600 " +
+         Shown(file));
   }
   if (static_cast<size_t>(st.st_size) > kMaxKeyFileBytes) {
     ::close(fd);
-    return Status::InvalidArgument("key file " + file + ": too large to be a keypair file");
+    return Status::InvalidArgument("key file " + Shown(file) + ": too large to be a keypair file");
   }
   std::string text(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
@@ -63,8 +72,30 @@ Result<std::string> ReadSmallFile(const std::string& file, const WarningSink& wa
     done += static_cast<size_t>(n);
   }
   ::close(fd);
+  sodium_memzero(text.data() + done, text.size() - done);
   text.resize(done);
   return text;
+}
+
+// Why a parsed keypair file is refused, naming the field and never its
+// value (the value may be the secret, or hold a piece of it).
+std::string KeypairProblem(const core::OrderedJson& json) {
+  if (!json.is_object()) return "not a keypair file (expected a JSON object)";
+  auto address = json.find("address");
+  auto secret = json.find("secret");
+  if (address == json.end() || !address->is_string()) return "the \"address\" field is missing or not a string";
+  if (secret == json.end() || !secret->is_string()) return "the \"secret\" field is missing or not a string";
+  if (!core::ParseAuthorAddress(address->get_ref<const std::string&>()).ok()) {
+    return "the \"address\" field is not a valid author address";
+  }
+  auto seed = core::Base32Decode(secret->get_ref<const std::string&>());
+  if (!seed.ok()) {
+    return "the \"secret\" field is not lowercase base32 (a wrong case or a stray character)";
+  }
+  const size_t size = seed->size();
+  WipeSecret(*seed);
+  if (size != core::kEd25519SeedBytes) return "the \"secret\" field does not decode to 32 bytes";
+  return "the \"address\" field does not match the \"secret\" field";
 }
 
 Status WriteAll(int fd, std::string_view data) {
@@ -154,16 +185,20 @@ Result<Identity> LoadIdentity(const std::string& file, const WarningSink& warn) 
   auto text = ReadSmallFile(file, warn);
   if (!text.ok()) return text.status();
   WipedString secret_text{std::move(text.value())};
+  // Neither the parser's message (it quotes the text near the error) nor
+  // the keypair check's (it quotes a bad character) may be shown: both
+  // are key-file input.
   auto json = core::ParseJson(secret_text.text);
   if (!json.ok()) {
-    return Status::InvalidArgument("key file " + file + ": not a keypair file (" +
-                                   json.status().message() + ")");
+    return Status::InvalidArgument("key file " + Shown(file) + ": not a keypair file (not valid JSON)");
   }
   auto identity = Identity::FromKeypairJson(*json);
-  WipeJsonSecret(*json);
   if (!identity.ok()) {
-    return Status::InvalidArgument("key file " + file + ": " + identity.status().message());
+    std::string problem = KeypairProblem(*json);
+    WipeJsonSecret(*json);
+    return Status::InvalidArgument("key file " + Shown(file) + ": " + problem);
   }
+  WipeJsonSecret(*json);
   return identity;
 }
 
