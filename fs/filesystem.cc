@@ -7,6 +7,7 @@
 #include "core/address.h"
 #include "core/base64.h"
 #include "core/path.h"
+#include "core/printable.h"
 #include "fs/filesystem_internal.h"
 #include "fs/local_names.h"
 #include "fs/names.h"
@@ -98,7 +99,7 @@ std::string LocalPathOf(const std::string& data_dir, const Location& loc) {
 std::string Describe(const Location& loc) {
   std::string text = loc.ws;
   for (const auto& p : loc.parts) text += "/" + p;
-  return text;
+  return core::Printable(text, 1024);  // names from peers: never raw in a log line
 }
 
 namespace {
