@@ -1,5 +1,6 @@
 // esfs sync, esfs status
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -168,6 +169,15 @@ void PrintStatusText(const OrderedJson& out) {
 
 int RunStatus(const GlobalOptions& global, const ParsedArgs& args) {
   if (!args.positional.empty()) return UsageError("status", "takes no arguments");
+  // Status only looks: it never creates a store, so a data folder removed
+  // under a running mount is reported, not silently replaced by an empty one.
+  struct stat st;
+  const std::string store_file = global.data_dir + "/store/data.mdb";
+  if (stat(store_file.c_str(), &st) != 0) {
+    return Failure("status", "there is no store in " + global.data_dir +
+                                 " (nothing stored yet, or the data folder was removed: a mount still running "
+                                 "on it cannot save; unmount it)");
+  }
   auto store = core::Store::Open({global.data_dir});
   if (!store.ok()) return Failure("status", store.status().message());
   auto all = (*store)->ListWorkspaces(/*count_documents=*/true);

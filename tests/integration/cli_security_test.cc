@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,10 @@ TEST(CliSecurity, TextFromOutsideIsNeverPrintedRaw) {
   CliStore s;
   const std::string hostile = "http://127.0.0.1:1/\x1b[2J\nFAKE: all synced\x1b]0;t\x07";
   ASSERT_EQ(s.Run({"workspace", "add", kWs, "--pub", hostile}).exit_code, 0);
+  // A failing pass records the pub's last error the way the syncer does.
+  auto sync = s.Run({"sync", "--once"}, "", 60);
+  EXPECT_EQ(sync.exit_code, 1) << sync.err;
+  EXPECT_FALSE(HasControlByte(sync.out + sync.err)) << sync.err;
   for (auto args : std::vector<std::vector<std::string>>{{"workspace", "list"},
                                                           {"workspace", "list", "--json"},
                                                           {"status"},
@@ -139,6 +144,16 @@ TEST(CliSecurity, TextFromOutsideIsNeverPrintedRaw) {
   EXPECT_NE(ws.exit_code, 0);
   EXPECT_FALSE(HasControlByte(ws.err)) << ws.err;
   EXPECT_EQ(std::count(ws.err.begin(), ws.err.end(), '\n'), 1) << ws.err;
+}
+
+TEST(CliSecurity, StatusReportsARemovedStoreInsteadOfCreatingOne) {
+  CliStore s;
+  ASSERT_EQ(s.Run({"put", kWs, "/a.txt"}, "hello").exit_code, 0);
+  std::filesystem::remove_all(s.data);
+  auto status = s.Run({"status"});
+  EXPECT_EQ(status.exit_code, 1) << status.out;
+  EXPECT_NE(status.err.find("no store"), std::string::npos) << status.err;
+  EXPECT_FALSE(std::filesystem::exists(s.data)) << "status created a new, empty store";
 }
 
 TEST(CliSecurity, MountRefusesAMountedFolderAndANonEmptyFolder) {
