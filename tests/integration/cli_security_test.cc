@@ -2,7 +2,11 @@
 // never printed, text from outside never printed raw, and commands that
 // would lose data refuse instead.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cctype>
@@ -170,6 +174,30 @@ TEST(CliSecurity, MountRefusesAMountedFolderAndANonEmptyFolder) {
   EXPECT_EQ(nonempty.exit_code, 1) << nonempty.err;
   EXPECT_NE(nonempty.err.find("not empty"), std::string::npos) << nonempty.err;
   EXPECT_EQ(ReadFile(full.File("keep.txt")), "mine");
+}
+
+// Writes |text| to a new file and closes it; 0 or the errno of the first
+// failing step (the save happens at close).
+int WriteAndClose(const std::string& file, const std::string& text) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return errno;
+  int err = 0;
+  if (::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  return err;
+}
+
+TEST(CliSecurity, SavesFailLoudlyAfterTheDataFolderIsRemoved) {
+  MountedEsfs m;
+  ASSERT_TRUE(m.mounted());
+  ASSERT_EQ(WriteAndClose(m.Path("before.txt"), "kept"), 0);
+  std::filesystem::remove_all(m.data_dir());
+  EXPECT_EQ(WriteAndClose(m.Path("after.txt"), "would vanish"), EIO);
+  EXPECT_TRUE(Eventually([&] { return m.LogText().find("was removed") != std::string::npos; }, 10)) << m.LogText();
+  EXPECT_NE(m.LogText().find("after.txt"), std::string::npos) << m.LogText();
+  auto status = m.Esfs({"status"});
+  EXPECT_EQ(status.exit_code, 1) << status.out;
+  EXPECT_NE(status.err.find("no store"), std::string::npos) << status.err;
 }
 
 }  // namespace
