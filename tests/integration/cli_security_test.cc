@@ -200,5 +200,46 @@ TEST(CliSecurity, SavesFailLoudlyAfterTheDataFolderIsRemoved) {
   EXPECT_NE(status.err.find("no store"), std::string::npos) << status.err;
 }
 
+// The pid of the process whose command line ends with |last_arg|; -1 if none.
+pid_t FindProcess(const std::string& last_arg) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = ReadFile(entry.path().string() + "/cmdline");
+    if (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
+    const size_t last = cmdline.rfind('\0');
+    if (last != std::string::npos && cmdline.substr(last + 1) == last_arg) return std::stoi(name);
+  }
+  return -1;
+}
+
+// PR_SET_DUMPABLE 0 is what stops a process of the same uid without
+// CAP_SYS_PTRACE from reading /proc/PID/exe. Daemon and reader both run
+// as root with CAP_SYS_PTRACE dropped (setpriv), so that the only check
+// that can refuse the reader is the daemon's dumpable flag.
+TEST(CliSecurity, MountDaemonIsNotDumpable) {
+  CliStore s;
+  TempDir mnt;
+  const std::vector<std::string> no_ptrace = {"setpriv", "--bounding-set", "-sys_ptrace"};
+  std::vector<std::string> mount = no_ptrace;
+  for (const auto& a : {EsfsBinary(), std::string("--data"), s.data, std::string("--key"), s.key,
+                        std::string("mount"), mnt.path()}) {
+    mount.push_back(a);
+  }
+  auto started = RunProgram(mount, "", 30);
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const pid_t daemon = FindProcess(mnt.path());
+  EXPECT_GT(daemon, 0);
+  if (daemon > 0) {
+    std::vector<std::string> peek = no_ptrace;
+    peek.insert(peek.end(), {"readlink", "-v", "/proc/" + std::to_string(daemon) + "/exe"});
+    auto read = RunProgram(peek, "", 30);
+    EXPECT_NE(read.exit_code, 0) << "the daemon is dumpable: " << read.out;
+    EXPECT_NE(read.err.find("Permission denied"), std::string::npos) << read.err;
+  }
+  EXPECT_EQ(s.Run({"umount", mnt.path()}).exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return FindProcess(mnt.path()) < 0; }, 20));
+}
+
 }  // namespace
 }  // namespace esfs::testing
