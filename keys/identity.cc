@@ -47,6 +47,9 @@ std::string Shown(const std::string& file) { return core::Printable(file); }
 // most kMaxKeyFileBytes. The text read is secret: the caller wipes it.
 Result<std::string> ReadSmallFile(const std::string& file, const WarningSink& warn) {
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+  if (fd < 0 && errno == ELOOP) {
+    return Status::InvalidArgument("key file " + Shown(file) + ": is a symbolic link (give the file itself)");
+  }
   if (fd < 0) return Status::IoError("key file " + Shown(file) + ": " + ErrnoText());
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -102,6 +102,11 @@ TEST(CliSecurity, KeyFileThatIsAFifoOrAFolderIsRefusedWithoutBlocking) {
   EXPECT_NE(put.err.find("not a regular file"), std::string::npos) << put.err;
   auto folder = s.Run({"put", kWs, "/a.txt"}, "hello", 10, s.dir.path());
   EXPECT_EQ(folder.exit_code, 1) << folder.err;
+  const std::string link = s.dir.File("link.json");
+  ASSERT_EQ(symlink(s.key.c_str(), link.c_str()), 0);
+  auto linked = s.Run({"put", kWs, "/a.txt"}, "hello", 10, link);
+  EXPECT_EQ(linked.exit_code, 1) << linked.err;
+  EXPECT_NE(linked.err.find("symbolic link"), std::string::npos) << linked.err;
 }
 
 TEST(CliSecurity, PutRefusesEmptyInputAndNeedsDeleteForATombstone) {
