@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 
 #include "core/address.h"
 #include "core/base32.h"
@@ -42,10 +43,28 @@ void WipeJsonSecret(core::OrderedJson& json) {
 // the same; nothing read from the file ever goes into a message.
 std::string Shown(const std::string& file) { return core::Printable(file); }
 
+// Key-file text in sodium_malloc'ed memory (guard pages, mlock where
+// allowed), wiped and freed by sodium_free when it goes away.
+class SecretText {
+ public:
+  explicit SecretText(size_t capacity) : bytes_(static_cast<char*>(sodium_malloc(capacity ? capacity : 1))) {}
+  ~SecretText() { sodium_free(bytes_); }
+  SecretText(const SecretText&) = delete;
+  SecretText& operator=(const SecretText&) = delete;
+  bool ok() const { return bytes_ != nullptr; }
+  char* data() { return bytes_; }
+  std::string_view view() const { return {bytes_, size_}; }
+  void set_size(size_t size) { size_ = size; }
+
+ private:
+  char* bytes_;
+  size_t size_ = 0;
+};
+
 // Opens |file| without following a symlink and without blocking (a FIFO
-// with no writer must not hang esfs), and requires a regular file of at
-// most kMaxKeyFileBytes. The text read is secret: the caller wipes it.
-Result<std::string> ReadSmallFile(const std::string& file, const WarningSink& warn) {
+// with no writer must not hang esfs), requires a regular file of at most
+// kMaxKeyFileBytes and reads it into |out| (secure memory).
+Status ReadKeyFile(const std::string& file, const WarningSink& warn, std::unique_ptr<SecretText>& out) {
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
   if (fd < 0 && errno == ELOOP) {
     return Status::InvalidArgument("key file " + Shown(file) + ": is a symbolic link (give the file itself)");
@@ -66,18 +85,22 @@ Result<std::string> ReadSmallFile(const std::string& file, const WarningSink& wa
     ::close(fd);
     return Status::InvalidArgument("key file " + Shown(file) + ": too large to be a keypair file");
   }
-  std::string text(static_cast<size_t>(st.st_size), '\0');
+  const size_t capacity = static_cast<size_t>(st.st_size);
+  out = std::make_unique<SecretText>(capacity);
+  if (!out->ok()) {
+    ::close(fd);
+    return Status::IoError("key file " + Shown(file) + ": no secure memory for it");
+  }
   size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+  while (done < capacity) {
+    ssize_t n = ::read(fd, out->data() + done, capacity - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
   ::close(fd);
-  sodium_memzero(text.data() + done, text.size() - done);
-  text.resize(done);
-  return text;
+  out->set_size(done);
+  return Status::Ok();
 }
 
 // Why a parsed keypair file is refused, naming the field and never its
@@ -185,13 +208,14 @@ void Identity::Sign(core::Document& doc) const {
 }
 
 Result<Identity> LoadIdentity(const std::string& file, const WarningSink& warn) {
-  auto text = ReadSmallFile(file, warn);
-  if (!text.ok()) return text.status();
-  WipedString secret_text{std::move(text.value())};
+  std::unique_ptr<SecretText> text;
+  if (Status read = ReadKeyFile(file, warn, text); !read.ok()) return read;
   // Neither the parser's message (it quotes the text near the error) nor
   // the keypair check's (it quotes a bad character) may be shown: both
-  // are key-file input.
-  auto json = core::ParseJson(secret_text.text);
+  // are key-file input. What is not wiped: nlohmann's lexer keeps each
+  // string token in a growing std::string (freed, not wiped), and a parse
+  // error's exception text; the parsed "secret" value is wiped below.
+  auto json = core::ParseJson(text->view());
   if (!json.ok()) {
     return Status::InvalidArgument("key file " + Shown(file) + ": not a keypair file (not valid JSON)");
   }
