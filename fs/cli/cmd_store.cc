@@ -83,7 +83,8 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
     }
     Status s = (*store)->RemoveWorkspace(ws);
     if (!s.ok()) return Failure("workspace", s.message());
-    std::cerr << "esfs: removed workspace " << core::Printable(ws) << " and its " << existing->documents << " documents\n";
+    std::cerr << "esfs: removed workspace " << core::Printable(ws) << " and its " << existing->documents
+              << " documents\n";
     return kExitOk;
   }
   return UsageError("workspace", "unknown action '" + action + "' (add, list or remove)");

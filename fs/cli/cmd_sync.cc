@@ -66,7 +66,8 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
   if (chosen.empty()) {
     return Failure("sync", args.positional.empty() ? "no workspaces in the store" : args.positional[0] + " is not in the store");
   }
-  sync::Syncer syncer(**store, [](const std::string& line) { std::cerr << "esfs: " << core::Printable(line, 4096) << "\n"; });
+  sync::Syncer syncer(**store,
+                      [](const std::string& line) { std::cerr << "esfs: " << core::Printable(line, 4096) << "\n"; });
   int failures = 0, pubs = 0;
   for (const auto& ws : chosen) {
     for (const auto& pub : sync::PubsOf(ws.config)) {
@@ -78,7 +79,8 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
                   << core::Printable(pass.status().message(), 1024) << "\n";
         continue;
       }
-      std::cout << core::Printable(ws.address) << " with " << core::Printable(pub) << ": pulled " << pass->pulled << " (" << pass->accepted
+      std::cout << core::Printable(ws.address) << " with " << core::Printable(pub) << ": pulled " << pass->pulled
+                << " (" << pass->accepted
                 << " new, " << pass->invalid << " invalid rejected), pushed " << pass->pushed << "\n";
     }
   }
@@ -152,16 +154,20 @@ void PrintStatusText(const OrderedJson& out) {
     }
     std::cout << "\n";
     for (const auto& a : ws["authors"]) {
-      std::cout << "  " << core::Printable(a["author"].get<std::string>()) << ": " << a["documents"] << " documents, last wrote "
+      std::cout << "  " << core::Printable(a["author"].get<std::string>()) << ": " << a["documents"]
+                << " documents, last wrote "
                 << (a["last_write"].is_string() ? a["last_write"].get<std::string>() : std::string("?")) << "\n";
     }
     if (ws["pubs"].empty()) std::cout << "  no pubs (local only)\n";
     for (const auto& pub : ws["pubs"]) {
-      std::cout << "  " << core::Printable(pub["url"].get<std::string>()) << ": last sync " << Ago(pub["last_success_us"]) << ", "
+      std::cout << "  " << core::Printable(pub["url"].get<std::string>()) << ": last sync "
+                << Ago(pub["last_success_us"]) << ", "
                 << (pub["pending_pushes"].is_null() ? std::string("?") : pub["pending_pushes"].dump())
                 << " pending pushes";
       if (pub["invalid_rejected"].get<uint64_t>() > 0) std::cout << ", " << pub["invalid_rejected"] << " invalid documents rejected";
-      if (!pub["last_error"].is_null()) std::cout << "\n    last error: " << core::Printable(pub["last_error"].get<std::string>(), 1024);
+      if (!pub["last_error"].is_null()) {
+        std::cout << "\n    last error: " << core::Printable(pub["last_error"].get<std::string>(), 1024);
+      }
       std::cout << "\n";
     }
   }
