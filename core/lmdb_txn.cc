@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <string>
 
 namespace esfs::core {
 namespace {
@@ -235,7 +236,22 @@ Result<ReadTxn> LmdbEnv::BeginRead() {
   return Status::Storage("begin read transaction: the store keeps being resized");
 }
 
+Status LmdbEnv::CheckFileStillThere() const {
+  mdb_filehandle_t fd;
+  struct stat file;
+  if (mdb_env_get_fd(env_, &fd) != 0 || ::fstat(fd, &file) != 0 || file.st_nlink > 0) return Status::Ok();
+  // Unlinked (rm -rf of the data folder): a commit would go to a file no
+  // one will ever open again, and report success.
+  const char* path = nullptr;
+  std::string dir = mdb_env_get_path(env_, &path) == 0 && path != nullptr ? path : "?";
+  const size_t slash = dir.rfind('/');
+  if (slash != std::string::npos && slash > 0) dir.resize(slash);  // <data>/store -> <data>
+  return Status::Storage("the data folder " + dir + " was removed (its store file is gone): nothing can be saved; "
+                         "unmount and mount again");
+}
+
 Status LmdbEnv::Write(const std::function<Status(WriteTxn&)>& op) {
+  if (Status gone = CheckFileStillThere(); !gone.ok()) return gone;
   for (int attempt = 0; attempt < 40; ++attempt) {
     std::shared_lock lock(resize_mu_);
     MDB_txn* raw = nullptr;

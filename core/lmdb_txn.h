@@ -116,7 +116,12 @@ class LmdbEnv {
   // Runs |op| in a write transaction and commits it. If the map fills, the
   // transaction is aborted, the map doubled and |op| run again; |op| must
   // therefore only touch the transaction (and state it resets itself).
+  // Storage error, and no transaction, if the store file was unlinked
+  // since it was opened (its folder removed): a commit would be lost.
   Status Write(const std::function<Status(WriteTxn&)>& op);
+  // Storage error naming the data folder if the store file has no link
+  // left (fstat of LMDB's fd); Ok otherwise. One fstat: cheap.
+  Status CheckFileStillThere() const;
 
   size_t map_bytes() const;
   // Drops this process's page mappings of the whole map (madvise

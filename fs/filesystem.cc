@@ -109,7 +109,7 @@ Result<LocalRelPath> LocalRelOf(const Location& loc) {
 Result<LocalRelPath> FileSystem::CheckedLocalPath(const Location& loc, const char* operation) const {
   auto path = LocalRelOf(loc);
   if (!path.ok()) {
-    Log(std::string(operation) + " " + core::Printable(Describe(loc)) + ": refused, nothing written: " +
+    Log(std::string(operation) + " " + Describe(loc) + ": refused, nothing written: " +
         path.status().message());
   }
   return path;
@@ -123,7 +123,7 @@ bool FileSystem::LocalStat(const Location& loc, struct stat* st) const {
 std::string Describe(const Location& loc) {
   std::string text = loc.ws;
   for (const auto& p : loc.parts) text += "/" + p;
-  return text;
+  return core::Printable(text, 1024);  // names from peers: never raw in a log line
 }
 
 namespace {

@@ -21,7 +21,7 @@ size_t FileSystem::MaxFileBytes(const Location& loc) const {
 Status FileSystem::CheckFileSize(const Location& loc, uint64_t offset, uint64_t size, const char* operation) const {
   const uint64_t limit = MaxFileBytes(loc);
   if (offset <= limit && size <= limit - offset) return Status::Ok();
-  Log(std::string(operation) + " " + core::Printable(Describe(loc)) + ": refused, the file would be " +
+  Log(std::string(operation) + " " + Describe(loc) + ": refused, the file would be " +
       (offset > limit ? "" : std::to_string(offset + size) + " bytes, ") + "over the " +
       (LocalOnly(loc) ? "local-only file" : "es.4") + " limit of " + std::to_string(limit) + " bytes");
   return Status::TooLarge("file too large");
@@ -196,7 +196,7 @@ Status FileSystem::Commit(Node& node) {
     return Status::Ok();
   }
   if (node.refused_write) {
-    Log("save " + core::Printable(Describe(node.loc)) +
+    Log("save " + Describe(node.loc) +
         ": not saved: a write past the file's size limit was refused, so the content is incomplete; the previous "
         "version stays");
     return Status::TooLarge("file too large");

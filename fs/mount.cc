@@ -4,6 +4,7 @@
 #include <fuse_lowlevel.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -20,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/printable.h"
 #include "core/store.h"
 #include "fs/filesystem.h"
 #include "fs/fuse_ops.h"
@@ -44,7 +46,7 @@ class Logger {
     localtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
     std::ostream& out = file_.is_open() ? static_cast<std::ostream&>(file_) : std::cerr;
-    out << stamp << " esfs: " << text << std::endl;
+    out << stamp << " esfs: " << core::Printable(text, 4096) << std::endl;  // one line, no control byte
   }
 
  private:
@@ -187,6 +189,9 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
     Report(report_fd, "error: " + message);
     return 1;
   };
+  // The daemon holds the secret key: no core dump, no ptrace by the same
+  // user's other processes (issue #15, item 3).
+  if (prctl(PR_SET_DUMPABLE, 0) != 0) log.Line(std::string("warning: prctl(PR_SET_DUMPABLE): ") + std::strerror(errno));
   auto identity = keys::LoadIdentity(options.key_file, [&](const std::string& w) { log.Line("warning: " + w); });
   if (!identity.ok()) return fail(identity.status().message() + " (create one: esfs keygen NAME)");
   auto store = core::Store::Open({options.data_dir});

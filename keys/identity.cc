@@ -8,9 +8,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 
 #include "core/address.h"
 #include "core/base32.h"
+#include "core/printable.h"
 #include "core/signing.h"
 
 namespace esfs::keys {
@@ -37,34 +39,89 @@ void WipeJsonSecret(core::OrderedJson& json) {
   }
 }
 
-Result<std::string> ReadSmallFile(const std::string& file, const WarningSink& warn) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError("key file " + file + ": " + ErrnoText());
+// The file name is the user's own text, but printed through Printable all
+// the same; nothing read from the file ever goes into a message.
+std::string Shown(const std::string& file) { return core::Printable(file); }
+
+// Key-file text in sodium_malloc'ed memory (guard pages, mlock where
+// allowed), wiped and freed by sodium_free when it goes away.
+class SecretText {
+ public:
+  explicit SecretText(size_t capacity) : bytes_(static_cast<char*>(sodium_malloc(capacity ? capacity : 1))) {}
+  ~SecretText() { sodium_free(bytes_); }
+  SecretText(const SecretText&) = delete;
+  SecretText& operator=(const SecretText&) = delete;
+  bool ok() const { return bytes_ != nullptr; }
+  char* data() { return bytes_; }
+  std::string_view view() const { return {bytes_, size_}; }
+  void set_size(size_t size) { size_ = size; }
+
+ private:
+  char* bytes_;
+  size_t size_ = 0;
+};
+
+// Opens |file| without following a symlink and without blocking (a FIFO
+// with no writer must not hang esfs), requires a regular file of at most
+// kMaxKeyFileBytes and reads it into |out| (secure memory).
+Status ReadKeyFile(const std::string& file, const WarningSink& warn, std::unique_ptr<SecretText>& out) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+  if (fd < 0 && errno == ELOOP) {
+    return Status::InvalidArgument("key file " + Shown(file) + ": is a symbolic link (give the file itself)");
+  }
+  if (fd < 0) return Status::IoError("key file " + Shown(file) + ": " + ErrnoText());
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Status::InvalidArgument("key file " + file + ": not a regular file");
+    return Status::InvalidArgument("key file " + Shown(file) + ": not a regular file");
   }
   if ((st.st_mode & 077) != 0 && warn) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    warn("key file " + file + " can be read by other users (mode " + mode + "); run: chmod 600 " + file);
+    warn("key file " + Shown(file) + " can be read by other users (mode " + mode + "); run: chmod 600 " +
+         Shown(file));
   }
   if (static_cast<size_t>(st.st_size) > kMaxKeyFileBytes) {
     ::close(fd);
-    return Status::InvalidArgument("key file " + file + ": too large to be a keypair file");
+    return Status::InvalidArgument("key file " + Shown(file) + ": too large to be a keypair file");
   }
-  std::string text(static_cast<size_t>(st.st_size), '\0');
+  const size_t capacity = static_cast<size_t>(st.st_size);
+  out = std::make_unique<SecretText>(capacity);
+  if (!out->ok()) {
+    ::close(fd);
+    return Status::IoError("key file " + Shown(file) + ": no secure memory for it");
+  }
   size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+  while (done < capacity) {
+    ssize_t n = ::read(fd, out->data() + done, capacity - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
   ::close(fd);
-  text.resize(done);
-  return text;
+  out->set_size(done);
+  return Status::Ok();
+}
+
+// Why a parsed keypair file is refused, naming the field and never its
+// value (the value may be the secret, or hold a piece of it).
+std::string KeypairProblem(const core::OrderedJson& json) {
+  if (!json.is_object()) return "not a keypair file (expected a JSON object)";
+  auto address = json.find("address");
+  auto secret = json.find("secret");
+  if (address == json.end() || !address->is_string()) return "the \"address\" field is missing or not a string";
+  if (secret == json.end() || !secret->is_string()) return "the \"secret\" field is missing or not a string";
+  if (!core::ParseAuthorAddress(address->get_ref<const std::string&>()).ok()) {
+    return "the \"address\" field is not a valid author address";
+  }
+  auto seed = core::Base32Decode(secret->get_ref<const std::string&>());
+  if (!seed.ok()) {
+    return "the \"secret\" field is not lowercase base32 (a wrong case or a stray character)";
+  }
+  const size_t size = seed->size();
+  WipeSecret(*seed);
+  if (size != core::kEd25519SeedBytes) return "the \"secret\" field does not decode to 32 bytes";
+  return "the \"address\" field does not match the \"secret\" field";
 }
 
 Status WriteAll(int fd, std::string_view data) {
@@ -151,19 +208,24 @@ void Identity::Sign(core::Document& doc) const {
 }
 
 Result<Identity> LoadIdentity(const std::string& file, const WarningSink& warn) {
-  auto text = ReadSmallFile(file, warn);
-  if (!text.ok()) return text.status();
-  WipedString secret_text{std::move(text.value())};
-  auto json = core::ParseJson(secret_text.text);
+  std::unique_ptr<SecretText> text;
+  if (Status read = ReadKeyFile(file, warn, text); !read.ok()) return read;
+  // Neither the parser's message (it quotes the text near the error) nor
+  // the keypair check's (it quotes a bad character) may be shown: both
+  // are key-file input. What is not wiped: nlohmann's lexer keeps each
+  // string token in a growing std::string (freed, not wiped), and a parse
+  // error's exception text; the parsed "secret" value is wiped below.
+  auto json = core::ParseJson(text->view());
   if (!json.ok()) {
-    return Status::InvalidArgument("key file " + file + ": not a keypair file (" +
-                                   json.status().message() + ")");
+    return Status::InvalidArgument("key file " + Shown(file) + ": not a keypair file (not valid JSON)");
   }
   auto identity = Identity::FromKeypairJson(*json);
-  WipeJsonSecret(*json);
   if (!identity.ok()) {
-    return Status::InvalidArgument("key file " + file + ": " + identity.status().message());
+    std::string problem = KeypairProblem(*json);
+    WipeJsonSecret(*json);
+    return Status::InvalidArgument("key file " + Shown(file) + ": " + problem);
   }
+  WipeJsonSecret(*json);
   return identity;
 }
 

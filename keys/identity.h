@@ -29,7 +29,9 @@ class Identity final : public core::Signer {
                                    std::span<const uint8_t, core::kEd25519SeedBytes> seed);
 
   // From the parsed keypair JSON; runs the reference's keypair check
-  // (checkAuthorKeypairIsValid) and returns its messages.
+  // (checkAuthorKeypairIsValid) and returns its messages. Those messages
+  // may quote the input (a bad base32 character): never print them for
+  // key-file input (LoadIdentity does not).
   static Result<Identity> FromKeypairJson(const core::OrderedJson& json);
 
   const std::string& address() const override { return address_; }
@@ -54,8 +56,11 @@ class Identity final : public core::Signer {
 using WarningSink = std::function<void(const std::string&)>;
 
 // Loads a keypair file. IoError if it cannot be read, InvalidArgument with
-// "<file>: <reason>" if it is not a valid keypair. Warns through |warn| when
-// the file's mode lets group or others read it.
+// "<file>: <reason>" if it is not a valid keypair; the reason names the
+// field that is wrong and never holds any of the file's text. A symlink, a
+// FIFO, a folder or a device is refused without blocking; the file's text
+// is read into sodium_malloc'ed memory. Warns through |warn| when the
+// file's mode lets group or others read it.
 Result<Identity> LoadIdentity(const std::string& file, const WarningSink& warn);
 
 // Writes the keypair file with mode 0600, atomically (temp file + rename).

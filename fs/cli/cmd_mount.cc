@@ -1,10 +1,17 @@
 // esfs mount, esfs umount
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 
 #include "fs/cli/command.h"
+#include "core/printable.h"
 #include "core/store.h"
 #include "fs/mount.h"
 #include "sync/syncer.h"
@@ -31,6 +38,50 @@ std::string Absolute(const std::string& path) {
   return realpath(path.c_str(), resolved) ? std::string(resolved) : path;
 }
 
+// True if |dir| is the root of a mounted file system (esfs or another):
+// its device differs from its parent's. A stale mount fails stat with
+// ENOTCONN; RunMount cleans that up, so it does not count here. statvfs
+// asks the daemon every time (a stat may be answered from the kernel's
+// attribute cache for a second after the daemon died).
+bool IsMountPoint(const std::string& dir) {
+  struct statvfs vfs;
+  if (statvfs(dir.c_str(), &vfs) != 0 && errno == ENOTCONN) return false;
+  struct stat self, parent;
+  if (stat(dir.c_str(), &self) != 0 || stat((dir + "/..").c_str(), &parent) != 0) return false;
+  return self.st_dev != parent.st_dev || self.st_ino == parent.st_ino;
+}
+
+// True if |dir| can be listed and holds any entry besides . and ..
+bool HasEntries(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return false;
+  bool found = false;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") {
+      found = true;
+      break;
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+// Refuses a folder that is already mounted (a second daemon would stack
+// on the first) and, unless |allow_nonempty|, one that holds files (the
+// mount would hide them). Ok otherwise.
+Status CheckMountPoint(const std::string& dir, bool allow_nonempty) {
+  const std::string shown = core::Printable(dir);
+  if (IsMountPoint(dir)) {
+    return Status::AlreadyExists(shown + " is already a mount point (esfs umount " + shown + " first)");
+  }
+  if (!allow_nonempty && HasEntries(dir)) {
+    return Status::InvalidArgument(shown + " is not empty: mounting would hide its files "
+                                   "(pick an empty folder, or pass -o nonempty)");
+  }
+  return Status::Ok();
+}
+
 int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
   if (args.positional.size() != 1) return UsageError("mount", "expected one MOUNTPOINT");
   fs::MountOptions options;
@@ -41,6 +92,11 @@ int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
   for (const auto& o : args.GetAll("options")) {
     for (auto& part : SplitCommas(o)) options.fuse_options.push_back(part);
   }
+  // "nonempty" is ours, not libfuse 3's: it allows a folder with files.
+  auto nonempty = std::find(options.fuse_options.begin(), options.fuse_options.end(), "nonempty");
+  const bool allow_nonempty = nonempty != options.fuse_options.end();
+  if (allow_nonempty) options.fuse_options.erase(nonempty);
+  if (Status s = CheckMountPoint(options.mountpoint, allow_nonempty); !s.ok()) return Failure("mount", s.message());
   if (auto ws = args.Get("workspace")) options.workspace = *ws;
   if (auto lifetime = args.Get("ephemeral-lifetime")) {
     auto parsed = ParseDuration(*lifetime, "--ephemeral-lifetime");
@@ -84,11 +140,13 @@ std::vector<Command> MountCommands() {
        "published (docs/mount.md).\n"
        "Runs in the background and logs to <data>/esfs.log; unmount with\n"
        "esfs umount MOUNTPOINT (or Ctrl-C with -f). A mount point left stale by a\n"
-       "crash is cleaned up first.\n"
+       "crash is cleaned up first. A folder that is already mounted is refused, and\n"
+       "so is one that holds files (they would be hidden) unless -o nonempty.\n"
        "\n"
        "options:\n"
        "  -f, --foreground     stay in the foreground and log to stderr\n"
-       "  -o, --options OPTS   FUSE mount options, e.g. -o allow_other (repeatable)\n"
+       "  -o, --options OPTS   FUSE mount options, e.g. -o allow_other (repeatable);\n"
+       "                       -o nonempty allows mounting over a folder with files\n"
        "  --workspace WS       mount only workspace WS at MOUNTPOINT\n"
        "  --ephemeral-lifetime D\n"
        "                       how long files saved under names with '!' live (es.4\n"

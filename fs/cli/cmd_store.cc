@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "core/printable.h"
 #include "core/store.h"
 #include "core/utf8.h"
 #include "fs/cli/command.h"
@@ -38,8 +39,10 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
     }
     if (all->empty()) std::cerr << "esfs: no workspaces yet (add one: esfs workspace add +name.suffix)\n";
     for (const auto& ws : *all) {
-      std::cout << ws.address << "\t" << ws.documents << " documents";
-      for (const auto& pub : ws.config.value("pubs", OrderedJson::array())) std::cout << "\t" << pub.get<std::string>();
+      std::cout << core::Printable(ws.address) << "\t" << ws.documents << " documents";
+      for (const auto& pub : ws.config.value("pubs", OrderedJson::array())) {
+        std::cout << "\t" << core::Printable(pub.get<std::string>());
+      }
       std::cout << "\n";
     }
     return kExitOk;
@@ -68,7 +71,7 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
     Status s = (*store)->AddWorkspace(ws, config);
     if (s.code() == StatusCode::kInvalidArgument) return UsageError("workspace", s.message());
     if (!s.ok()) return Failure("workspace", s.message());
-    std::cerr << "esfs: workspace " << ws << " is in the store (" << pubs.size() << " pubs)\n";
+    std::cerr << "esfs: workspace " << core::Printable(ws) << " is in the store (" << pubs.size() << " pubs)\n";
     return kExitOk;
   }
   if (action == "remove") {
@@ -80,7 +83,8 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
     }
     Status s = (*store)->RemoveWorkspace(ws);
     if (!s.ok()) return Failure("workspace", s.message());
-    std::cerr << "esfs: removed workspace " << ws << " and its " << existing->documents << " documents\n";
+    std::cerr << "esfs: removed workspace " << core::Printable(ws) << " and its " << existing->documents
+              << " documents\n";
     return kExitOk;
   }
   return UsageError("workspace", "unknown action '" + action + "' (add, list or remove)");
@@ -92,6 +96,13 @@ int RunPut(const GlobalOptions& global, const ParsedArgs& args) {
   }
   auto content = ReadInput(args.positional.size() == 3 ? args.positional[2] : "-");
   if (!content.ok()) return Failure("put", content.status().message());
+  // An empty save is an es.4 deletion: never by accident (an empty pipe).
+  const bool deleting = args.Has("delete");
+  if (deleting && !content->empty()) return UsageError("put", "--delete stores no content, but the input is not empty");
+  if (!deleting && content->empty()) {
+    return Failure("put", "the input is empty; nothing stored (to delete " + core::Printable(args.positional[1]) +
+                              ", use: esfs put --delete WORKSPACE PATH < /dev/null)");
+  }
   if (!core::IsValidUtf8(*content)) return Failure("put", "content is not UTF-8 text; es.4 content must be text");
   std::optional<int64_t> delete_after;
   if (auto t = args.Get("delete-after")) {
@@ -105,8 +116,12 @@ int RunPut(const GlobalOptions& global, const ParsedArgs& args) {
   if (!store.ok()) return Failure("put", store.status().message());
   auto doc = (*store)->Set(*identity, args.positional[0], args.positional[1], *content, delete_after);
   if (!doc.ok()) return Failure("put", doc.status().message());
-  std::cerr << "esfs: stored " << doc->path << " (" << doc->content.size() << " bytes, timestamp " << doc->timestamp
-            << ")\n";
+  if (deleting) {
+    std::cerr << "esfs: deleted " << core::Printable(doc->path) << " (tombstone, timestamp " << doc->timestamp << ")\n";
+  } else {
+    std::cerr << "esfs: stored " << core::Printable(doc->path) << " (" << doc->content.size() << " bytes, timestamp "
+              << doc->timestamp << ")\n";
+  }
   return kExitOk;
 }
 
@@ -212,14 +227,17 @@ std::vector<Command> StoreCommands() {
        RunWorkspace},
       {"put", "sign and store one document",
        "usage: esfs put WORKSPACE PATH [FILE|-] [--delete-after T]\n"
+       "       esfs put --delete WORKSPACE PATH < /dev/null\n"
        "\n"
        "Signs the content of FILE (or stdin) with your identity (--key) and stores it at PATH.\n"
        "The timestamp is now, moved past the newest document at PATH so that yours wins.\n"
-       "Empty content is a deletion (es.4 tombstone).\n"
+       "Empty input is refused (exit status 1): deleting takes --delete.\n"
        "\n"
        "options:\n"
+       "  --delete           store an es.4 tombstone (empty content) at PATH; the input\n"
+       "                     must be empty\n"
        "  --delete-after T   ephemeral: expires at T µs since the epoch (PATH needs a '!')\n",
-       {{"delete-after", true}},
+       {{"delete", false}, {"delete-after", true}},
        RunPut},
       {"get", "print the winning document's content",
        "usage: esfs get WORKSPACE PATH [--json]\n"

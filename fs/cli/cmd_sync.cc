@@ -1,5 +1,6 @@
 // esfs sync, esfs status
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <map>
 #include <thread>
 
+#include "core/printable.h"
 #include "core/store.h"
 #include "fs/cli/command.h"
 #include "sync/syncer.h"
@@ -64,18 +66,21 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
   if (chosen.empty()) {
     return Failure("sync", args.positional.empty() ? "no workspaces in the store" : args.positional[0] + " is not in the store");
   }
-  sync::Syncer syncer(**store, [](const std::string& line) { std::cerr << "esfs: " << line << "\n"; });
+  sync::Syncer syncer(**store,
+                      [](const std::string& line) { std::cerr << "esfs: " << core::Printable(line, 4096) << "\n"; });
   int failures = 0, pubs = 0;
   for (const auto& ws : chosen) {
     for (const auto& pub : sync::PubsOf(ws.config)) {
       ++pubs;
-      auto pass = syncer.SyncOnce(ws.address, pub, MakeProgress(ws.address));
+      auto pass = syncer.SyncOnce(ws.address, pub, MakeProgress(core::Printable(ws.address)));
       if (!pass.ok()) {
         ++failures;
-        std::cerr << "esfs sync: " << ws.address << " with " << pub << ": " << pass.status().message() << "\n";
+        std::cerr << "esfs sync: " << core::Printable(ws.address) << " with " << core::Printable(pub) << ": "
+                  << core::Printable(pass.status().message(), 1024) << "\n";
         continue;
       }
-      std::cout << ws.address << " with " << pub << ": pulled " << pass->pulled << " (" << pass->accepted
+      std::cout << core::Printable(ws.address) << " with " << core::Printable(pub) << ": pulled " << pass->pulled
+                << " (" << pass->accepted
                 << " new, " << pass->invalid << " invalid rejected), pushed " << pass->pushed << "\n";
     }
   }
@@ -142,23 +147,27 @@ OrderedJson WorkspaceStatus(const core::Store& store, const core::WorkspaceInfo&
 void PrintStatusText(const OrderedJson& out) {
   if (out.empty()) std::cout << "no workspaces (add one: esfs workspace add +name.suffix)\n";
   for (const auto& ws : out) {
-    std::cout << ws["workspace"].get<std::string>() << ": " << ws["documents"] << " documents";
+    std::cout << core::Printable(ws["workspace"].get<std::string>()) << ": " << ws["documents"] << " documents";
     if (ws.contains("only")) {
       std::cout << ", syncing only";
-      for (const auto& prefix : ws["only"]) std::cout << " " << prefix.get<std::string>();
+      for (const auto& prefix : ws["only"]) std::cout << " " << core::Printable(prefix.get<std::string>());
     }
     std::cout << "\n";
     for (const auto& a : ws["authors"]) {
-      std::cout << "  " << a["author"].get<std::string>() << ": " << a["documents"] << " documents, last wrote "
+      std::cout << "  " << core::Printable(a["author"].get<std::string>()) << ": " << a["documents"]
+                << " documents, last wrote "
                 << (a["last_write"].is_string() ? a["last_write"].get<std::string>() : std::string("?")) << "\n";
     }
     if (ws["pubs"].empty()) std::cout << "  no pubs (local only)\n";
     for (const auto& pub : ws["pubs"]) {
-      std::cout << "  " << pub["url"].get<std::string>() << ": last sync " << Ago(pub["last_success_us"]) << ", "
+      std::cout << "  " << core::Printable(pub["url"].get<std::string>()) << ": last sync "
+                << Ago(pub["last_success_us"]) << ", "
                 << (pub["pending_pushes"].is_null() ? std::string("?") : pub["pending_pushes"].dump())
                 << " pending pushes";
       if (pub["invalid_rejected"].get<uint64_t>() > 0) std::cout << ", " << pub["invalid_rejected"] << " invalid documents rejected";
-      if (!pub["last_error"].is_null()) std::cout << "\n    last error: " << pub["last_error"].get<std::string>();
+      if (!pub["last_error"].is_null()) {
+        std::cout << "\n    last error: " << core::Printable(pub["last_error"].get<std::string>(), 1024);
+      }
       std::cout << "\n";
     }
   }
@@ -166,6 +175,15 @@ void PrintStatusText(const OrderedJson& out) {
 
 int RunStatus(const GlobalOptions& global, const ParsedArgs& args) {
   if (!args.positional.empty()) return UsageError("status", "takes no arguments");
+  // Status only looks: it never creates a store, so a data folder removed
+  // under a running mount is reported, not silently replaced by an empty one.
+  struct stat st;
+  const std::string store_file = global.data_dir + "/store/data.mdb";
+  if (stat(store_file.c_str(), &st) != 0) {
+    return Failure("status", "there is no store in " + global.data_dir +
+                                 " (nothing stored yet, or the data folder was removed: a mount still running "
+                                 "on it cannot save; unmount it)");
+  }
   auto store = core::Store::Open({global.data_dir});
   if (!store.ok()) return Failure("status", store.status().message());
   auto all = (*store)->ListWorkspaces(/*count_documents=*/true);

@@ -7,19 +7,30 @@
 #include <iterator>
 #include <sstream>
 
+#include "core/printable.h"
+
 namespace esfs::cli {
+namespace {
+
+// Messages name paths, workspaces, URLs and file names from outside; the
+// one place every message passes makes them safe for a terminal (one line,
+// no control byte), whatever the caller forgot.
+constexpr size_t kMessageMax = 4096;
+std::string Safe(const std::string& message) { return core::Printable(message, kMessageMax); }
+
+}  // namespace
 
 int UsageError(const std::string& command, const std::string& message) {
-  std::cerr << "esfs " << command << ": " << message << " (see: esfs " << command << " --help)\n";
+  std::cerr << "esfs " << command << ": " << Safe(message) << " (see: esfs " << command << " --help)\n";
   return kExitUsage;
 }
 
 int Failure(const std::string& command, const std::string& message) {
-  std::cerr << "esfs " << command << ": " << message << "\n";
+  std::cerr << "esfs " << command << ": " << Safe(message) << "\n";
   return kExitFailure;
 }
 
-void Warn(const std::string& message) { std::cerr << "esfs: warning: " << message << "\n"; }
+void Warn(const std::string& message) { std::cerr << "esfs: warning: " << Safe(message) << "\n"; }
 
 Result<std::string> ReadInput(const std::string& file) {
   if (file == "-") {

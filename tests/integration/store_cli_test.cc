@@ -30,7 +30,7 @@ TEST_F(StoreCli, PutGetExportImportRoundTrip) {
   EXPECT_EQ(got.out, "Bees are fuzzy 🐝\n");
   EXPECT_EQ(Esfs({"get", "+gardening.friends", "/nope"}).exit_code, 1);
   // Deleting writes a tombstone; get then says so.
-  ASSERT_EQ(Esfs({"put", "+gardening.friends", "/wiki/Ants.md"}, "").exit_code, 0);
+  ASSERT_EQ(Esfs({"put", "+gardening.friends", "/wiki/Ants.md", "--delete"}, "").exit_code, 0);
   auto deleted = Esfs({"get", "+gardening.friends", "/wiki/Ants.md"});
   EXPECT_EQ(deleted.exit_code, 1);
   EXPECT_NE(deleted.err.find("deleted"), std::string::npos);

@@ -80,14 +80,14 @@ TEST(Identity, MalformedFilesNameTheFileAndTheReason) {
     std::string reason;
   };
   const std::vector<Case> cases = {
-      {"", "not a keypair file (malformed JSON"},
-      {"{\"address\": \"@suzy.b", "not a keypair file (malformed JSON"},
-      {"[1,2]", "address and secret must be strings"},
-      {"{\"address\": 1, \"secret\": \"b\"}", "address and secret must be strings"},
-      {"{\"address\": \"suzy\", \"secret\": \"b\"}", "must start with \"@\""},
+      {"", "not a keypair file (not valid JSON)"},
+      {"{\"address\": \"@suzy.b", "not a keypair file (not valid JSON)"},
+      {"[1,2]", "not a keypair file (expected a JSON object)"},
+      {"{\"address\": 1, \"secret\": \"b\"}", "the \"address\" field is missing or not a string"},
+      {"{\"address\": \"suzy\", \"secret\": \"b\"}", "the \"address\" field is not a valid author address"},
       {"{\"address\": \"@suzy.bfhcpxc5ixkxvzhwq4futxms2dxesgrk2qxpaknu4pfdd6unqjugq\", \"secret\": \"bzz1\"}",
-       "crash while decoding author keypair: Invalid character 1"},
-      {std::string("{\"address\": \"\xff\xfe\"}"), "not a keypair file (malformed JSON"},
+       "the \"secret\" field is not lowercase base32"},
+      {std::string("{\"address\": \"\xff\xfe\"}"), "not a keypair file (not valid JSON)"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const std::string file = dir.File("bad" + std::to_string(i) + ".json");
