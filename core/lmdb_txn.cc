@@ -165,6 +165,12 @@ Result<std::vector<std::string>> LmdbEnv::MainDbKeys() {
   return keys;
 }
 
+uint64_t LmdbEnv::last_txn_id() const {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return info.me_last_txnid;
+}
+
 size_t LmdbEnv::map_bytes() const {
   MDB_envinfo info;
   mdb_env_info(env_, &info);

@@ -124,6 +124,9 @@ class LmdbEnv {
   Status CheckFileStillThere() const;
 
   size_t map_bytes() const;
+  // The id of the last committed write transaction: it grows by one with
+  // every commit that changed something (an empty commit writes nothing).
+  uint64_t last_txn_id() const;
   // Drops this process's page mappings of the whole map (madvise
   // MADV_DONTNEED on the read-only, file-backed map): the pages stay in the
   // kernel's page cache and the next access maps them again. Safe while

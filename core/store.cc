@@ -496,6 +496,8 @@ Result<std::vector<Change>> Store::ChangesSince(uint64_t after, size_t limit) co
   return changes;
 }
 
+uint64_t Store::CommitCount() const { return impl_->env->last_txn_id(); }
+
 Result<uint64_t> Store::LastSeq() const {
   auto txn = impl_->env->BeginRead();
   if (!txn.ok()) return txn.status();

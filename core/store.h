@@ -196,6 +196,10 @@ class Store {
   // The change feed: changes with seq > |after|, oldest first, at most |limit|.
   Result<std::vector<Change>> ChangesSince(uint64_t after, size_t limit = SIZE_MAX) const;
   Result<uint64_t> LastSeq() const;
+  // How many write transactions that changed something this store has
+  // committed, ever (each one a write and a flush to disk). For tests and
+  // benchmarks that check that nothing is written.
+  uint64_t CommitCount() const;
 
   // Local, never synced: the attributes a user set on a document's file.
   // kNow: in the store when this returns. kSoon: seen by GetLocalAttrs at

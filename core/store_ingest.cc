@@ -82,6 +82,17 @@ Result<CheckedBatch> CheckBatch(const Store::Impl& impl, const std::string& work
 // Step 3: applies the valid documents in order, in one write transaction.
 Status WriteBatch(Store::Impl& impl, const std::string& workspace, std::span<const Document> docs,
                   CheckedBatch& checked) {
+  // Nothing valid and new (all stored already, or all invalid): no write
+  // transaction at all, so a flood of junk or of copies costs no writer
+  // lock and no commit.
+  bool any_valid = false;
+  for (const Status& verdict : checked.verdicts) any_valid = any_valid || verdict.ok();
+  if (!any_valid) {
+    for (size_t k = 0; k < checked.to_apply.size(); ++k) {
+      checked.outcomes[checked.to_apply[k]] = InvalidOutcome(checked.verdicts[k]);
+    }
+    return Status::Ok();
+  }
   return impl.env->Write([&](WriteTxn& txn) -> Status {
     auto ws = impl.WorkspaceId(txn, workspace);
     if (!ws.ok()) return ws.status();

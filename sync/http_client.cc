@@ -91,7 +91,15 @@ CurlPtr NewHandle(const std::string& url, const HttpOptions& options, Transfer& 
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_s);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.stall_timeout_s);
-  if (options.total_timeout_s > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT, options.total_timeout_s);
+  long timeout_ms = options.total_timeout_s * 1000;
+  if (options.deadline != std::chrono::steady_clock::time_point{}) {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    const long left = std::max<long>(
+        1, duration_cast<milliseconds>(options.deadline - std::chrono::steady_clock::now()).count());
+    timeout_ms = timeout_ms > 0 ? std::min(timeout_ms, left) : left;
+  }
+  if (timeout_ms > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnWrite);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
@@ -126,11 +134,17 @@ std::string CurlError(CURLcode rc, const Transfer& transfer) {
   return text;
 }
 
+// "16 MiB" for whole mebibytes, else "1000 bytes".
+std::string SizeText(size_t bytes) {
+  if (bytes % (size_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
 Result<HttpResponse> Perform(CURL* c, Transfer& transfer, const std::string& url) {
   CURLcode rc = curl_easy_perform(c);
   if (transfer.too_large) {
-    return Status(StatusCode::kNetwork, url + ": reply larger than " + std::to_string(transfer.max_bytes >> 20) +
-                                            " MiB; refused");
+    return Status(StatusCode::kNetwork, url + ": reply larger than " + SizeText(transfer.max_bytes) +
+                                            " (the reply cap, ESFS_MAX_REPLY_BYTES); refused");
   }
   if (transfer.cancel && transfer.cancel->load()) return Status(StatusCode::kCancelled, url + ": cancelled");
   if (rc != CURLE_OK) return Status(StatusCode::kNetwork, url + ": " + CurlError(rc, transfer));
@@ -146,7 +160,20 @@ Result<HttpResponse> Perform(CURL* c, Transfer& transfer, const std::string& url
   return response;
 }
 
+// A positive number from the environment variable |name|, else |fallback|.
+uint64_t EnvNumber(const char* name, uint64_t fallback) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return fallback;
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(text, &end, 10);
+  return (*end == '\0' && value > 0) ? value : fallback;
+}
+
 }  // namespace
+
+size_t DefaultMaxReplyBytes() { return EnvNumber("ESFS_MAX_REPLY_BYTES", uint64_t{64} << 20); }
+
+std::chrono::seconds PassDeadline() { return std::chrono::seconds(EnvNumber("ESFS_PASS_DEADLINE_S", 600)); }
 
 const std::string& UserAgent() {
   static const std::string agent = [] {
@@ -203,7 +230,10 @@ Result<long> HttpStream(const std::string& url, const HttpOptions& options,
   transfer.cancel = options.cancel;
   transfer.on_data = &on_data;
   transfer.stall_s = options.stall_timeout_s;
-  CurlPtr curl = NewHandle(url, options, transfer);
+  HttpOptions endless = options;  // a live stream lasts as long as it is fed
+  endless.deadline = {};
+  endless.total_timeout_s = 0;
+  CurlPtr curl = NewHandle(url, endless, transfer);
   if (!curl) return Status(StatusCode::kNetwork, "could not create an HTTP handle");
   transfer.handle = curl.get();
   // Keep-alives are a few bytes a minute: curl's average-speed limit would

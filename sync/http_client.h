@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,11 +23,21 @@ struct HttpResponse {
   std::string redirect_url;  // a 3xx not followed (POST): where it pointed
 };
 
+// The cap on one reply's body (a pub's listing): 64 MiB, or
+// $ESFS_MAX_REPLY_BYTES if set to a positive number. A reply over it is
+// cut off and refused (kNetwork, "reply larger than ..."): nothing of it
+// is used.
+size_t DefaultMaxReplyBytes();
+// The deadline of a whole sync pass: 600 s, or $ESFS_PASS_DEADLINE_S if
+// set to a positive number. A pub that trickles its reply (one byte a
+// second passes any stall check) cannot hold a worker longer.
+std::chrono::seconds PassDeadline();
+
 struct HttpOptions {
   long connect_timeout_s = 10;
   long stall_timeout_s = 30;         // abort if under 1 byte/s for this long
   long total_timeout_s = 0;          // 0: none (large pulls take long)
-  size_t max_body_bytes = size_t{512} << 20;
+  size_t max_body_bytes = DefaultMaxReplyBytes();
   const std::atomic<bool>* cancel = nullptr;  // set to stop a transfer
   // CA certificates (PEM) to trust for https, as curl's --cacert: replaces
   // the system's CA bundle file (libcurl's CA directory, /etc/ssl/certs on
@@ -35,6 +46,8 @@ struct HttpOptions {
   // Told the body bytes received so far as they arrive (GET and POST
   // replies; not streams). For progress, and for tests that act mid-transfer.
   std::function<void(size_t)> on_received;
+  // If set, every request (streams aside) ends by then at the latest.
+  std::chrono::steady_clock::time_point deadline{};
 };
 
 // The User-Agent sent with every request: "esfs/<version> (...)".

@@ -5,6 +5,7 @@
 #include <deque>
 #include <random>
 
+#include "core/printable.h"
 #include "core/validate.h"
 
 namespace esfs::sync {
@@ -27,6 +28,76 @@ constexpr int kLiveRetryMs = 1000;
 // A live stream that ends sooner than this after it started counts as a
 // failure for the backoff (the pub does not stream, or drops it at once).
 constexpr int kStreamSettledMs = 10'000;
+
+// Rejected documents are told in one line per pass (or per stream
+// summary), never one line each: a pub listing a million junk objects
+// must not write a million log lines.
+constexpr size_t kMaxReasons = 8;       // distinct reasons counted apart
+constexpr size_t kMaxExamples = 3;      // examples quoted in the line
+constexpr size_t kReasonBytes = 80;     // a reason is cut to this
+constexpr size_t kExampleBytes = 120;   // an example is cut to this
+// The stream's rejections are saved in the status and told in the log at
+// most this often (and when the stream ends), not per event.
+constexpr int kStreamTallyMs = 1000;
+
+// Counts of rejected documents by reason, with the first few examples.
+class RejectTally {
+ public:
+  void Add(const std::string& what, const std::string& why) {
+    ++total_;
+    std::string reason = core::Printable(why, kReasonBytes);
+    if (!by_reason_.count(reason) && by_reason_.size() >= kMaxReasons) reason = "other reasons";
+    ++by_reason_[reason];
+    if (examples_.size() < kMaxExamples) examples_.push_back(core::Printable(what + ": " + why, kExampleBytes));
+  }
+  size_t total() const { return total_; }
+  // "N by reason (a: 3, b: 2); first: x; y; z"
+  std::string Summary() const {
+    std::string text;
+    for (const auto& [reason, count] : by_reason_) {
+      text += (text.empty() ? "" : ", ") + reason + ": " + std::to_string(count);
+    }
+    text = "by reason (" + text + "); first:";
+    for (const auto& e : examples_) text += " [" + e + "]";
+    return text;
+  }
+  void Clear() { *this = RejectTally(); }
+
+ private:
+  size_t total_ = 0;
+  std::map<std::string, size_t> by_reason_;
+  std::vector<std::string> examples_;
+};
+
+// The live stream's rejections, added by the stream's thread and taken
+// (saved and logged) by the pusher's thread at most every kStreamTallyMs.
+class StreamTally {
+ public:
+  void Add(const std::string& what, const std::string& why) {
+    std::scoped_lock lock(mu_);
+    tally_.Add(what, why);
+  }
+  // True if rejections wait and the last Take was kStreamTallyMs ago.
+  bool Due() {
+    std::scoped_lock lock(mu_);
+    return tally_.total() > 0 &&
+           std::chrono::steady_clock::now() - last_take_ >= std::chrono::milliseconds(kStreamTallyMs);
+  }
+  // The summary of the rejections since the last Take, and their count in |n|.
+  std::string Take(size_t* n) {
+    std::scoped_lock lock(mu_);
+    *n = tally_.total();
+    std::string summary = tally_.Summary();
+    tally_.Clear();
+    last_take_ = std::chrono::steady_clock::now();
+    return summary;
+  }
+
+ private:
+  std::mutex mu_;
+  RejectTally tally_;
+  std::chrono::steady_clock::time_point last_take_{};
+};
 
 std::string StatusKey(const std::string& workspace, const std::string& pub) { return "sync/" + workspace + "/" + pub; }
 
@@ -115,8 +186,14 @@ void Syncer::UpdateStatus(const std::string& workspace, const std::string& pub,
   // The pass, the live pusher and the stream of one pub each update its
   // status: one at a time, or one's change would overwrite another's.
   std::scoped_lock lock(status_mu_);
-  PubStatus status = LoadPubStatus(store_, workspace, pub);
+  const PubStatus before = LoadPubStatus(store_, workspace, pub);
+  PubStatus status = before;
   change(status);
+  // Unchanged: no write (the live pusher asks every 50 ms).
+  if (status.pushed_seq == before.pushed_seq && status.last_success_us == before.last_success_us &&
+      status.last_error == before.last_error && status.invalid_total == before.invalid_total) {
+    return;
+  }
   SaveStatus(store_, workspace, pub, status);
 }
 
@@ -170,7 +247,9 @@ Result<PassReport> Syncer::SyncOnce(const std::string& workspace, const std::str
   if (!info.ok()) return info.status();
   const std::vector<std::string> only = OnlyPrefixesOf(info->config);
   PassReport report{workspace, pub};
-  PubClient client(pub, http_);
+  HttpOptions http = http_;
+  http.deadline = std::chrono::steady_clock::now() + PassDeadline();
+  PubClient client(pub, http);
   Holdings held;
   Status s = PullAll(client, workspace, pub, only, progress, &report, &held);
   if (s.ok()) s = PushMissing(client, workspace, pub, only, held, progress, &report.pushed);
@@ -194,9 +273,10 @@ Status Syncer::PullAll(PubClient& client, const std::string& workspace, const st
   if (!listing.ok()) return listing.status().code() == StatusCode::kNotFound ? Status::Ok() : listing.status();
   const std::vector<std::string_view>& elements = listing->elements;
   report->pulled = elements.size();
+  RejectTally rejected;
   auto reject = [&](const std::string& what, const std::string& why) {
     ++report->invalid;
-    log_("pub " + pub + " " + workspace + ": rejected " + what + ": " + why);
+    rejected.Add(what, why);
   };
   // The documents of elements [from, to) that this workspace syncs.
   auto parse_part = [&](size_t from, size_t to) {
@@ -243,6 +323,10 @@ Status Syncer::PullAll(PubClient& client, const std::string& workspace, const st
       if (o.result == core::IngestResult::kAccepted) ++report->accepted;
       (*held)[HoldKey(doc.path, doc.author)] = Held{doc.timestamp, doc.signature};
     }
+  }
+  if (rejected.total() > 0) {
+    log_("pub " + core::Printable(pub) + " " + workspace + ": rejected " + std::to_string(rejected.total()) + " of " +
+         std::to_string(elements.size()) + " documents " + rejected.Summary());
   }
   return Status::Ok();
 }
@@ -359,6 +443,15 @@ void Syncer::RunWorker(Worker* worker) {
     auto info = store_.GetWorkspace(worker->workspace);
     const auto only = info.ok() ? OnlyPrefixesOf(info->config) : std::vector<std::string>{};
     std::atomic<bool> stream_done{false}, stream_open{false};
+    StreamTally tally;  // the stream's rejections, saved by the pusher thread
+    auto flush_rejected = [&] {
+      size_t n = 0;
+      const std::string summary = tally.Take(&n);
+      if (n == 0) return;
+      UpdateStatus(worker->workspace, worker->pub, [n](PubStatus& st) { st.invalid_total += n; });
+      log_("pub " + core::Printable(worker->pub) + " " + worker->workspace + ": rejected " + std::to_string(n) +
+           " streamed events " + summary);
+    };
     std::thread pusher([&] {
       bool caught_up = false;
       while (!stop_ && !stream_done) {
@@ -368,7 +461,10 @@ void Syncer::RunWorker(Worker* worker) {
           // stream covers everything after.
           PassReport catch_up{worker->workspace, worker->pub};
           Holdings held;
-          Status s = PullAll(client, worker->workspace, worker->pub, only, nullptr, &catch_up, &held);
+          HttpOptions bounded = http_;
+          bounded.deadline = std::chrono::steady_clock::now() + PassDeadline();
+          PubClient puller(worker->pub, bounded);
+          Status s = PullAll(puller, worker->workspace, worker->pub, only, nullptr, &catch_up, &held);
           if (catch_up.invalid > 0) {
             UpdateStatus(worker->workspace, worker->pub, [&](PubStatus& st) { st.invalid_total += catch_up.invalid; });
           }
@@ -394,39 +490,35 @@ void Syncer::RunWorker(Worker* worker) {
           sleep_for(std::chrono::milliseconds(kLiveRetryMs));
           continue;
         }
+        if (tally.Due()) flush_rejected();
         sleep_for(std::chrono::milliseconds(kLivePushIntervalMs));
       }
     });
     PubClient streamer(worker->pub, http_);
     // Invalid documents from the stream count in `esfs status` as those of
-    // a pull do (invalid_total).
-    auto count_invalid = [&] {
-      UpdateStatus(worker->workspace, worker->pub, [](PubStatus& st) { ++st.invalid_total; });
-    };
+    // a pull do (invalid_total), saved and logged as one summary at most
+    // every kStreamTallyMs (by the pusher thread) and when the stream ends:
+    // never a store write or a log line per junk event.
+    auto reject_event = [&](const std::string& what, const std::string& why) { tally.Add(what, why); };
     const auto stream_start = std::chrono::steady_clock::now();
     Status streamed = streamer.Stream(
         worker->workspace, [&] { stream_open = true; },
         [&](const core::OrderedJson& json) {
           auto doc = core::DocumentFromJson(json);
           if (!doc.ok()) {
-            count_invalid();
-            log_("pub " + worker->pub + " " + worker->workspace +
-                 ": rejected a streamed document: " + doc.status().message());
+            reject_event("a streamed document", doc.status().message());
             return !stop_.load();
           }
           if (!Selected(doc->path, only)) return !stop_.load();
           auto outcome = store_.Ingest(worker->workspace, *doc);
-          if (outcome.ok() && outcome->result == core::IngestResult::kInvalid) {
-            count_invalid();
-            log_("pub " + worker->pub + " " + worker->workspace + ": rejected " + doc->path + ": " + outcome->reason);
-          }
+          if (outcome.ok() && outcome->result == core::IngestResult::kInvalid) reject_event(doc->path, outcome->reason);
           return !stop_.load();
         },
         [&] {
           // Events that are not JSON at all are rejected documents too.
-          count_invalid();
-          log_("pub " + worker->pub + " " + worker->workspace + ": rejected a streamed event that is not JSON");
+          reject_event("a streamed event", "not JSON");
         });
+    flush_rejected();
     stream_done = true;
     pusher.join();
     if (stop_) break;

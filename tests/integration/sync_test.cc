@@ -189,7 +189,7 @@ TEST(SyncFaults, AnElementThatIsNotJsonIsRejectedAloneAndTheRestIsStored) {
   auto held = b.store->AllDocuments(kWs);
   ASSERT_EQ(held->size(), 1u);
   EXPECT_EQ((*held)[0].content, "fine");
-  EXPECT_NE(b.Logged().find("rejected document 0: not JSON"), std::string::npos) << b.Logged();
+  EXPECT_NE(b.Logged().find("[document 0: not JSON"), std::string::npos) << b.Logged();
   EXPECT_NE(b.Logged().find("signature is invalid"), std::string::npos) << b.Logged();
 }
 
