@@ -12,6 +12,7 @@
 
 #include "core/address.h"
 #include "core/base32.h"
+#include "core/crypto.h"
 #include "core/printable.h"
 #include "core/signing.h"
 
@@ -47,7 +48,8 @@ std::string Shown(const std::string& file) { return core::Printable(file); }
 // allowed), wiped and freed by sodium_free when it goes away.
 class SecretText {
  public:
-  explicit SecretText(size_t capacity) : bytes_(static_cast<char*>(sodium_malloc(capacity ? capacity : 1))) {}
+  // sodium_malloc aborts before sodium_init(): initialise first.
+  explicit SecretText(size_t capacity) : bytes_((core::InitCrypto(), Allocate(capacity))) {}
   ~SecretText() { sodium_free(bytes_); }
   SecretText(const SecretText&) = delete;
   SecretText& operator=(const SecretText&) = delete;
@@ -57,6 +59,7 @@ class SecretText {
   void set_size(size_t size) { size_ = size; }
 
  private:
+  static char* Allocate(size_t capacity) { return static_cast<char*>(sodium_malloc(capacity ? capacity : 1)); }
   char* bytes_;
   size_t size_ = 0;
 };
