@@ -7,6 +7,7 @@
 
 #include "core/printable.h"
 #include "core/validate.h"
+#include "sync/reasons.h"
 
 namespace esfs::sync {
 namespace {
@@ -45,7 +46,7 @@ class RejectTally {
  public:
   void Add(const std::string& what, const std::string& why) {
     ++total_;
-    std::string reason = core::Printable(why, kReasonBytes);
+    std::string reason = ReasonKind(why, kReasonBytes);
     if (!by_reason_.count(reason) && by_reason_.size() >= kMaxReasons) reason = "other reasons";
     ++by_reason_[reason];
     if (examples_.size() < kMaxExamples) examples_.push_back(core::Printable(what + ": " + why, kExampleBytes));
