@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "core/js_compat.h"
+#include "tests/support/hostile_pub.h"
 #include "tests/support/mount_fixture.h"
 #include "tests/support/test_support.h"
 
@@ -119,6 +120,35 @@ TEST_P(SecurityPaths, PeerDotDotDocumentNeverLeavesTheLocalArea) {
 INSTANTIATE_TEST_SUITE_P(Security, SecurityPaths, ::testing::Values("notes~", ".git/notes"),
                          [](const auto& info) { return info.index == 0 ? std::string("JunkName")
                                                                        : std::string("GitFolder"); });
+
+// The same document, but pulled by the mount's own syncer from a hostile
+// pub (tests/support/hostile_pub.h) instead of imported: it is valid es.4,
+// so it is stored, and moving its folder into the local area still writes
+// nothing outside the data folder.
+TEST(SecurityPathsFromAPub, TraversalDocumentFromAHostilePubStaysInside) {
+  HostilePub pub;
+  TempDir tmp;
+  const std::string escape = tmp.File("escape");
+  const std::string doc_path = TraversalPath(escape);
+  auto key = RunProgram({EsfsBinary(), "keygen", "matt", "--out", tmp.File("matt.json")});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  auto doc = RunProgram({EsfsBinary(), "sign", "--keypair", tmp.File("matt.json"), "--workspace",
+                         MountedEsfs::kWorkspace, "--path", doc_path, "--content", "hostile"});
+  ASSERT_EQ(doc.exit_code, 0) << doc.err;
+  pub.Serve("[" + doc.out + "]");
+
+  MountedEsfs m("suzy", pub.Url("served"));
+  ASSERT_TRUE(m.mounted());
+  ASSERT_TRUE(Eventually([&] { return m.Esfs({"get", MountedEsfs::kWorkspace, doc_path}).out == "hostile"; }))
+      << "the pub's document never arrived: " << m.LogText();
+  ASSERT_TRUE(Eventually([&] { return Exists(m.Path("notes")); }));
+  ASSERT_EQ(Save(m.Path("notes/mine.txt"), "my notes"), 0);
+  ASSERT_EQ(::rename(m.Path("notes").c_str(), m.Path("notes~").c_str()), 0) << std::strerror(errno);
+  EXPECT_FALSE(Exists(escape)) << "a pub's document was written outside the data folder";
+  EXPECT_EQ(ReadFile(m.Path("notes~/mine.txt")), "my notes");
+  std::filesystem::remove_all(m.Path("notes~"));
+  EXPECT_FALSE(Exists(escape));
+}
 
 std::string LocalDir(const MountedEsfs& m) { return m.data_dir() + "/local/" + MountedEsfs::kWorkspace; }
 

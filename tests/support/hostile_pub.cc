@@ -52,6 +52,9 @@ HostilePub::HostilePub() : server_(std::make_unique<httplib::Server>()) {
         Pause(stopping_, 1000);
         return !stopping_ && sink.write("[", 1);
       });
+    } else if (mode == "served") {
+      std::scoped_lock lock(served_mu_);
+      res.set_content(served_, "application/json");
     } else {
       res.set_content("[]", "application/json");
     }
@@ -87,6 +90,11 @@ HostilePub::~HostilePub() {
   stopping_ = true;
   server_->stop();
   thread_.join();
+}
+
+void HostilePub::Serve(std::string listing) {
+  std::scoped_lock lock(served_mu_);
+  served_ = std::move(listing);
 }
 
 std::string HostilePub::Url(const std::string& mode) const {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -25,6 +26,8 @@ class HostilePub {
   //            bad signature or a control-character path;
   //   "huge":  a valid-looking array of |huge_bytes| bytes;
   //   "slow":  a 200 reply that sends one byte a second, forever;
+  //   "served": the listing given to Serve() (e.g. valid documents with
+  //            traversal paths signed by a test identity);
   // and /<mode>/earthstar-api/v1/<ws>/stream: an empty listing for
   //   "stream": the stream sends |junk_count| junk events (not JSON, bad
   //            signatures, objects without fields) once |release| is set,
@@ -46,6 +49,9 @@ class HostilePub {
   // "stream": an event sent after the junk (set before |release|).
   std::string final_event;
 
+  // The reply of mode "served" from now on (a JSON array).
+  void Serve(std::string listing);
+
   // The element at |i| of a junk listing (also used as a stream event).
   static std::string JunkElement(size_t i);
 
@@ -53,6 +59,8 @@ class HostilePub {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::mutex served_mu_;  // guards served_
+  std::string served_ = "[]";
   int port_ = 0;
 };
 
