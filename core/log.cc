@@ -3,26 +3,29 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "core/printable.h"
+
 namespace esfs::core {
 namespace {
 
 constexpr size_t kSampleBytes = 80;
 
-// C0 controls and DEL as "\xNN", cut past kLogMaxLineBytes; backslashes
-// kept (the text may have been through Printable already).
+// core::Printable without its backslash step (the text may have been
+// through Printable already; escaping twice would double every "\\"):
+// controls, invisible characters and bytes that are not UTF-8 as escapes,
+// cut past kLogMaxLineBytes. A backslash byte is never inside a UTF-8
+// sequence, so splitting at backslashes cuts no character.
 std::string OneLine(std::string_view text) {
-  std::string out;
   const size_t n = text.size() < kLogMaxLineBytes ? text.size() : kLogMaxLineBytes;
-  out.reserve(n + 16);
-  for (size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7F) {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02X", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
+  std::string out;
+  size_t from = 0;
+  while (true) {
+    const size_t slash = text.substr(0, n).find('\\', from);
+    const size_t to = slash == std::string_view::npos ? n : slash;
+    out += Printable(text.substr(from, to - from), kLogMaxLineBytes);
+    if (slash == std::string_view::npos) break;
+    out += '\\';
+    from = slash + 1;
   }
   if (n < text.size()) out += "...(+" + std::to_string(text.size() - n) + " bytes)";
   return out;

@@ -2,10 +2,11 @@
 // to a file (the mount daemon's <data>/esfs.log) or to stderr.
 //
 // Contract:
-//   - Every line is one line: C0 control characters and DEL in |text|
-//     become "\xNN" and the text is cut past kLogMaxLineBytes. Backslashes
-//     are left alone: callers pass text from outside through
-//     core::Printable first, and this must not escape it a second time.
+//   - Every line is one line: |text| is escaped as core::Printable does
+//     (controls, bidi/invisible characters, bytes that are not UTF-8)
+//     except that backslashes are left alone, and cut past
+//     kLogMaxLineBytes. Callers may pass text that went through Printable
+//     already; it is not escaped a second time.
 //   - Size cap with rotation: before a line would take the file past
 //     |max_bytes|, the file is renamed to "<path>.1" (replacing an older
 //     .1) and a fresh file is started. At most max_bytes + one line each.

@@ -123,13 +123,14 @@ TEST_F(LogTest, ALineWithNewlinesStaysOneLine) {
   {
     LogWriter log(Options());
     log.ToFile(Path());
-    log.Line("first\nforged 2026-01-01 esfs: line\r\x1b[31m and a \\x0A already escaped");
+    log.Line("first\nforged 2026-01-01 esfs: line\r\x1b[31m and a \\x0A already escaped \xff \u202E!");
   }
   const auto lines = ReadLines(Path());
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find("first\\x0Aforged"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find("\\x0D\\x1B[31m"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find(" and a \\x0A already"), std::string::npos) << lines[0];  // not escaped twice
+  EXPECT_NE(lines[0].find(" \\xFF \\u{202E}!"), std::string::npos) << lines[0];
 }
 
 TEST_F(LogTest, AnUnwritableFileFallsBackToStderr) {
