@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/log.h"
 #include "core/printable.h"
 #include "core/store.h"
 #include "fs/filesystem.h"
@@ -31,28 +32,9 @@ namespace esfs::fs {
 namespace {
 
 // One line per event, with a time stamp: to stderr in the foreground, to
-// <data>/esfs.log when daemonized.
-class Logger {
- public:
-  void ToFile(const std::string& path) {
-    std::scoped_lock lock(mu_);
-    file_.open(path, std::ios::app);
-  }
-  void Line(const std::string& text) {
-    std::scoped_lock lock(mu_);
-    char stamp[32];
-    time_t now = time(nullptr);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-    std::ostream& out = file_.is_open() ? static_cast<std::ostream&>(file_) : std::cerr;
-    out << stamp << " esfs: " << core::Printable(text, 4096) << std::endl;  // one line, no control byte
-  }
-
- private:
-  std::mutex mu_;  // guards file_ and the output
-  std::ofstream file_;
-};
+// <data>/esfs.log when daemonized (size cap and rotation, rate limit on
+// repeated lines: core/log.h).
+using Logger = core::LogWriter;
 
 int RunCommand(const std::vector<std::string>& argv) {
   pid_t pid = fork();
@@ -171,8 +153,8 @@ class ChangeWatcher {
 bool CleanStaleMount(const std::string& mountpoint, Logger& log) {
   struct statvfs vfs;
   if (statvfs(mountpoint.c_str(), &vfs) == 0 || errno != ENOTCONN) return true;
-  log.Line("cleaning up a stale mount at " + mountpoint + " (\"Transport endpoint is not connected\": an earlier "
-           "esfs mount ended without unmounting)");
+  log.Line("cleaning up a stale mount at " + core::Printable(mountpoint) +
+           " (\"Transport endpoint is not connected\": an earlier esfs mount ended without unmounting)");
   return Unmount(mountpoint, true) == 0;
 }
 
@@ -223,8 +205,8 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
     return fail("could not mount at " + options.mountpoint + " (is /dev/fuse there and fusermount3 installed?)");
   }
   session.mounted = true;
-  log.Line("mounted " + (options.workspace ? *options.workspace : std::string("all workspaces")) + " at " +
-           options.mountpoint + " as " + identity->address());
+  log.Line("mounted " + core::Printable(options.workspace ? *options.workspace : "all workspaces") + " at " +
+           core::Printable(options.mountpoint) + " as " + identity->address());
   if (options.ready_fd >= 0) Report(options.ready_fd, "ready\n");
   Report(report_fd, "ok");
   int rc;
@@ -244,7 +226,7 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
   // SIGTERM, SIGHUP: a requested, clean stop), or -errno on failure.
   if (rc > 0) log.Line("stopping on " + std::string(strsignal(rc)));
   if (rc < 0) log.Line("the FUSE session failed: " + std::string(std::strerror(-rc)));
-  log.Line("unmounting " + options.mountpoint);
+  log.Line("unmounting " + core::Printable(options.mountpoint));
   return rc >= 0 ? 0 : 1;
 }
 
@@ -255,14 +237,14 @@ int Unmount(const std::string& mountpoint, bool lazy) {
 }
 
 int RunMount(const MountOptions& options) {
-  Logger log;
+  Logger log({.max_bytes = core::LogMaxBytesFromEnv()});
   struct stat st;
   if (!CleanStaleMount(options.mountpoint, log)) {
-    log.Line("could not clean up the stale mount at " + options.mountpoint);
+    log.Line("could not clean up the stale mount at " + core::Printable(options.mountpoint));
     return 1;
   }
   if (stat(options.mountpoint.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    log.Line("mount point " + options.mountpoint + " is not a folder (" + std::strerror(errno) + ")");
+    log.Line("mount point " + core::Printable(options.mountpoint) + " is not a folder (" + std::strerror(errno) + ")");
     return 1;
   }
   if (options.foreground) return Serve(options, log, -1);
@@ -294,7 +276,9 @@ int RunMount(const MountOptions& options) {
   if (freopen("/dev/null", "r", stdin) == nullptr) _exit(1);
   if (freopen((options.data_dir + "/esfs.log").c_str(), "a", stdout) == nullptr) _exit(1);
   if (freopen((options.data_dir + "/esfs.log").c_str(), "a", stderr) == nullptr) _exit(1);
-  _exit(Serve(options, log, pipe_fds[1]));
+  const int rc = Serve(options, log, pipe_fds[1]);
+  log.Flush();  // _exit runs no destructor
+  _exit(rc);
 }
 
 }  // namespace esfs::fs

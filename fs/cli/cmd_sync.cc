@@ -11,6 +11,7 @@
 #include <map>
 #include <thread>
 
+#include "core/log.h"
 #include "core/printable.h"
 #include "core/store.h"
 #include "fs/cli/command.h"
@@ -66,8 +67,8 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
   if (chosen.empty()) {
     return Failure("sync", args.positional.empty() ? "no workspaces in the store" : args.positional[0] + " is not in the store");
   }
-  sync::Syncer syncer(**store,
-                      [](const std::string& line) { std::cerr << "esfs: " << core::Printable(line, 4096) << "\n"; });
+  core::LogWriter log;  // stderr; the syncer's lines come escaped already
+  sync::Syncer syncer(**store, log.AsFunction());
   int failures = 0, pubs = 0;
   for (const auto& ws : chosen) {
     for (const auto& pub : sync::PubsOf(ws.config)) {

@@ -93,5 +93,29 @@ TEST(MountDaemon, OptionsReachLibfuseAndOneWorkspaceCanBeTheMountPoint) {
   EXPECT_FALSE(m.Remount());
 }
 
+// ESFS_LOG_MAX_BYTES caps esfs.log: past it the file becomes esfs.log.1
+// and a fresh esfs.log goes on (core/log.h).
+TEST(MountDaemon, LogIsRotatedAtItsCap) {
+  TempDir dir;
+  const std::string data = dir.File("data"), key = dir.File("id.json"), mnt = dir.File("mnt");
+  ASSERT_EQ(mkdir(mnt.c_str(), 0755), 0);
+  LazyUnmountGuard guard{mnt};
+  auto esfs = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {EsfsBinary(), "--data", data, "--key", key});
+    return RunProgram(args, "", 60);
+  };
+  ASSERT_EQ(esfs({"keygen", "suzy"}).exit_code, 0);
+  ASSERT_EQ(esfs({"workspace", "add", "+gardening.friends"}).exit_code, 0);
+  ASSERT_EQ(setenv("ESFS_LOG_MAX_BYTES", "200", 1), 0);
+  auto mount = esfs({"mount", mnt});
+  unsetenv("ESFS_LOG_MAX_BYTES");
+  ASSERT_EQ(mount.exit_code, 0) << mount.err;
+  EXPECT_EQ(esfs({"umount", mnt}).exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return ReadFile(data + "/esfs.log").find("unmounting") != std::string::npos; }))
+      << ReadFile(data + "/esfs.log");
+  EXPECT_NE(ReadFile(data + "/esfs.log.1").find("mounted all workspaces at " + mnt), std::string::npos);
+  EXPECT_EQ(ReadFile(data + "/esfs.log").find("mounted all workspaces"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace esfs::testing
