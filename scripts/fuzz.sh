@@ -86,8 +86,14 @@ for f in "$WORK/seeds/fuzz_document"/*; do
   fi
 done
 if [[ ${#all[@]} -gt 0 ]]; then
-  { printf '[\n'; sep=''; for f in "${all[@]}"; do printf '%s' "$sep"; cat "$f"; sep=$',\n'; done; printf '\n]'; } \
-    >"$pub_seeds/all"
+  # Under -max_len (65536): a longer seed would be cut off, no longer a listing.
+  { printf '[\n'; sep=''; bytes=0
+    for f in "${all[@]}"; do
+      size=$(stat -c %s "$f")
+      ((bytes + size < 60000)) || break
+      printf '%s' "$sep"; cat "$f"; sep=$',\n'; bytes=$((bytes + size + 2))
+    done
+    printf '\n]'; } >"$pub_seeds/all"
 fi
 
 # --- time split (weights: see the top of this file) ---
