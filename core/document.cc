@@ -65,6 +65,11 @@ size_t NestingDepth(std::string_view text) {
 }  // namespace
 
 Result<OrderedJson> ParseJson(std::string_view text) {
+  // nlohmann's lexer takes a NUL for the end of the input: "[]\0junk" would
+  // parse as "[]". JSON never holds a raw NUL (in strings it is \u0000).
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return Status::InvalidArgument("malformed JSON: a NUL byte at offset " + std::to_string(nul));
+  }
   if (NestingDepth(text) > kMaxJsonDepth) {
     return Status::InvalidArgument("malformed JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
                                    " levels");

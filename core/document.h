@@ -86,7 +86,8 @@ inline DocView ViewOf(const Document& doc) {
 // Parses JSON text without throwing. InvalidArgument names the position on
 // malformed JSON, nesting deeper than kMaxJsonDepth, bad UTF-8, or a lone
 // surrogate escape (which the
-// reference would silently hash as U+FFFD; see docs/conformance.md).
+// reference would silently hash as U+FFFD; see docs/conformance.md), or a
+// raw NUL byte anywhere (nlohmann would stop at it and ignore what follows).
 Result<OrderedJson> ParseJson(std::string_view text);
 
 // The reference's basic shape check (spec §6, §8 step 1) and conversion:

@@ -3,12 +3,15 @@
 #
 #   scripts/fuzz.sh SECONDS [TARGET...]
 #
-# TARGET is fuzz_document, fuzz_address_path and/or fuzz_local_path
-# (default: all three). SECONDS is the total fuzzing time, split between the
-# targets in turn: with the first two only, fuzz_document gets 2/3 of it and
-# fuzz_address_path 1/3 (the address/path code is small and saturates
-# quickly); fuzz_local_path, when it runs beside others, gets 1/6 of it
-# first (the local-path constructor is smaller still). Building, seeding and
+# TARGET is fuzz_document, fuzz_address_path, fuzz_local_path and/or
+# fuzz_pub_reply (default: all four). SECONDS is the total fuzzing time,
+# split between the targets in turn by weight: fuzz_document 4,
+# fuzz_pub_reply 3, fuzz_address_path 2, fuzz_local_path 1 (the smaller the
+# code under test, the sooner it saturates). Each target gets SECONDS *
+# weight / (sum of the weights of the targets run), rounded down; the last
+# one gets what is left, so the shares add up to SECONDS (each gets at least
+# 1 s, so with SECONDS below the number of targets they add up to more).
+# E.g. 600 s for all four: 240 + 120 + 60 + 180. Building, seeding and
 # replaying regressions come on top.
 #
 # Environment:
@@ -24,14 +27,14 @@
 # file of tests/fuzz/regressions no longer passes), 2 on usage/build errors.
 set -u -o pipefail
 
-usage() { echo "usage: $0 SECONDS [fuzz_document|fuzz_address_path|fuzz_local_path]..." >&2; exit 2; }
+usage() { echo "usage: $0 SECONDS [fuzz_document|fuzz_address_path|fuzz_local_path|fuzz_pub_reply]..." >&2; exit 2; }
 [[ $# -ge 1 && $1 =~ ^[0-9]+$ && $1 -gt 0 ]] || usage
 SECONDS_TOTAL=$1
 shift
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(fuzz_document fuzz_address_path fuzz_local_path)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(fuzz_document fuzz_address_path fuzz_local_path fuzz_pub_reply)
 for t in "${TARGETS[@]}"; do
-  [[ $t == fuzz_document || $t == fuzz_address_path || $t == fuzz_local_path ]] || usage
+  [[ $t == fuzz_document || $t == fuzz_address_path || $t == fuzz_local_path || $t == fuzz_pub_reply ]] || usage
 done
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,7 +53,8 @@ cmake --build "$BUILD" -j"$(nproc)" --target "${TARGETS[@]}" fuzz_seed_corpus >/
 
 # --- seed corpus from the vectors ---
 rm -rf "$WORK/seeds"
-mkdir -p "$WORK/seeds/fuzz_document" "$WORK/seeds/fuzz_address_path" "$WORK/seeds/fuzz_local_path"
+mkdir -p "$WORK/seeds/fuzz_document" "$WORK/seeds/fuzz_address_path" "$WORK/seeds/fuzz_local_path" \
+  "$WORK/seeds/fuzz_pub_reply"
 # fuzz_local_path: selector byte ('0': split at newlines, '1': at '/'), then text.
 printf '0+gardening.friends\nnotes~\na.txt' >"$WORK/seeds/fuzz_local_path/names"
 printf '1notes/../../../../tmp/x.txt' >"$WORK/seeds/fuzz_local_path/dotdot"
@@ -63,36 +67,52 @@ else
   "$BUILD/fuzz_seed_corpus" "$WORK/seeds/fuzz_document" "$WORK/seeds/fuzz_address_path" \
     "${vector_files[@]}" || exit 2
 fi
-
-# --- time split ---
-declare -A BUDGET
-REST_TARGETS=()
-for t in "${TARGETS[@]}"; do [[ $t == fuzz_local_path ]] || REST_TARGETS+=("$t"); done
-if [[ ${#TARGETS[@]} -eq 1 ]]; then
-  BUDGET[${TARGETS[0]}]=$SECONDS_TOTAL
-elif [[ ${#REST_TARGETS[@]} -lt ${#TARGETS[@]} ]]; then
-  local_path=$((SECONDS_TOTAL / 6))
-  ((local_path > 0)) || local_path=1
-  BUDGET[fuzz_local_path]=$local_path
-  rest=$((SECONDS_TOTAL - local_path))
-  ((rest > 0)) || rest=1
-  if [[ ${#REST_TARGETS[@]} -eq 1 ]]; then
-    BUDGET[${REST_TARGETS[0]}]=$rest
-  else
-    BUDGET[fuzz_document]=$((rest * 2 / 3))
-    BUDGET[fuzz_address_path]=$((rest - rest * 2 / 3))
+# fuzz_pub_reply: replies built from the document seeds: each JSON list as a
+# pull listing, each document wrapped as a one-element listing and as an
+# event of a stream (with a keep-alive and a comment line), and all the
+# documents in one listing.
+pub_seeds=$WORK/seeds/fuzz_pub_reply
+printf 'data: KEEPALIVE\n\n: a comment\r\ndata: [1,\r\ndata: 2]\r\n\r\n' >"$pub_seeds/keepalive"
+printf '[]' >"$pub_seeds/empty"
+all=()
+for f in "$WORK/seeds/fuzz_document"/*; do
+  first=$(head -c 1 "$f")
+  if [[ $first == '[' ]]; then
+    cp "$f" "$pub_seeds/list-${f##*/}"
+  elif [[ $first == '{' ]]; then
+    { printf '['; cat "$f"; printf ']'; } >"$pub_seeds/one-${f##*/}"
+    { printf ': hi\n\ndata: KEEPALIVE\n\ndata: '; cat "$f"; printf '\n\n'; } >"$pub_seeds/event-${f##*/}"
+    all+=("$f")
   fi
-else
-  doc=$((SECONDS_TOTAL * 2 / 3))
-  ((doc > 0)) || doc=1
-  addr=$((SECONDS_TOTAL - doc))
-  ((addr > 0)) || addr=1
-  BUDGET[fuzz_document]=$doc
-  BUDGET[fuzz_address_path]=$addr
+done
+if [[ ${#all[@]} -gt 0 ]]; then
+  # Under -max_len (65536): a longer seed would be cut off, no longer a listing.
+  { printf '[\n'; sep=''; bytes=0
+    for f in "${all[@]}"; do
+      size=$(stat -c %s "$f")
+      ((bytes + size < 60000)) || break
+      printf '%s' "$sep"; cat "$f"; sep=$',\n'; bytes=$((bytes + size + 2))
+    done
+    printf '\n]'; } >"$pub_seeds/all"
 fi
-declare -A MAXLEN=([fuzz_document]=65536 [fuzz_address_path]=4096 [fuzz_local_path]=4096)
+
+# --- time split (weights: see the top of this file) ---
+declare -A WEIGHT=([fuzz_document]=4 [fuzz_pub_reply]=3 [fuzz_address_path]=2 [fuzz_local_path]=1)
+declare -A BUDGET
+weights=0
+for t in "${TARGETS[@]}"; do weights=$((weights + WEIGHT[$t])); done
+left=$SECONDS_TOTAL
+for i in "${!TARGETS[@]}"; do
+  t=${TARGETS[$i]}
+  if ((i == ${#TARGETS[@]} - 1)); then share=$left; else share=$((SECONDS_TOTAL * WEIGHT[$t] / weights)); fi
+  ((share > 0)) || share=1
+  BUDGET[$t]=$share
+  left=$((left - share))
+done
+declare -A MAXLEN=([fuzz_document]=65536 [fuzz_address_path]=4096 [fuzz_local_path]=4096
+  [fuzz_pub_reply]=65536)
 declare -A DICT=([fuzz_document]=document.dict [fuzz_address_path]=address_path.dict
-  [fuzz_local_path]=local_path.dict)
+  [fuzz_local_path]=local_path.dict [fuzz_pub_reply]=pub_reply.dict)
 
 failed=0
 summaries=()
@@ -138,7 +158,7 @@ for t in "${TARGETS[@]}"; do
   if ((new > 0)); then
     failed=1
     echo "$t: CRASH; from $log:"
-    awk '/ERROR|runtime error|^fuzz_(document|address_path|local_path): /{on=1} on&&n<40{print; n++}' "$log"
+    awk '/ERROR|runtime error|^fuzz_(document|address_path|local_path|pub_reply): /{on=1} on&&n<40{print; n++}' "$log"
     grep -E 'Test unit written|^SUMMARY' "$log"
     echo "Copy the input to tests/fuzz/regressions/$short-<name> and report it."
   fi

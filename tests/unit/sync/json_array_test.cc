@@ -57,5 +57,25 @@ TEST(JsonArray, RefusesWhatIsNotOneWholeArray) {
   EXPECT_EQ(SplitJsonArray(listing)->size(), 2u);
 }
 
+// Found by fuzz_pub_reply (tests/fuzz/regressions/pub_reply-nul-after-array):
+// nlohmann's lexer takes a NUL byte for the end of the input, so ParseJson
+// read "[]\0junk" as "[]" and an element or stream event "{...}\0junk" as
+// the document before the NUL. A NUL is never JSON (inside strings it is
+// written \u0000): the text is refused, as the splitter refuses it.
+TEST(JsonArray, NulAndJunkAfterJsonIsNotJson) {
+  using namespace std::string_view_literals;
+  EXPECT_FALSE(SplitJsonArray("[]\0\x04"sv).ok());
+  EXPECT_FALSE(core::ParseJson("[]\0\x04"sv).ok());
+  auto parts = SplitJsonArray("[{\"a\":1}\0junk, 2]"sv);
+  ASSERT_TRUE(parts.ok()) << parts.status().message();
+  ASSERT_EQ(parts->size(), 2u);
+  auto first = core::ParseJson((*parts)[0]);
+  EXPECT_FALSE(first.ok()) << first->dump();
+  EXPECT_TRUE(core::ParseJson((*parts)[1]).ok());
+  EXPECT_FALSE(core::ParseJson("{\"a\":1}\0"sv).ok());
+  // Escaped, a NUL inside a string is fine.
+  EXPECT_TRUE(core::ParseJson(R"(["a\u0000b"])").ok());
+}
+
 }  // namespace
 }  // namespace esfs::sync
