@@ -61,12 +61,19 @@ const char* IngestResultName(IngestResult r) {
 }
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Store::~Store() { StopLocalAttrsWriter(); }
+Store::~Store() {
+  StopLocalAttrsWriter();
+  // What this process committed is durable once it closes the store (a
+  // command's exit, an unmount), as close(2) of a file followed by exit
+  // is not, but users of a command line expect.
+  (void)impl_->env->Sync();
+}
 const Clock& Store::clock() const { return *impl_->clock; }
 const std::string& Store::data_dir() const { return impl_->data_dir; }
 size_t Store::map_bytes() const { return impl_->env->map_bytes(); }
 
 void Store::ReleaseMappedPages() { impl_->env->ReleaseMappedPages(); }
+Status Store::Sync() { return impl_->env->Sync(); }
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (Status s = CheckDataDir(options.data_dir); !s.ok()) return s;

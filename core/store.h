@@ -237,6 +237,13 @@ class Store {
   // RSS); they stay in the OS page cache. For long-running readers.
   void ReleaseMappedPages();
 
+  // Durability (DESIGN decision 4): a write that returned OK is committed —
+  // in the store for every process, surviving any crash of esfs — with one
+  // disk flush. Sync() makes everything committed so far survive a power
+  // cut too (one more flush); fsync in the mount calls it, and so does the
+  // destructor. Storage on failure. Thread-safe.
+  Status Sync();
+
   // Opaque outside core/store*.cc (declared public only so that the
   // helpers in those files can name it).
   struct Impl;
