@@ -99,11 +99,17 @@ TEST(SyncHostile, JunkStreamEventsWriteNothing) {
   ASSERT_TRUE(Eventually([&] { return pub.streams_opened > 0 && pub.listings_served >= 2; }));
   ASSERT_TRUE(Eventually([&] { return sync::LoadPubStatus(*peer.store, kWs, pub.Url("stream")).last_success_us > 0; }));
   const uint64_t before = peer.store->CommitCount();
+  const auto start = std::chrono::steady_clock::now();
   pub.release = true;
   ASSERT_TRUE(Eventually([&] { return peer.Content("/after-the-junk.txt") == "real"; }));
   const uint64_t writes = peer.store->CommitCount() - before;
-  // The new document, and at most one status update for the rejected events.
-  EXPECT_LE(writes, 2u) << "junk events each wrote to the store";
+  const auto seconds = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count());
+  // The new document, one sync-status update, and the rejected events'
+  // tally, saved at most once a second (more than one window may pass on a
+  // slow, sanitized build) — never one write per event (300 before).
+  EXPECT_LE(writes, 3u + seconds) << "junk events each wrote to the store";
+  EXPECT_LT(writes, 30u);
   EXPECT_LT(peer.Logged().size(), 4096u) << peer.Logged().substr(0, 400);
   peer.syncer->Stop();
 }
