@@ -33,17 +33,27 @@ struct LazyUnmountGuard {
   }
 };
 
-TEST(MountDaemon, RunsInTheBackgroundLogsToTheDataFolderAndStopsOnUmount) {
-  TempDir dir;
-  const std::string data = dir.File("data"), key = dir.File("id.json"), mnt = dir.File("mnt");
-  ASSERT_EQ(mkdir(mnt.c_str(), 0755), 0);
-  LazyUnmountGuard guard{mnt};
-  auto esfs = [&](std::vector<std::string> args) {
+// A data folder with an identity and one workspace, and an empty mount
+// point that is detached whatever happens in the test.
+class BackgroundMount : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(mkdir(mnt.c_str(), 0755), 0);
+    ASSERT_EQ(esfs({"keygen", "suzy"}).exit_code, 0);
+    ASSERT_EQ(esfs({"workspace", "add", "+gardening.friends"}).exit_code, 0);
+  }
+  // Runs esfs with this test's --data and --key.
+  RunResult esfs(std::vector<std::string> args) const {
     args.insert(args.begin(), {EsfsBinary(), "--data", data, "--key", key});
     return RunProgram(args, "", 60);
-  };
-  ASSERT_EQ(esfs({"keygen", "suzy"}).exit_code, 0);
-  ASSERT_EQ(esfs({"workspace", "add", "+gardening.friends"}).exit_code, 0);
+  }
+
+  TempDir dir;
+  const std::string data = dir.File("data"), key = dir.File("id.json"), mnt = dir.File("mnt");
+  LazyUnmountGuard guard{mnt};
+};
+
+TEST_F(BackgroundMount, RunsInTheBackgroundLogsToTheDataFolderAndStopsOnUmount) {
   auto mount = esfs({"mount", mnt});
   ASSERT_EQ(mount.exit_code, 0) << mount.err;
   EXPECT_NE(mount.err.find("mounted at " + mnt), std::string::npos) << mount.err;
@@ -95,17 +105,7 @@ TEST(MountDaemon, OptionsReachLibfuseAndOneWorkspaceCanBeTheMountPoint) {
 
 // ESFS_LOG_MAX_BYTES caps esfs.log: past it the file becomes esfs.log.1
 // and a fresh esfs.log goes on (core/log.h).
-TEST(MountDaemon, LogIsRotatedAtItsCap) {
-  TempDir dir;
-  const std::string data = dir.File("data"), key = dir.File("id.json"), mnt = dir.File("mnt");
-  ASSERT_EQ(mkdir(mnt.c_str(), 0755), 0);
-  LazyUnmountGuard guard{mnt};
-  auto esfs = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {EsfsBinary(), "--data", data, "--key", key});
-    return RunProgram(args, "", 60);
-  };
-  ASSERT_EQ(esfs({"keygen", "suzy"}).exit_code, 0);
-  ASSERT_EQ(esfs({"workspace", "add", "+gardening.friends"}).exit_code, 0);
+TEST_F(BackgroundMount, LogIsRotatedAtItsCap) {
   ASSERT_EQ(setenv("ESFS_LOG_MAX_BYTES", "200", 1), 0);
   auto mount = esfs({"mount", mnt});
   unsetenv("ESFS_LOG_MAX_BYTES");
