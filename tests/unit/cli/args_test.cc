@@ -1,4 +1,4 @@
-#include "fs/cli/args.h"
+#include "cli/args.h"
 
 #include <gtest/gtest.h>
 

@@ -14,7 +14,7 @@
 #include "core/log.h"
 #include "core/printable.h"
 #include "core/store.h"
-#include "fs/cli/command.h"
+#include "cli/command.h"
 #include "sync/syncer.h"
 
 namespace esfs::cli {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/crypto.h"
-#include "fs/cli/command.h"
+#include "cli/command.h"
 
 namespace esfs::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include "core/signing.h"
 #include "core/utf8.h"
 #include "core/validate.h"
-#include "fs/cli/command.h"
+#include "cli/command.h"
 #include "keys/identity.h"
 
 namespace esfs::cli {

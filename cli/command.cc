@@ -1,4 +1,4 @@
-#include "fs/cli/command.h"
+#include "cli/command.h"
 
 #include <cerrno>
 #include <cstring>

@@ -1,7 +1,7 @@
 // esfs keygen
 #include <iostream>
 
-#include "fs/cli/command.h"
+#include "cli/command.h"
 #include "keys/identity.h"
 
 namespace esfs::cli {

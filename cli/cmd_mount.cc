@@ -10,7 +10,7 @@
 #include <iostream>
 #include <memory>
 
-#include "fs/cli/command.h"
+#include "cli/command.h"
 #include "core/printable.h"
 #include "core/store.h"
 #include "fs/mount.h"

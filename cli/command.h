@@ -8,7 +8,7 @@
 
 #include "core/document.h"
 #include "core/status.h"
-#include "fs/cli/args.h"
+#include "cli/args.h"
 
 namespace esfs::cli {
 

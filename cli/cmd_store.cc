@@ -8,7 +8,7 @@
 #include "core/printable.h"
 #include "core/store.h"
 #include "core/utf8.h"
-#include "fs/cli/command.h"
+#include "cli/command.h"
 #include "keys/identity.h"
 
 namespace esfs::cli {
