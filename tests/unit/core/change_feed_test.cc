@@ -1,6 +1,7 @@
-// The change feed on a real LMDB store in a temp folder: commits by this
-// process and by another one reach subscribers, once each and in order;
-// unsubscribing is final.
+// The change feed and the expiry sweeper on a real LMDB store in a temp
+// folder: commits by this process and by another one reach subscribers,
+// once each and in order; unsubscribing is final; expired documents are
+// swept when they expire, not at the next period.
 #include "core/change_feed.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/expiry_sweeper.h"
 #include "keys/identity.h"
 #include "tests/support/test_support.h"
 
@@ -234,6 +236,38 @@ TEST_F(ChangeFeedTest, ThePositionIsTheStoresWhenTheFeedStarts) {
   const uint64_t after = Write("/new.txt", "new");
   ASSERT_TRUE(got.WaitForCount(1));
   EXPECT_EQ(got.changes().front().seq, after);  // the old change is not replayed
+}
+
+TEST_F(ChangeFeedTest, TheSweeperRemovesAnEphemeralDocumentWhenItExpiresNotAtTheNextPeriod) {
+  auto feed = StartFeed();
+  Received got;
+  feed->Subscribe(got.Callback());
+  std::vector<std::string> logged;
+  std::mutex log_mu;
+  ExpirySweeper sweeper(*store_, *feed, {.period = 3600s, .log = [&](const std::string& l) {
+                                           std::scoped_lock lock(log_mu);
+                                           logged.push_back(l);
+                                         }});
+  // The start-up sweep.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (sweeper.sweeps() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_EQ(sweeper.sweeps(), 1u);
+  // A plain document does not make it sweep; an ephemeral one expiring in
+  // 300 ms is swept then, long before the hour-long period.
+  Write("/plain.txt", "stays");
+  const int64_t expires = store_->clock().NowMicros() + 300'000;
+  ASSERT_TRUE(store_->Set(suzy_, kWs, "/chat!/hello.txt", "soon gone", expires).ok());
+  ASSERT_TRUE(got.WaitFor([](const std::vector<Change>& c) {
+    return std::any_of(c.begin(), c.end(), [](const Change& x) { return x.removed && x.path == "/chat!/hello.txt"; });
+  }));
+  EXPECT_GE(store_->clock().NowMicros(), expires);  // not before it expired
+  EXPECT_EQ(sweeper.removed(), 1u);
+  EXPECT_EQ(sweeper.sweeps(), 2u);
+  EXPECT_FALSE(store_->Winner(kWs, "/chat!/hello.txt").value().has_value());
+  EXPECT_TRUE(store_->Winner(kWs, "/plain.txt").value().has_value());
+  std::scoped_lock lock(log_mu);
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0], "removed 1 expired ephemeral documents");
 }
 
 }  // namespace
