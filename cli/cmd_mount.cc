@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "core/expiry_sweeper.h"
 #include "core/printable.h"
 #include "core/store.h"
 #include "fs/mount.h"
@@ -108,11 +109,17 @@ int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
     if (!parsed.ok()) return UsageError("mount", parsed.status().message());
     options.ready_fd = static_cast<int>(*parsed);
   }
-  // The daemon syncs in the background with every pub of every workspace.
-  options.background = [](core::Store& store, const std::function<void(const std::string&)>& log) {
-    auto syncer = std::make_shared<sync::Syncer>(store, log);
+  // The daemon syncs in the background with every pub of every workspace,
+  // and sweeps expired ephemeral documents; both follow the mount's feed.
+  options.background = [](core::Store& store, core::ChangeFeed& feed,
+                          const std::function<void(const std::string&)>& log) {
+    auto sweeper = std::make_shared<core::ExpirySweeper>(store, feed, core::ExpirySweeper::Options{.log = log});
+    auto syncer = std::make_shared<sync::Syncer>(store, log, sync::HttpOptions{}, sync::BackoffPolicy{}, &feed);
     syncer->Start();
-    return std::function<void()>([syncer] { syncer->Stop(); });
+    return std::function<void()>([syncer, sweeper]() mutable {
+      syncer->Stop();
+      sweeper.reset();
+    });
   };
   return fs::RunMount(options);
 }

@@ -2,16 +2,16 @@
 
 #define FUSE_USE_VERSION 34
 #include <fuse_lowlevel.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/change_feed.h"
 #include "core/log.h"
 #include "core/printable.h"
 #include "core/store.h"
@@ -66,33 +67,51 @@ struct Session {
   }
 };
 
-// Follows the store's change feed (inotify on the LMDB file wakes it;
-// a poll timeout catches anything inotify misses) and tells the kernel to
-// drop what changed, whoever changed it.
-class ChangeWatcher {
+// Tells the kernel to drop what changed in the store, whoever changed it:
+// one subscriber of the process's change feed (core/change_feed.h). The
+// feed's thread runs OnChanges, which takes the file system's lock only
+// briefly; the notifications are sent after it.
+class KernelInvalidation {
  public:
-  static constexpr std::chrono::milliseconds kCoalesce{10};
+  KernelInvalidation(core::ChangeFeed& feed, FileSystem& fs, fuse_session* se) : feed_(feed) {
+    id_ = feed_.Subscribe([&fs, se](const core::ChangeFeed::Batch& changes) {
+      for (const auto& inv : fs.OnChanges(changes)) {
+        if (inv.parent) fuse_lowlevel_notify_inval_entry(se, inv.parent, inv.name.c_str(), inv.name.size());
+        // A negative offset drops the attributes only.
+        if (inv.inode) fuse_lowlevel_notify_inval_inode(se, inv.inode, inv.attributes_only ? -1 : 0, 0);
+      }
+    }).id;
+  }
+  ~KernelInvalidation() { feed_.Unsubscribe(id_); }
+
+ private:
+  core::ChangeFeed& feed_;
+  core::ChangeFeed::SubscriptionId id_ = 0;
+};
+
+// Reading files maps the store's pages into this process; a daemon that
+// has read a large workspace once would keep them all in its RSS. Past
+// kMappedLimit they are let go (they stay in the kernel's page cache).
+// Looks at /proc/self/statm every kPeriod (no store read unless over the
+// limit): reads change no store state, so the change feed cannot tell it.
+class MappedPagesTrimmer {
+ public:
   // File-backed RSS: the program and its libraries (~10 MB) plus store pages.
   static constexpr unsigned long kMappedLimit = 24ul << 20;
+  static constexpr std::chrono::seconds kPeriod{2};
 
-  ChangeWatcher(core::Store& store, FileSystem& fs, fuse_session* se, Logger& log, const std::string& data_dir)
-      : store_(store), fs_(fs), se_(se), log_(log) {
-    last_seq_ = store_.LastSeq().ok() ? store_.LastSeq().value() : 0;
-    inotify_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (inotify_ >= 0) inotify_add_watch(inotify_, (data_dir + "/store/data.mdb").c_str(), IN_MODIFY);
-    thread_ = std::thread([this] { Loop(); });
-  }
-  ~ChangeWatcher() {
-    stop_ = true;
+  explicit MappedPagesTrimmer(core::Store& store) : store_(store), thread_([this] { Loop(); }) {}
+  ~MappedPagesTrimmer() {
+    {
+      std::scoped_lock lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
     thread_.join();
-    if (inotify_ >= 0) close(inotify_);
   }
 
  private:
-  // Reading files maps the store's pages into this process; a daemon that
-  // has read a large workspace once would keep them all in its RSS. Past
-  // kMappedLimit they are let go (they stay in the kernel's page cache).
-  void TrimMappedStore() {
+  void TrimOnce() {
     FILE* statm = fopen("/proc/self/statm", "r");
     if (statm == nullptr) return;
     unsigned long size = 0, resident = 0, file_backed = 0;
@@ -102,49 +121,20 @@ class ChangeWatcher {
       store_.ReleaseMappedPages();
     }
   }
-
   void Loop() {
-    int64_t last_sweep = time(nullptr);
-    int64_t last_trim = time(nullptr);
-    while (!stop_) {
-      pollfd p{inotify_, POLLIN, 0};
-      // After a wake-up, wait a little so that one look covers a burst of
-      // commits (each LMDB commit is several writes, each an event): a
-      // mount saving many files would otherwise wake this thread, and take
-      // the file system's lock, once per write.
-      if (poll(&p, inotify_ >= 0 ? 1 : 0, 250) > 0) std::this_thread::sleep_for(kCoalesce);
-      char drain[4096];
-      while (inotify_ >= 0 && read(inotify_, drain, sizeof drain) > 0) {
-      }
-      auto changes = store_.ChangesSince(last_seq_, 10000);
-      if (changes.ok() && !changes->empty()) {
-        last_seq_ = changes->back().seq;
-        for (const auto& inv : fs_.OnChanges(*changes)) {
-          if (inv.parent) fuse_lowlevel_notify_inval_entry(se_, inv.parent, inv.name.c_str(), inv.name.size());
-          // A negative offset drops the attributes only.
-          if (inv.inode) fuse_lowlevel_notify_inval_inode(se_, inv.inode, inv.attributes_only ? -1 : 0, 0);
-        }
-      }
-      if (time(nullptr) - last_trim >= 2) {
-        last_trim = time(nullptr);
-        TrimMappedStore();
-      }
-      if (time(nullptr) - last_sweep >= 60) {
-        last_sweep = time(nullptr);
-        auto swept = store_.SweepExpired();
-        if (swept.ok() && *swept > 0) log_.Line("removed " + std::to_string(*swept) + " expired ephemeral documents");
-      }
+    std::unique_lock lock(mu_);
+    while (!wake_.wait_for(lock, kPeriod, [this] { return stop_; })) {
+      lock.unlock();
+      TrimOnce();
+      lock.lock();
     }
   }
 
   core::Store& store_;
-  FileSystem& fs_;
-  fuse_session* se_;
-  Logger& log_;
-  uint64_t last_seq_ = 0;
-  int inotify_ = -1;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  std::mutex mu_;  // guards stop_
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;  // declared last: starts after the members above
 };
 
 // A mount point left by a crashed daemon answers ENOTCONN. statfs always
@@ -209,12 +199,17 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
            core::Printable(options.mountpoint) + " as " + identity->address());
   if (options.ready_fd >= 0) Report(options.ready_fd, "ready\n");
   Report(report_fd, "ok");
+  // One change feed for the process: the kernel invalidation here, and the
+  // syncer and the expiry sweeper that the command line starts (background).
+  auto feed = core::ChangeFeed::Start(**store);
+  if (!feed.ok()) return fail(feed.status().message());
   int rc;
   {
-    ChangeWatcher watcher(**store, filesystem, session.se, log, options.data_dir);
+    KernelInvalidation invalidation(**feed, filesystem, session.se);
+    MappedPagesTrimmer trimmer(**store);
     std::function<void()> stop_background;
     if (options.background) {
-      stop_background = options.background(**store, [&log](const std::string& l) { log.Line(l); });
+      stop_background = options.background(**store, **feed, [&log](const std::string& l) { log.Line(l); });
     }
     fuse_loop_config loop{};
     loop.clone_fd = 0;

@@ -1,6 +1,7 @@
 // Running a mount: check the mount point (cleaning up a stale one),
 // daemonize unless asked not to, open the store, mount, serve FUSE
-// requests, follow the store's change feed to invalidate kernel caches,
+// requests, follow the store's change feed (core/change_feed.h) to
+// invalidate kernel caches,
 // and unmount cleanly on SIGINT/SIGTERM/SIGHUP.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <vector>
 
 namespace esfs::core {
+class ChangeFeed;
 class Store;
 }
 
@@ -25,9 +27,11 @@ struct MountOptions {
   int64_t ephemeral_lifetime_us = 0;          // 0: MountConfig's default
   int ready_fd = -1;                          // write "ready\n" here once mounted (tests)
   // Started once the store is open and the mount is up, in the daemon
-  // process; returns the function that stops it. The command line passes
-  // the syncer here (fs does not know sync).
-  std::function<std::function<void()>(core::Store&, const std::function<void(const std::string&)>&)> background;
+  // process, with the process's change feed (which outlives it); returns
+  // the function that stops it. The command line passes the syncer and the
+  // expiry sweeper here (fs does not know sync).
+  std::function<std::function<void()>(core::Store&, core::ChangeFeed&, const std::function<void(const std::string&)>&)>
+      background;
 };
 
 // Returns the process exit status (0 after a clean unmount).

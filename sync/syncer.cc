@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
-#include <random>
 
 #include "core/printable.h"
 #include "core/validate.h"
 #include "sync/reasons.h"
+#include "sync/syncer_internal.h"
 
 namespace esfs::sync {
+
+using internal::RejectTally;
 namespace {
 
 int64_t NowMicros() {
@@ -17,88 +19,10 @@ int64_t NowMicros() {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// How often the live pusher looks at the change feed: one LMDB read
-// transaction, so cheap; it bounds the save-to-pub delay.
-constexpr int kLivePushIntervalMs = 50;
 // Documents per write transaction when ingesting a pull (Store::IngestMany
 // checks the next batch's signatures while one is written and synced).
 // 10,000 documents: 4 commits.
 constexpr size_t kPullBatch = 2500;
-// After a live push (or catch-up pull) failed while the stream stays open.
-constexpr int kLiveRetryMs = 1000;
-// A live stream that ends sooner than this after it started counts as a
-// failure for the backoff (the pub does not stream, or drops it at once).
-constexpr int kStreamSettledMs = 10'000;
-
-// Rejected documents are told in one line per pass (or per stream
-// summary), never one line each: a pub listing a million junk objects
-// must not write a million log lines.
-constexpr size_t kMaxReasons = 8;       // distinct reasons counted apart
-constexpr size_t kMaxExamples = 3;      // examples quoted in the line
-constexpr size_t kReasonBytes = 80;     // a reason is cut to this
-constexpr size_t kExampleBytes = 120;   // an example is cut to this
-// The stream's rejections are saved in the status and told in the log at
-// most this often (and when the stream ends), not per event.
-constexpr int kStreamTallyMs = 1000;
-
-// Counts of rejected documents by reason, with the first few examples.
-class RejectTally {
- public:
-  void Add(const std::string& what, const std::string& why) {
-    ++total_;
-    std::string reason = ReasonKind(why, kReasonBytes);
-    if (!by_reason_.count(reason) && by_reason_.size() >= kMaxReasons) reason = "other reasons";
-    ++by_reason_[reason];
-    if (examples_.size() < kMaxExamples) examples_.push_back(core::Printable(what + ": " + why, kExampleBytes));
-  }
-  size_t total() const { return total_; }
-  // "N by reason (a: 3, b: 2); first: x; y; z"
-  std::string Summary() const {
-    std::string text;
-    for (const auto& [reason, count] : by_reason_) {
-      text += (text.empty() ? "" : ", ") + reason + ": " + std::to_string(count);
-    }
-    text = "by reason (" + text + "); first:";
-    for (const auto& e : examples_) text += " [" + e + "]";
-    return text;
-  }
-  void Clear() { *this = RejectTally(); }
-
- private:
-  size_t total_ = 0;
-  std::map<std::string, size_t> by_reason_;
-  std::vector<std::string> examples_;
-};
-
-// The live stream's rejections, added by the stream's thread and taken
-// (saved and logged) by the pusher's thread at most every kStreamTallyMs.
-class StreamTally {
- public:
-  void Add(const std::string& what, const std::string& why) {
-    std::scoped_lock lock(mu_);
-    tally_.Add(what, why);
-  }
-  // True if rejections wait and the last Take was kStreamTallyMs ago.
-  bool Due() {
-    std::scoped_lock lock(mu_);
-    return tally_.total() > 0 &&
-           std::chrono::steady_clock::now() - last_take_ >= std::chrono::milliseconds(kStreamTallyMs);
-  }
-  // The summary of the rejections since the last Take, and their count in |n|.
-  std::string Take(size_t* n) {
-    std::scoped_lock lock(mu_);
-    *n = tally_.total();
-    std::string summary = tally_.Summary();
-    tally_.Clear();
-    last_take_ = std::chrono::steady_clock::now();
-    return summary;
-  }
-
- private:
-  std::mutex mu_;
-  RejectTally tally_;
-  std::chrono::steady_clock::time_point last_take_{};
-};
 
 std::string StatusKey(const std::string& workspace, const std::string& pub) { return "sync/" + workspace + "/" + pub; }
 
@@ -175,12 +99,8 @@ PubStatus LoadPubStatus(const core::Store& store, const std::string& workspace, 
 
 // ---- one pass ----
 
-Syncer::Syncer(core::Store& store, SyncLog log, HttpOptions http, BackoffPolicy backoff)
-    : store_(store), log_(std::move(log)), http_(std::move(http)), backoff_(backoff) {
-  http_.cancel = &stop_;
-}
-
-Syncer::~Syncer() { Stop(); }
+// The constructor and destructor are in sync/syncer_live.cc, where Worker
+// is complete.
 
 void Syncer::UpdateStatus(const std::string& workspace, const std::string& pub,
                           const std::function<void(PubStatus&)>& change) {
@@ -190,7 +110,7 @@ void Syncer::UpdateStatus(const std::string& workspace, const std::string& pub,
   const PubStatus before = LoadPubStatus(store_, workspace, pub);
   PubStatus status = before;
   change(status);
-  // Unchanged: no write (the live pusher asks every 50 ms).
+  // Unchanged: no write (a commit would wake every follower of the feed).
   if (status.pushed_seq == before.pushed_seq && status.last_success_us == before.last_success_us &&
       status.last_error == before.last_error && status.invalid_total == before.invalid_total) {
     return;
@@ -244,11 +164,16 @@ Status Syncer::PushPending(PubClient& client, const std::string& workspace, cons
 
 Result<PassReport> Syncer::SyncOnce(const std::string& workspace, const std::string& pub,
                                     const SyncProgress& progress) {
+  return Pass(http_, workspace, pub, progress);
+}
+
+Result<PassReport> Syncer::Pass(const HttpOptions& base, const std::string& workspace, const std::string& pub,
+                                const SyncProgress& progress) {
   auto info = store_.GetWorkspace(workspace);
   if (!info.ok()) return info.status();
   const std::vector<std::string> only = OnlyPrefixesOf(info->config);
   PassReport report{workspace, pub};
-  HttpOptions http = http_;
+  HttpOptions http = base;
   http.deadline = std::chrono::steady_clock::now() + PassDeadline();
   PubClient client(pub, http);
   Holdings held;
@@ -360,187 +285,6 @@ Status Syncer::PushMissing(PubClient& client, const std::string& workspace, cons
   }
   UpdateStatus(workspace, pub, [&](PubStatus& s) { s.pushed_seq = std::max(s.pushed_seq, *seq); });
   return Status::Ok();
-}
-
-// ---- background ----
-
-struct Syncer::Worker {
-  std::string workspace;
-  std::string pub;
-  std::thread thread;
-};
-
-void Syncer::Start() {
-  stop_ = false;
-  supervisor_ = std::thread([this] { Supervise(); });
-}
-
-void Syncer::Stop() {
-  stop_ = true;
-  wake_.notify_all();
-  if (supervisor_.joinable()) supervisor_.join();
-  std::map<std::string, std::unique_ptr<Worker>> workers;
-  {
-    std::scoped_lock lock(mu_);
-    workers.swap(workers_);
-  }
-  for (auto& [key, worker] : workers) {
-    if (worker->thread.joinable()) worker->thread.join();
-  }
-}
-
-void Syncer::Supervise() {
-  while (!stop_) {
-    auto all = store_.ListWorkspaces();
-    if (all.ok()) {
-      std::scoped_lock lock(mu_);
-      for (const auto& ws : *all) {
-        for (const auto& pub : PubsOf(ws.config)) {
-          const std::string key = ws.address + " " + pub;
-          if (workers_.count(key)) continue;
-          auto worker = std::make_unique<Worker>();
-          worker->workspace = ws.address;
-          worker->pub = pub;
-          Worker* raw = worker.get();
-          worker->thread = std::thread([this, raw] { RunWorker(raw); });
-          workers_[key] = std::move(worker);
-        }
-      }
-    }
-    std::unique_lock lock(mu_);
-    wake_.wait_for(lock, std::chrono::seconds(5), [this] { return stop_.load(); });
-  }
-}
-
-void Syncer::RunWorker(Worker* worker) {
-  std::mt19937 rng(std::random_device{}());
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  int failures = 0;     // passes failed in a row
-  int quick_drops = 0;  // live streams in a row that failed or ended within kStreamSettledMs
-  auto sleep_for = [&](std::chrono::milliseconds d) {
-    std::unique_lock lock(mu_);
-    wake_.wait_for(lock, d, [this] { return stop_.load(); });
-  };
-  while (!stop_) {
-    auto pass = SyncOnce(worker->workspace, worker->pub);
-    if (!pass.ok()) {
-      if (stop_) break;
-      // Exponential backoff with jitter (sync/backoff.h): 1 s, 2 s, 4 s
-      // ... 5 min, each ±50 %.
-      const auto wait = BackoffDelay(++failures, unit(rng), backoff_);
-      log_("sync " + worker->workspace + " with " + worker->pub + " failed: " + pass.status().message() +
-           " (retrying in " + std::to_string(wait.count() / 1000.0).substr(0, 4) + " s)");
-      sleep_for(wait);
-      continue;
-    }
-    if (failures > 0 || pass->accepted > 0 || pass->pushed > 0) {
-      log_("synced " + worker->workspace + " with " + worker->pub + ": " + std::to_string(pass->accepted) +
-           " new from the pub, " + std::to_string(pass->pushed) + " sent" +
-           (pass->invalid ? ", " + std::to_string(pass->invalid) + " invalid rejected" : ""));
-    }
-    failures = 0;
-    // Live: pull from the event stream; push local changes as they come.
-    PubClient client(worker->pub, http_);
-    auto info = store_.GetWorkspace(worker->workspace);
-    const auto only = info.ok() ? OnlyPrefixesOf(info->config) : std::vector<std::string>{};
-    std::atomic<bool> stream_done{false}, stream_open{false};
-    StreamTally tally;  // the stream's rejections, saved by the pusher thread
-    auto flush_rejected = [&] {
-      size_t n = 0;
-      const std::string summary = tally.Take(&n);
-      if (n == 0) return;
-      UpdateStatus(worker->workspace, worker->pub, [n](PubStatus& st) { st.invalid_total += n; });
-      log_("pub " + core::Printable(worker->pub) + " " + worker->workspace + ": rejected " + std::to_string(n) +
-           " streamed events " + summary);
-    };
-    std::thread pusher([&] {
-      bool caught_up = false;
-      while (!stop_ && !stream_done) {
-        if (!caught_up && stream_open) {
-          // What others pushed between this pass's pull and the moment the
-          // stream opened is in neither: pull once more now that the
-          // stream covers everything after.
-          PassReport catch_up{worker->workspace, worker->pub};
-          Holdings held;
-          HttpOptions bounded = http_;
-          bounded.deadline = std::chrono::steady_clock::now() + PassDeadline();
-          PubClient puller(worker->pub, bounded);
-          Status s = PullAll(puller, worker->workspace, worker->pub, only, nullptr, &catch_up, &held);
-          if (catch_up.invalid > 0) {
-            UpdateStatus(worker->workspace, worker->pub, [&](PubStatus& st) { st.invalid_total += catch_up.invalid; });
-          }
-          if (!s.ok()) {
-            RecordError(worker->workspace, worker->pub, s.message());
-            sleep_for(std::chrono::milliseconds(kLiveRetryMs));
-            continue;
-          }
-          caught_up = true;
-          if (catch_up.accepted > 0) {
-            log_("synced " + worker->workspace + " with " + worker->pub + ": " + std::to_string(catch_up.accepted) +
-                 " new from the pub (caught up as the live stream opened)");
-          }
-        }
-        size_t pushed = 0;
-        Status s = PushPending(client, worker->workspace, worker->pub, only, &pushed, nullptr);
-        if (!s.ok()) {
-          // Not break: the stream may stay open for hours, and until it
-          // drops nothing else would push the saves made meanwhile.
-          RecordError(worker->workspace, worker->pub, s.message());
-          log_("live push of " + worker->workspace + " to " + worker->pub + " failed: " + s.message() +
-               " (retrying in " + std::to_string(kLiveRetryMs / 1000) + " s)");
-          sleep_for(std::chrono::milliseconds(kLiveRetryMs));
-          continue;
-        }
-        if (tally.Due()) flush_rejected();
-        sleep_for(std::chrono::milliseconds(kLivePushIntervalMs));
-      }
-    });
-    PubClient streamer(worker->pub, http_);
-    // Invalid documents from the stream count in `esfs status` as those of
-    // a pull do (invalid_total), saved and logged as one summary at most
-    // every kStreamTallyMs (by the pusher thread) and when the stream ends:
-    // never a store write or a log line per junk event.
-    auto reject_event = [&](const std::string& what, const std::string& why) { tally.Add(what, why); };
-    const auto stream_start = std::chrono::steady_clock::now();
-    Status streamed = streamer.Stream(
-        worker->workspace, [&] { stream_open = true; },
-        [&](const core::OrderedJson& json) {
-          auto doc = core::DocumentFromJson(json);
-          if (!doc.ok()) {
-            reject_event("a streamed document", doc.status().message());
-            return !stop_.load();
-          }
-          if (!Selected(doc->path, only)) return !stop_.load();
-          auto outcome = store_.Ingest(worker->workspace, *doc);
-          if (outcome.ok() && outcome->result == core::IngestResult::kInvalid) reject_event(doc->path, outcome->reason);
-          return !stop_.load();
-        },
-        [&] {
-          // Events that are not JSON at all are rejected documents too.
-          reject_event("a streamed event", "not JSON");
-        });
-    flush_rejected();
-    stream_done = true;
-    pusher.join();
-    if (stop_) break;
-    // The stream dropped (or the pub does not stream): sync again soon —
-    // after a second if the stream had settled, else with backoff, so a
-    // pub whose stream fails at once (404, 500, closed) does not get a full
-    // pass every second.
-    if (!streamed.ok()) RecordError(worker->workspace, worker->pub, streamed.message());
-    const bool settled = stream_open && std::chrono::steady_clock::now() - stream_start >=
-                                            std::chrono::milliseconds(kStreamSettledMs);
-    if (settled) {
-      quick_drops = 0;
-      sleep_for(std::chrono::milliseconds(1000));
-    } else {
-      const auto wait = BackoffDelay(++quick_drops, unit(rng), backoff_);
-      log_("live stream of " + worker->workspace + " from " + worker->pub + " ended at once" +
-           (streamed.ok() ? std::string() : ": " + streamed.message()) + " (next pass in " +
-           std::to_string(wait.count() / 1000.0).substr(0, 4) + " s)");
-      sleep_for(wait);
-    }
-  }
 }
 
 }  // namespace esfs::sync

@@ -6,17 +6,30 @@
 // listing (not from memory of earlier pushes: a pub restarted without its
 // data, or killed half way through a push, gets the missing ones again),
 // in batches under the pub's body limit. Between passes, the live pusher
-// sends the store's changes since the last push to that pub (the change
-// feed; the position is kept per (workspace, pub) in the store).
+// sends the store's changes since the last push to that pub (the position
+// is kept per (workspace, pub) in the store). It is woken by the process's
+// change feed (core/change_feed.h) when a change of its workspace arrives:
+// nothing polls the store.
 //
 // Selective sync: a workspace config {"only": ["/wiki/", ...]} limits
 // pull, push, the live stream and the live pusher to paths starting with
 // one of the prefixes (plain string prefixes; docs/sync.md).
 //
-// Running: Start() gives every (workspace, pub) its own thread: a pass,
-// then the pub's event stream for live pulls while local changes are
+// Running: Start() gives every (workspace, pub) its own worker thread: a
+// pass, then the pub's event stream for live pulls while local changes are
 // pushed as they appear; on any error, retry with exponential backoff and
-// jitter (sync/backoff.h). Nothing here is ever called from a FUSE callback.
+// jitter (sync/backoff.h). A supervisor thread re-reads the workspaces at
+// each look of the change feed (any commit, by any process) and at least
+// every minute: it starts workers for new (workspace, pub) pairs and stops
+// those of a workspace removed or a pub taken out of its config (their
+// transfers are cancelled; the worker's thread ends). Nothing here is ever
+// called from a FUSE callback.
+//
+// Threads and locks: the supervisor, per worker one thread for the pass and
+// the stream plus one live pusher while the stream is open. Lock order:
+// mu_ (workers_), then a worker's own mutex; status_mu_ is a leaf; no lock
+// is held across HTTP or a store write except status_mu_ (one status
+// write).
 #pragma once
 
 #include <atomic>
@@ -31,6 +44,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/change_feed.h"
 #include "core/store.h"
 #include "sync/backoff.h"
 #include "sync/pub_client.h"
@@ -73,7 +87,10 @@ class Syncer {
  public:
   // |backoff|: the wait between failed passes (and after live streams that
   // end at once); tests shorten it.
-  Syncer(core::Store& store, SyncLog log, HttpOptions http = {}, BackoffPolicy backoff = {});
+  // |feed|: the process's change feed (it must outlive the syncer); null:
+  // Start() starts one of its own.
+  Syncer(core::Store& store, SyncLog log, HttpOptions http = {}, BackoffPolicy backoff = {},
+         core::ChangeFeed* feed = nullptr);
   ~Syncer();  // stops the threads
 
   // One pass for |workspace| with |pub| (progress optional).
@@ -88,15 +105,37 @@ class Syncer {
   };
   using Holdings = std::unordered_map<std::string, Held>;
 
-  // Background sync of every workspace with pubs (re-read every few
-  // seconds, so workspaces and pubs added later are picked up).
+  // Background sync of every workspace with pubs (workspaces and pubs added
+  // or removed later are picked up, see above). Without a feed given, one
+  // is started here; if that fails, it is logged and nothing runs.
   void Start();
   void Stop();
 
+  // For tests. The (workspace, pub) pairs whose worker thread runs now, as
+  // "workspace pub".
+  std::vector<std::string> RunningWorkers() const;
+  // How many times live pushers read the store's changes: when the feed
+  // brings a change of their workspace, once as each live stream opens, and
+  // after a failed push; never on a timer.
+  uint64_t live_push_looks() const { return live_push_looks_.load(); }
+
  private:
   struct Worker;
+  struct Live;
+  // A pass with |http| (a worker's, cancelled when it stops).
+  Result<PassReport> Pass(const HttpOptions& http, const std::string& workspace, const std::string& pub,
+                          const SyncProgress& progress);
+  // The supervisor and the steps of a worker (sync/syncer_live.cc).
   void Supervise();
-  void RunWorker(Worker* worker);
+  void ReconcileWorkers();
+  void RunWorker(Worker& worker);
+  bool PassStep(Worker& worker);
+  Status LiveStep(Worker& worker);
+  void AfterStreamStep(Worker& worker, const Status& streamed);
+  void RunLivePusher(Worker& worker, Live& live);
+  bool CatchUpPull(Worker& worker, Live& live);
+  void PushLive(Worker& worker, Live& live);
+  void FlushStreamRejects(Worker& worker, Live& live);
   Status PullAll(PubClient& client, const std::string& workspace, const std::string& pub,
                  const std::vector<std::string>& only, const SyncProgress& progress, PassReport* report,
                  Holdings* held);
@@ -113,11 +152,15 @@ class Syncer {
   SyncLog log_;
   HttpOptions http_;
   BackoffPolicy backoff_;
+  core::ChangeFeed* feed_;
+  std::unique_ptr<core::ChangeFeed> own_feed_;  // when none was given
   std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> live_push_looks_{0};
   std::mutex status_mu_;  // one status update (load, change, save) at a time
-  std::mutex mu_;  // guards workers_ and wakes the sleepers
-  std::condition_variable wake_;
-  std::map<std::string, std::unique_ptr<Worker>> workers_;
+  mutable std::mutex mu_;  // guards workers_ and supervise_due_; before a worker's mutex
+  std::condition_variable wake_;  // the supervisor waits here
+  bool supervise_due_ = false;    // the feed looked since the last reconcile
+  std::map<std::string, std::unique_ptr<Worker>> workers_;  // by "workspace pub"
   std::thread supervisor_;
 };
 
