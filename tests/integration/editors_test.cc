@@ -33,14 +33,9 @@ namespace {
 using core::OrderedJson;
 constexpr size_t npos = std::string::npos;
 
-// Polls |done| every 20 ms for at most |timeout_ms|.
+// Polls |done| for at most |timeout_ms| (WaitUntil).
 bool WaitFor(const std::function<bool()>& done, int timeout_ms = 20000) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
+  return WaitUntil(done, std::chrono::milliseconds(timeout_ms));
 }
 
 bool Exists(const std::string& path) {

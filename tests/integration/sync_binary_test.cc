@@ -3,7 +3,6 @@
 // mount B; the reference client sees the standard base64 the reference's
 // own folder sync writes.
 #include <chrono>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -25,10 +24,7 @@ TEST(SyncBinary, EveryByteValueRoundTripsThroughTheReferencePub) {
   }
   WriteFile(a.Path("photo.JPG"), bytes);
   std::string seen;
-  for (int i = 0; i < 200 && seen != bytes; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    seen = ReadFile(b.Path("photo.JPG"));
-  }
+  WaitUntil([&] { return (seen = ReadFile(b.Path("photo.JPG"))) == bytes; }, std::chrono::seconds(20));
   ASSERT_EQ(seen.size(), bytes.size()) << b.LogText();
   EXPECT_TRUE(seen == bytes) << "bytes differ after the trip through the pub";
   ASSERT_TRUE(b.Remount());

@@ -272,7 +272,8 @@ TEST(SyncHttp, GetFollowsRedirectsAndPostSaysWhereTheyPoint) {
 // spaced out by the backoff (each wait within its jitter range, growing),
 // and it is back as soon as the pub is (within one wait). The schedule is
 // shortened for the test (200 ms doubling up to 1.6 s); the default one
-// (1 s … 5 min) is the next test's.
+// (1 s … 5 min) is the next test's. The test waits for attempts, not for
+// a time: each gap between two attempts is the claim.
 TEST(SyncBackoff, RetriesAgainstAFailingPubAreSpacedOutAndStopWhenItIsBack) {
   FakePub pub;
   const std::string url = pub.Url("outage");
@@ -282,13 +283,12 @@ TEST(SyncBackoff, RetriesAgainstAFailingPubAreSpacedOutAndStopWhenItIsBack) {
   ASSERT_TRUE(a.store->Set(a.identity, kWs, "/written-offline.txt", "x").ok());
   const auto t0 = std::chrono::steady_clock::now();
   a.syncer->Start();
-  std::this_thread::sleep_for(std::chrono::seconds(7));
+  // Six attempts: five waits, the last two at the cap (nominal 0.2, 0.4,
+  // 0.8, 1.6, 1.6 s; at their longest 0.3 … 2.4 s, 7.5 s in all). Retrying
+  // every second, or without any wait, breaks the lower bounds below.
+  ASSERT_TRUE(WaitUntil([&] { return pub.requests("outage", "GET documents").size() >= 6; }, std::chrono::seconds(20)))
+      << a.Logged();
   const auto attempts = pub.requests("outage", "GET documents");
-  // Waits at their shortest: 0.1, 0.2, 0.4, 0.8, 0.8, ... s: at most 12
-  // attempts in 7 s. At their longest 0.3, 0.6, 1.2, 2.4, 2.4: at least 5.
-  // Retrying every second would be 7; without any wait, thousands.
-  EXPECT_GE(attempts.size(), 5u);
-  EXPECT_LE(attempts.size(), 12u);
   for (size_t i = 1; i < attempts.size(); ++i) {
     const double gap = std::chrono::duration<double>(attempts[i].at - attempts[i - 1].at).count();
     const double nominal = sync::BackoffNominal(static_cast<int>(i), policy).count() / 1000.0;
@@ -307,27 +307,42 @@ TEST(SyncBackoff, RetriesAgainstAFailingPubAreSpacedOutAndStopWhenItIsBack) {
   EXPECT_TRUE(Eventually([&] { return *sync::PendingPushes(*a.store, kWs, url, {}) == 0; }, 5));
   EXPECT_TRUE(sync::LoadPubStatus(*a.store, kWs, url).last_error.empty());
   EXPECT_GE(pub.requests("outage", "POST documents").size(), 1u);
-  // Live now: no more passes while the stream is open.
+  // Live now: no more passes while the stream is open. A save made now is
+  // pushed by the live pusher (no listing first), and the one stream stays
+  // open for three more keep-alives (the pub sends one every 500 ms).
   const size_t passes = pub.requests("outage", "GET documents").size();
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_TRUE(WaitUntil([&] { return pub.requests("outage", "GET stream").size() == 1; }, std::chrono::seconds(10)));
+  const size_t posts = pub.requests("outage", "POST documents").size();
+  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/written-live.txt", "y").ok());
+  ASSERT_TRUE(WaitUntil([&] { return pub.requests("outage", "POST documents").size() > posts; }, std::chrono::seconds(10)));
+  const int keepalives = pub.keepalives("outage");
+  ASSERT_TRUE(WaitUntil([&] { return pub.keepalives("outage") >= keepalives + 3; }, std::chrono::seconds(10)));
   EXPECT_LE(pub.requests("outage", "GET documents").size(), passes + 1);  // + the catch-up pull
+  EXPECT_EQ(pub.requests("outage", "GET stream").size(), 1u);
   a.syncer->Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
 }
 
-// The syncer's own schedule against a pub that is down (503): over 8 s a
-// retry every second would be 8 attempts; 1 s, 2 s, 4 s ± 50 % allows 3 to
-// 5. Stopping the syncer does not wait for the backoff to run out.
+// The syncer's own schedule against a pub that is down (503): waits of
+// 1 s, then 2 s, each ± 50 % (a retry every second, or at once, breaks the
+// second gap's lower bound). Stopping the syncer does not wait for the
+// backoff (then 4 s) to run out.
 TEST(SyncBackoff, TheDefaultScheduleDoesNotHammerADownPub) {
   FakePub pub;
   const std::string url = pub.Url("outage");
   TempDir dir;
   Peer a(dir.File("a"), url);
   a.syncer->Start();
-  std::this_thread::sleep_for(std::chrono::seconds(8));
-  const size_t attempts = pub.requests("outage", "GET documents").size();
-  EXPECT_GE(attempts, 3u);
-  EXPECT_LE(attempts, 5u);
+  ASSERT_TRUE(WaitUntil([&] { return pub.requests("outage", "GET documents").size() >= 3; }, std::chrono::seconds(15)))
+      << a.Logged();
+  const auto attempts = pub.requests("outage", "GET documents");
+  for (size_t i = 1; i < attempts.size(); ++i) {
+    const double gap = std::chrono::duration<double>(attempts[i].at - attempts[i - 1].at).count();
+    const double nominal = sync::BackoffNominal(static_cast<int>(i), {}).count() / 1000.0;
+    EXPECT_NEAR(nominal, 1.0 * (1 << (i - 1)), 1e-9) << "the default schedule starts at 1 s and doubles";
+    EXPECT_GE(gap, nominal * 0.5 - 0.01) << "wait " << i;
+    EXPECT_LE(gap, nominal * 1.5 + 0.5) << "wait " << i;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   a.syncer->Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
@@ -343,14 +358,14 @@ TEST(SyncBackoff, APubWithoutAStreamIsNotPassedEverySecond) {
   const sync::BackoffPolicy policy{milliseconds(2000), milliseconds(300'000), 0.5};
   Peer a(dir.File("a"), url, {5, 5}, policy);
   a.syncer->Start();
-  std::this_thread::sleep_for(std::chrono::seconds(6));
-  // Waits of 2 s and 4 s ± 50 %: at most 3 stream attempts in 6 s (a
-  // second's pause after each would be 5 or 6).
+  // The wait after the first stream that failed at once: 2 s ± 50 %, not
+  // the second's pause that follows a stream that had settled.
+  ASSERT_TRUE(WaitUntil([&] { return pub.requests("nostream", "GET stream").size() >= 2; }, std::chrono::seconds(10)))
+      << a.Logged();
   const auto streams = pub.requests("nostream", "GET stream");
-  EXPECT_GE(streams.size(), 2u);
-  EXPECT_LE(streams.size(), 3u);
   for (size_t i = 1; i < streams.size(); ++i) {
     EXPECT_GE(streams[i].at - streams[i - 1].at, milliseconds(1000)) << i;
+    EXPECT_LE(streams[i].at - streams[i - 1].at, milliseconds(3500)) << i;
   }
   // Each pass succeeded; the status shows why live sync is not running.
   // (Looked at while the syncer runs: a pass that just succeeded clears
@@ -382,7 +397,9 @@ TEST(SyncLive, InvalidDocumentsFromTheStreamAreCountedInStatus) {
   a.syncer->Start();
   ASSERT_TRUE(Eventually([&] { return sync::LoadPubStatus(*a.store, kWs, url).invalid_total >= 2; }, 20))
       << a.Logged();
-  std::this_thread::sleep_for(std::chrono::milliseconds(800));  // nothing counted twice
+  // Nothing counted twice: Stop() ends the stream and saves what its tally
+  // still holds, so once it returns every count that will ever be made is
+  // in the status.
   a.syncer->Stop();
   EXPECT_EQ(sync::LoadPubStatus(*a.store, kWs, url).invalid_total, 2u) << a.Logged();
   EXPECT_EQ(pub.requests("badstream", "GET stream").size(), 1u);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,13 +118,9 @@ class LiveSync {
   int Stop() {
     if (pid_ <= 0) return -1;
     kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 100; ++i) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (auto status = WaitForChild(pid_, std::chrono::seconds(10))) {
+      pid_ = -1;
+      return WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
     }
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
@@ -275,9 +272,13 @@ TEST(SyncFaults, ALivePushThatFailsIsRetriedWhileTheStreamStaysOpen) {
   const std::string url = fake.Url("flaky");
   Peer a(dir.File("a"), url, "suzy", 1);
   a.syncer->Start();
-  // The first pass (nothing to pull, nothing to push) succeeds; then live.
+  // The first pass (nothing to pull, nothing to push) succeeds; then live:
+  // the stream opens and the catch-up pull follows (the second listing),
+  // and nothing was POSTed on the way.
   ASSERT_TRUE(Eventually([&] { return sync::LoadPubStatus(*a.store, kWs, url).last_success_us > 0; }, 20));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(Eventually([&] {
+    return fake.requests("flaky", "GET stream").size() == 1 && fake.requests("flaky", "GET documents").size() >= 2;
+  }, 10));
   EXPECT_EQ(fake.posts(), 0);
   ASSERT_TRUE(a.store->Set(a.identity, kWs, "/saved.txt", "saved while live").ok());
   // The first POST gets a 500 and shows in the status ...
@@ -318,7 +319,8 @@ TEST(SyncFaults, AStalledPubNeverBlocksTheMount) {
   FakePub fake;
   MountedEsfs m("suzy", fake.Url("stall"));
   ASSERT_TRUE(m.mounted());
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // the syncer is inside the stalled GET now
+  // The syncer is inside the stalled GET once the pub has it.
+  ASSERT_TRUE(Eventually([&] { return fake.requests("stall", "GET documents").size() == 1; }, 10)) << m.LogText();
   auto t0 = std::chrono::steady_clock::now();
   WriteFile(m.Path("saved.txt"), "saved while the pub stalls");
   EXPECT_EQ(ReadFile(m.Path("saved.txt")), "saved while the pub stalls");
@@ -344,7 +346,15 @@ TEST(SyncLive, APubThatIsDownAtStartIsRetriedNotGivenUpOn) {
   const std::string log = dir.File("live.log");
   LiveSync live(esfs, log);
   ASSERT_TRUE(Eventually([&] { return ReadFile(log).find("syncing live") != std::string::npos; }, 10));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Two failed attempts in the background (1 s ± 50 % apart), and still
+  // running: retried, not given up on.
+  auto retries = [&] {
+    const std::string text = ReadFile(log);
+    size_t n = 0;
+    for (size_t at = text.find("(retrying in "); at != std::string::npos; at = text.find("(retrying in ", at + 1)) ++n;
+    return n;
+  };
+  ASSERT_TRUE(Eventually([&] { return retries() >= 2; }, 10)) << ReadFile(log);
   EXPECT_TRUE(live.Running()) << ReadFile(log);
   EXPECT_NE(ReadFile(log).find("retrying in the background"), std::string::npos) << ReadFile(log);
   EXPECT_EQ(live.Stop(), 0);
@@ -384,7 +394,8 @@ TEST(SyncSelective, OnlyPrefixesLimitPushPullAndLiveSync) {
   LiveSync live(esfs, dir.File("live.log"));
   ASSERT_TRUE(Eventually([&] { return ReadFile(dir.File("live.log")).find("syncing live") != std::string::npos; }, 30))
       << ReadFile(dir.File("live.log"));
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // the background pass, then the stream opens
+  // The background pass, then the stream opens (the pub says so).
+  ASSERT_TRUE(Eventually([&] { return pub.StreamsOpened() >= 1; }, 30)) << pub.Output();
   RefPush(pub.url(), dir, {{"/other/live.txt", "out"}, {"/chat/live.txt", "in"}});
   ASSERT_TRUE(Eventually([&] { return esfs({"get", kWs, "/chat/live.txt"}).exit_code == 0; }, 30))
       << ReadFile(dir.File("live.log"));
@@ -431,10 +442,18 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPush) {
   std::atomic<size_t> sent{0};
   std::atomic<bool> killed{false};
   std::thread killer([&] {
-    // Once 3,000 were acknowledged, the next batch is being ingested: kill
-    // the pub while it is inside that batch.
+    // Once 3,000 were acknowledged, wait for the pub to be inside the next
+    // batch (its database changes again after that acknowledgement: it
+    // commits document by document) and kill it there.
     if (!Eventually([&] { return sent.load() >= 3000; }, 90)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const std::string db = pub->data_dir() + "/gardening.friends.sqlite";
+    auto stamp = [&] {
+      struct stat st{};
+      if (stat(db.c_str(), &st) != 0) return std::pair<int64_t, int64_t>{-1, -1};
+      return std::pair<int64_t, int64_t>{st.st_size, int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
+    };
+    const auto acknowledged = stamp();
+    if (acknowledged.first < 0 || !Eventually([&] { return stamp() != acknowledged; }, 30)) return;
     killed = pub->Kill();
   });
   auto first = syncer.SyncOnce(kWs, url, [&](const std::string& phase, size_t done, size_t) {

@@ -98,7 +98,7 @@ void FakePub::Routes() {
     } else if (mode == "stall") {
       res.set_chunked_content_provider("application/json", [this](size_t, httplib::DataSink& sink) {
         sink.write("[", 1);
-        for (int i = 0; i < 300 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        stop_.Wait(std::chrono::seconds(30));  // the stall itself: nothing more until the test ends
         return false;
       });
     } else {
@@ -116,15 +116,19 @@ void FakePub::Routes() {
     }
     res.set_header("Cache-Control", "no-cache");
     const bool bad = mode == "badstream";
-    res.set_chunked_content_provider("text/event-stream", [this, bad](size_t offset, httplib::DataSink& sink) {
+    res.set_chunked_content_provider("text/event-stream", [this, bad, mode](size_t offset, httplib::DataSink& sink) {
       if (bad && offset == 0) {
         const std::string events = std::string("data: ") + kBadSignatureDoc + "\n\ndata: {\"format\": not json\n\n";
         sink.write(events.data(), events.size());
       }
       const std::string keepalive = "data: KEEPALIVE\n\n";
-      sink.write(keepalive.data(), keepalive.size());
-      for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      return !stopping_.load();
+      if (sink.write(keepalive.data(), keepalive.size())) {
+        std::scoped_lock lock(mu_);
+        ++keepalives_[mode];
+      }
+      // The stream's pace (a keep-alive every 500 ms) is this server's
+      // behaviour; it ends at once when the server stops.
+      return !stop_.Wait(std::chrono::milliseconds(500));
     });
   });
   s.Post(docs, [this, detour](const httplib::Request& req, httplib::Response& res) {
@@ -177,9 +181,15 @@ void FakePub::Routes() {
 }
 
 FakePub::~FakePub() {
-  stopping_ = true;
+  stop_.Stop();
   server_->stop();
   thread_.join();
+}
+
+int FakePub::keepalives(const std::string& mode) const {
+  std::scoped_lock lock(mu_);
+  auto it = keepalives_.find(mode);
+  return it == keepalives_.end() ? 0 : it->second;
 }
 
 std::string FakePub::Url(const std::string& mode) const {

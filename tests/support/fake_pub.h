@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/test_support.h"
+
 namespace httplib {
 class Server;
 }
@@ -56,6 +58,9 @@ class FakePub {
   std::vector<Request> requests() const;
   // Those of |mode| and |what| only.
   std::vector<Request> requests(const std::string& mode, const std::string& what) const;
+  // Keep-alives the streams of |mode| have sent (one every 500 ms while a
+  // stream is open): proof that a stream stayed open for a while.
+  int keepalives(const std::string& mode) const;
 
  private:
   void Routes();
@@ -64,11 +69,12 @@ class FakePub {
   std::thread thread_;
   bool tls_ = false;
   int port_ = 0;
-  std::atomic<bool> stopping_{false};
+  StopSignal stop_;
   std::atomic<int> posts_{0};
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // guards requests_, stored_ and keepalives_
   std::vector<Request> requests_;
   std::vector<std::string> stored_;  // "mem": the documents POSTed, as JSON text
+  std::map<std::string, int> keepalives_;  // by mode
 };
 
 }  // namespace esfs::testing

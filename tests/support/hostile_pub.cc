@@ -11,12 +11,6 @@ namespace {
 constexpr const char* kBadSignatureDoc =
     R"({"format":"es.4","workspace":"+gardening.friends","path":"/evil.txt","contentHash":"bzklycewkdo64v6wcggzzui64jwtyn37ycr6e44vzqb3yll7ojc5q","content":"a","author":"@suzy.bfhcpxc5ixkxvzhwq4futxms2dxesgrk2qxpaknu4pfdd6unqjugq","timestamp":1767225600000000,"deleteAfter":null,"signature":"bjljalsg2mulkut56anrteaejvrrtnjlrwfvswiqsi2psero22qqw7am34z3u3xcw7nx6mha42isfuzae5xda3armky5clrqrewrhgca"})";
 
-void Pause(const std::atomic<bool>& stopping, int ms) {
-  for (int waited = 0; waited < ms && !stopping; waited += 10) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
 }  // namespace
 
 std::string HostilePub::JunkElement(size_t i) {
@@ -43,14 +37,18 @@ HostilePub::HostilePub() : server_(std::make_unique<httplib::Server>()) {
         body += JunkElement(i);
       }
       body += ']';
-      res.set_content(std::move(body), "application/json");
+      // Express's content type, as the reference pub sends it: cpp-httplib
+      // compresses a bare "application/json", and compressing 24 MB took
+      // as long as the client's 30 s stall timeout on a busy machine.
+      res.set_content(std::move(body), "application/json; charset=utf-8");
     } else if (mode == "huge") {
       std::string body = "[\"" + std::string(huge_bytes, 'x') + "\"]";
-      res.set_content(body, "application/json");
+      res.set_content(body, "application/json; charset=utf-8");
     } else if (mode == "slow") {
       res.set_chunked_content_provider("application/json", [this](size_t, httplib::DataSink& sink) {
-        Pause(stopping_, 1000);
-        return !stopping_ && sink.write("[", 1);
+        // One byte a second is this mode's behaviour; it ends at once
+        // when the server stops.
+        return !stop_.Wait(std::chrono::seconds(1)) && sink.write("[", 1);
       });
     } else if (mode == "served") {
       std::scoped_lock lock(served_mu_);
@@ -68,7 +66,7 @@ HostilePub::HostilePub() : server_(std::make_unique<httplib::Server>()) {
     res.set_chunked_content_provider("text/event-stream", [this, sent](size_t, httplib::DataSink& sink) {
       if (!*sent && release) {
         *sent = true;
-        for (size_t i = 0; i < junk_count && !stopping_; ++i) {
+        for (size_t i = 0; i < junk_count && !stop_.stopped(); ++i) {
           std::string event = i % 3 == 0 ? "data: not json " + std::to_string(i) + "\n\n"
                                          : "data: " + JunkElement(i) + "\n\n";
           if (!sink.write(event.data(), event.size())) return false;
@@ -77,9 +75,11 @@ HostilePub::HostilePub() : server_(std::make_unique<httplib::Server>()) {
         const std::string last = "data: " + final_event + "\n\n";
         if (!final_event.empty() && !sink.write(last.data(), last.size())) return false;
       }
-      Pause(stopping_, 100);
+      // The stream's pace: a keep-alive (and a look at |release|) every
+      // 100 ms; it ends at once when the server stops.
+      if (stop_.Wait(std::chrono::milliseconds(100))) return false;
       const std::string keep = "data: KEEPALIVE\n\n";
-      return !stopping_ && sink.write(keep.data(), keep.size());
+      return sink.write(keep.data(), keep.size());
     });
   });
   port_ = s.bind_to_any_port("127.0.0.1");
@@ -87,7 +87,7 @@ HostilePub::HostilePub() : server_(std::make_unique<httplib::Server>()) {
 }
 
 HostilePub::~HostilePub() {
-  stopping_ = true;
+  stop_.Stop();
   server_->stop();
   thread_.join();
 }

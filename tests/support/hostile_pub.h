@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/test_support.h"
+
 namespace httplib {
 class Server;
 }
@@ -58,7 +60,7 @@ class HostilePub {
  private:
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
-  std::atomic<bool> stopping_{false};
+  StopSignal stop_;
   std::mutex served_mu_;  // guards served_
   std::string served_ = "[]";
   int port_ = 0;

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -36,15 +35,10 @@ MountedEsfs::~MountedEsfs() {
 
 int MountedEsfs::WaitForExit(int timeout_s) {
   if (pid_ <= 0) return -1;
-  for (int i = 0; i < timeout_s * 10; ++i) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return -1;  // still running: the destructor unmounts and reaps it
+  const auto status = WaitForChild(pid_, std::chrono::seconds(timeout_s));
+  if (!status) return -1;  // still running: the destructor unmounts and reaps it
+  pid_ = -1;
+  return WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
 }
 
 void MountedEsfs::Crash() {
@@ -114,12 +108,9 @@ void MountedEsfs::Unmount() {
     RunProgram({"fusermount3", "-uz", mountpoint_}, "", 30);
   }
   // The daemon exits once the kernel drops the connection.
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (WaitForChild(pid_, std::chrono::seconds(10))) {
+    pid_ = -1;
+    return;
   }
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);

@@ -59,13 +59,20 @@ ReferencePub::ReferencePub(const std::string& extra, int port, const std::string
     }
   }
   // Keep draining the pub's output in the background so it never blocks on
-  // a full pipe: hand the read end to a detached cat-like child.
+  // a full pipe: hand the read end to a detached cat-like child that
+  // appends it to output_file_ (what came before READY first).
+  const std::string output_file = output_file_;
+  const int log = open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (log >= 0 && !seen.empty()) (void)!write(log, seen.data(), seen.size());
   if (fork() == 0) {
     char buf[4096];
-    while (read(out[0], buf, sizeof buf) > 0) {
+    ssize_t n;
+    while ((n = read(out[0], buf, sizeof buf)) > 0) {
+      if (log >= 0) (void)!write(log, buf, static_cast<size_t>(n));
     }
     _exit(0);
   }
+  if (log >= 0) close(log);
   close(out[0]);
   EXPECT_FALSE(url_.empty()) << "reference pub did not start: " << seen;
 }
@@ -73,12 +80,9 @@ ReferencePub::ReferencePub(const std::string& extra, int port, const std::string
 void ReferencePub::Stop() {
   if (pid_ <= 0) return;
   kill(-pid_, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    usleep(100'000);
+  if (WaitForChild(pid_, std::chrono::seconds(5))) {
+    pid_ = -1;
+    return;
   }
   kill(-pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
@@ -97,6 +101,18 @@ bool ReferencePub::Kill() {
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
   return true;
+}
+
+std::string ReferencePub::Output() const { return ReadFile(output_file_); }
+
+size_t ReferencePub::StreamsOpened() const {
+  const std::string out = Output();
+  size_t n = 0;
+  for (size_t at = out.find("stream: subscribing to "); at != std::string::npos;
+       at = out.find("stream: subscribing to ", at + 1)) {
+    ++n;
+  }
+  return n;
 }
 
 ReferencePub::~ReferencePub() { Stop(); }

@@ -26,6 +26,11 @@ class ReferencePub {
   int port() const { return port_; }
   bool ready() const { return !url_.empty(); }
   const std::string& data_dir() const { return data_dir_; }  // holds pub.pid
+  // What the pub printed so far (stdout and stderr).
+  std::string Output() const;
+  // Live event streams the pub has opened so far (its "stream: subscribing
+  // to" lines): how a test knows a syncer is live.
+  size_t StreamsOpened() const;
   // SIGTERM (a clean exit); waits for it.
   void Stop();
   // SIGKILL to the pid in data_dir()/pub.pid, as a crash would (no clean
@@ -35,6 +40,7 @@ class ReferencePub {
  private:
   TempDir dir_;
   std::string data_dir_;
+  std::string output_file_ = dir_.File("pub.log");
   pid_t pid_ = -1;
   int port_ = 0;
   std::string url_;

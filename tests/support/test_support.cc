@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
@@ -159,13 +161,68 @@ std::set<std::string> ListDir(const std::string& dir) {
   return names;
 }
 
-bool Eventually(const std::function<bool()>& check, int seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+bool WaitUntil(const std::function<bool()>& check, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Short polls first (most conditions hold within milliseconds), then
+  // at most every 50 ms so that a slow condition (a child process, an
+  // export) is not asked in a tight loop.
+  auto interval = std::chrono::milliseconds(1);
   while (std::chrono::steady_clock::now() < deadline) {
     if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(interval);
+    interval = std::min(interval * 2, std::chrono::milliseconds(50));
   }
   return check();
+}
+
+bool Eventually(const std::function<bool()>& check, int seconds) {
+  return WaitUntil(check, std::chrono::seconds(seconds));
+}
+
+std::optional<int> WaitForChild(pid_t pid, std::chrono::milliseconds timeout) {
+  int status = 0;
+  if (waitpid(pid, &status, WNOHANG) == pid) return status;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  while (true) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      poll(&p, 1, static_cast<int>(left.count()));  // readable once the child has exited
+    } else {
+      // No pidfd (old kernel): the condition is polled instead.
+      std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(10)));
+    }
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) {
+      if (pidfd >= 0) close(pidfd);
+      if (r == pid) return status;
+      return std::nullopt;  // not our child (already reaped)
+    }
+  }
+  if (pidfd >= 0) close(pidfd);
+  if (waitpid(pid, &status, WNOHANG) == pid) return status;
+  return std::nullopt;
+}
+
+void StopSignal::Stop() {
+  {
+    std::scoped_lock lock(mu_);
+    stopped_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool StopSignal::stopped() const {
+  std::scoped_lock lock(mu_);
+  return stopped_;
+}
+
+bool StopSignal::Wait(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, d, [this] { return stopped_; });
 }
 
 void WriteFile(const std::string& path, const std::string& data) {

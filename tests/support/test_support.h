@@ -1,9 +1,15 @@
 // Helpers shared by the tests: where the conformance vectors are, temporary
-// folders that clean up after themselves, and running a program with its
-// output captured.
+// folders that clean up after themselves, running a program with its
+// output captured, and waiting for conditions (never for a fixed time).
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,9 +65,34 @@ RunResult RunRefclient(const std::vector<std::string>& args, const std::string& 
 void WriteFile(const std::string& path, const std::string& data);
 // The names in folder |dir| (without "." and ".."); empty if unreadable.
 std::set<std::string> ListDir(const std::string& dir);
-// Polls |check| every 50 ms until it holds or |seconds| pass; its last
-// answer.
+// Polls |check| (every few milliseconds) until it holds or |timeout|
+// passes; its last answer, asked once more at the deadline. Tests wait on
+// conditions this way, never with a fixed sleep.
+bool WaitUntil(const std::function<bool()>& check, std::chrono::milliseconds timeout);
+// The same with a timeout in seconds.
 bool Eventually(const std::function<bool()>& check, int seconds = 20);
+
+// Waits for child |pid| to exit, at most |timeout| (a pidfd is polled: no
+// sleep). Its wait status once reaped, or nullopt if it is still running
+// (the caller decides whether to kill it).
+std::optional<int> WaitForChild(pid_t pid, std::chrono::milliseconds timeout);
+
+// A stop flag that fake servers pace their replies with: Wait() sleeps
+// the server's own interval but returns at once when Stop() is called, so
+// a test never waits for a timer to end when the server shuts down.
+// Thread-safe.
+class StopSignal {
+ public:
+  void Stop();
+  bool stopped() const;
+  // Waits |d| or until stopped; true if stopped.
+  bool Wait(std::chrono::milliseconds d);
+
+ private:
+  mutable std::mutex mu_;  // guards stopped_
+  std::condition_variable cv_;
+  bool stopped_ = false;
+};
 std::string ReadFile(const std::string& path);
 
 // Decodes lowercase/uppercase hex.

@@ -22,6 +22,7 @@ constexpr int64_t kNow = 1767229200000000;
 constexpr const char* kWs = "+gardening.friends";
 
 using testing::MakeIdentity;
+using testing::WaitUntil;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -187,10 +188,13 @@ TEST_F(StoreTest, LocalAttrsTheNewestWinsWhateverTheirDurability) {
   ASSERT_TRUE(store_->SetLocalAttrs(kWs, "/p", {sig, std::nullopt, int64_t{2}}).ok());
   ASSERT_TRUE(store_->FlushLocalAttrs().ok());
   EXPECT_EQ(store_->GetLocalAttrs(kWs, "/p", sig)->value().mtime_ns, std::optional<int64_t>(2));
-  // Now, then later, then the writer's own delay passes.
+  // Now, then later, then the writer writes the batch on its own (its
+  // commit is what the test waits for).
   ASSERT_TRUE(store_->SetLocalAttrs(kWs, "/p", {sig, std::nullopt, int64_t{3}}).ok());
+  const uint64_t commits = store_->CommitCount();
   ASSERT_TRUE(store_->SetLocalAttrs(kWs, "/p", {sig, std::nullopt, int64_t{4}}, Store::Durability::kSoon).ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(Store::kLocalAttrsDelayMs * 3));
+  ASSERT_TRUE(WaitUntil([&] { return store_->CommitCount() > commits; }, std::chrono::seconds(5)))
+      << "the writer did not write the pending change";
   EXPECT_EQ(store_->GetLocalAttrs(kWs, "/p", sig)->value().mtime_ns, std::optional<int64_t>(4));
   store_.reset();
   auto reopened = Store::Open({dir_.path() + "/data", &clock_});
