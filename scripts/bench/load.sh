@@ -38,7 +38,8 @@
 #   quiet    open+read+close of probe/ files, one every 2 ms, nothing else
 #   storm    the same while 8 processes save new files for S seconds
 #   mv       the same while `mv pub pub-moved` (and back on the next rep)
-#            runs; and the time of that mv
+#            runs; and the time of that mv. Then one more rename, with the
+#            daemon's disk flushes counted (strace, as above)
 # Each case records `uptime`'s load average before it: other work on the
 # machine moves these numbers, and the anchor in the same minute is what
 # makes a ratio mean something.
@@ -263,6 +264,12 @@ for r in $(seq "$reps"); do
     run mv "$f" "$r" python3 "$ops" mv "${root[$f]}/$from" "${root[$f]}/$to" "$n_mv" "${root[$f]}/probe" "$n_probe"
   done
 done
+# Once more, counted: the disk flushes of the daemon during one rename.
+if (( reps % 2 == 1 )); then from=pub-moved; to=pub; else from=pub; to=pub-moved; fi
+for f in bindfs esfs; do
+  run mvflushes "$f" 1 python3 "$ops" mv "${root[$f]}/$from" "${root[$f]}/$to" "$n_mv" "${root[$f]}/probe" "$n_probe" \
+    --strace "${pid_of[$f]}" "$work/$f.trace"
+done
 memory "at the end"
 t_cases=$(( $(date +%s) - t_start ))
 busy1="$(machine_ticks)"
@@ -280,7 +287,8 @@ echo
 echo "- command: \`bash scripts/bench/load.sh$([[ $quick == 1 ]] && echo ' --quick')$([[ -n ${reps_arg:-} ]] && echo " --reps $reps")\`"
 echo "- machine: $machine"
 echo "- esfs $commit$dirty ($esfs); $bindfs_version (\`--multithreaded -o big_writes\`)"
-echo "- set-up: $gen; esfs import $import_s s"
+read -r gen_docs gen_s < <(python3 -c 'import json, sys; g = json.loads(sys.argv[1]); print(format(g["docs"], ","), "%.1f" % g["seconds"])' "$gen")
+echo "- set-up: $gen_docs documents signed in $gen_s s (load_ops.py gendocs, $(nproc) processes), stored by one \`esfs import\` in $import_s s; the same files written into bindfs's backing folder"
 echo "- timed cases: ${t_cases} s; the machine's CPUs were busy $busy_cores cores on average meanwhile (this run included)"
 echo "- uptime before: $uptime_before"
 echo "- uptime after:  $(uptime)"

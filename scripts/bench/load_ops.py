@@ -24,11 +24,13 @@ load), one per call; each prints one JSON object on stdout.
                                 the NPROBE existing files PROBEDIR/doc-*.txt
                                 in turn, one every 2 ms (PROCS = 0: the
                                 probe alone, the quiet baseline)
-  mv       SRC DST NFILES PROBEDIR NPROBE
+  mv       SRC DST NFILES PROBEDIR NPROBE [--strace PID TRACE]
                                 `mv SRC DST` (a folder of NFILES files),
                                 timed, while a probe process times
                                 open+read+close as above; the probe samples
-                                that overlap the rename count
+                                that overlap the rename count. --strace:
+                                also count daemon PID's disk flushes (the
+                                time is then not meant)
 Latencies are of open+read+close together: close() of a FUSE file is a
 request too (FLUSH), answered by the same daemon.
 """
@@ -363,8 +365,9 @@ def _probe_child(probedir, nprobe, stop_r, out_w):
     os.close(out_w)
 
 
-def cmd_mv(src, dst, nfiles, probedir, nprobe):
+def cmd_mv(src, dst, nfiles, probedir, nprobe, *opt):
     nfiles, nprobe = int(nfiles), int(nprobe)
+    strace_pid, trace = (opt[1], opt[2]) if len(opt) == 3 and opt[0] == "--strace" else (None, None)
     stop_r, stop_w = os.pipe()
     out_r, out_w = os.pipe()
     pid = os.fork()
@@ -379,11 +382,23 @@ def cmd_mv(src, dst, nfiles, probedir, nprobe):
             os._exit(1)
     os.close(stop_r)
     os.close(out_w)
+    tracer = None
+    if strace_pid:
+        sync_fds = dsync_fds(strace_pid)
+        tracer = start_strace(strace_pid, trace, os.path.dirname(src))
     time.sleep(0.3)  # the probe is running
     t0 = time.perf_counter()
     r = subprocess.run(["mv", src, dst], stderr=subprocess.PIPE)
     t1 = time.perf_counter()
     time.sleep(0.1)
+    flushes = {}
+    if tracer:
+        time.sleep(0.4)
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(timeout=60)
+        kinds = count_flushes(trace, sync_fds)
+        os.unlink(trace)
+        flushes = {"flushes": sum(kinds.values()), "flush_kinds": kinds}
     os.write(stop_w, b"x")
     chunks = []
     while True:
@@ -401,7 +416,7 @@ def cmd_mv(src, dst, nfiles, probedir, nprobe):
         sys.exit(f"load_ops: after mv, {dst} has {got} entries (expected {nfiles}); {src} exists: {os.path.exists(src)}")
     samples = json.loads(b"".join(chunks))
     during = [b - a for a, b in samples if a < t1 and b > t0]
-    emit(seconds=round(t1 - t0, 6), files=nfiles, **quantiles(during), probe_total=len(samples))
+    emit(seconds=round(t1 - t0, 6), files=nfiles, **quantiles(during), probe_total=len(samples), **flushes)
 
 
 COMMANDS = {"gendocs": cmd_gendocs, "saves": cmd_saves, "storm": cmd_storm, "mv": cmd_mv}

@@ -92,6 +92,11 @@ bm, em = med("mv", "bindfs", "seconds"), med("mv", "esfs", "seconds")
 add(f"| `mv` of a {info['mv']:,}-file folder of published files | {dur(bm)} | **{dur(em)}** | "
     f"{em / bm:,.0f}× | esfs ≤ 1 s | {verdict(em <= 1.0)} |")
 
+mvf = {f: pick("mvflushes", f) for f in ("bindfs", "esfs")}
+if mvf["esfs"] and mvf["bindfs"]:
+    add(f"| disk flushes during that `mv` (counted, once) | {mvf['bindfs'][0]['flushes']:,} | "
+        f"{mvf['esfs'][0]['flushes']:,} | | | |")
+
 # ls -l and memory
 bl, el = med("ls", "bindfs", "seconds"), med("ls", "esfs", "seconds")
 big = info["ls"] >= 100_000
@@ -125,11 +130,12 @@ for c in ("ls", "saves1", "saves8", "saves8shared", "quiet", "storm", "mv"):
                 v = dur(r["seconds"])
             parts.append(f"{v} [{r['load']}]")
         add(f"- {c} {f}: " + "; ".join(parts))
-for c in ("flushes8", "flushes1"):
+for c in ("flushes8", "flushes1", "mvflushes"):
     for f in ("bindfs", "esfs"):
         for r in pick(c, f):
             kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["flush_kinds"].items())) or "none"
-            add(f"- {c} {f}: {r['flushes']} flushes for {r['saves']} saves ({kinds}) [{r['load']}]")
+            what = f"{r['saves']} saves" if "saves" in r else f"a rename of {r['files']:,} files, {dur(r['seconds'])} under strace"
+            add(f"- {c} {f}: {r['flushes']} flushes for {what} ({kinds}) [{r['load']}]")
 for label, r in mem.items():
     add(f"- esfs memory, {label}: VmRSS {r['VmRSS'] / 1024:.1f} MB, VmHWM {r['VmHWM'] / 1024:.1f} MB, "
         f"RssAnon {r['RssAnon'] / 1024:.1f} MB, RssFile {r['RssFile'] / 1024:.1f} MB")
