@@ -233,7 +233,7 @@ Result<Location> FileSystem::ChildLocation(const Node& parent, const std::string
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
     return Status::InvalidArgument("bad name");
   }
-  if (name.size() > kMaxNameBytes) return Status(StatusCode::kInvalidArgument, kNameTooLong);
+  if (name.size() > kMaxNameBytes) return Status::NameTooLong("name over 255 bytes");
   Location child = parent.loc.Child(name);
   if (child.IsHistory() && child.parts.size() > 1) {
     // The history of a path another app wrote: resolve in the workspace.
@@ -481,7 +481,7 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
   std::scoped_lock lock(mu_);
   Node* dir = FindNode(ino);
   if (dir == nullptr) return Status::NotFound("stale inode");
-  if (!dir->is_dir) return Status(StatusCode::kInvalidArgument, kNotFolder);
+  if (!dir->is_dir) return Status::NotFolder("not a folder");
   std::map<std::string, bool> names;  // name -> is_dir
   if (dir->loc.IsMountRoot()) {
     auto all = store_.ListWorkspaces();
@@ -609,7 +609,7 @@ Status FileSystem::RefuseXattrChange(uint64_t ino, const std::string& name) {
         ": refused, document metadata is read-only (it is signed)");
     return Status::PermissionDenied("read-only attribute");
   }
-  return Status::InvalidArgument("extended attributes are not stored");
+  return Status::NotSupported("extended attributes are not stored");
 }
 
 std::string FileSystem::DescribeInode(uint64_t ino, const std::string& name) {

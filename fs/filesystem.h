@@ -55,18 +55,8 @@ inline constexpr size_t kMaxBinaryFileBytes = 3'000'000;
 inline constexpr size_t kSpareBufferMinBytes = size_t{256} << 10;
 inline constexpr size_t kSpareBufferMaxBytes = size_t{8} << 20;
 
-// Messages that fs/fuse_ops.cc maps to a specific errno.
-inline constexpr const char* kIsFolder = "is a folder";
-inline constexpr const char* kNotFolder = "not a folder";
-inline constexpr const char* kNotEmpty = "folder not empty";
-inline constexpr const char* kCrossWorkspace = "cross-workspace rename";
+// The read-only history folder at each workspace's root (docs/history.md).
 inline constexpr const char* kHistoryFolder = ".esfs-history";
-// An inode that was replaced or removed (by a rename over it, an unlink)
-// while the kernel still held its name: ESTALE makes the kernel look the
-// name up again and open what is there now.
-inline constexpr const char* kStale = "stale: replaced or removed";
-inline constexpr const char* kPathTooLong = "path too long";
-inline constexpr const char* kNameTooLong = "name too long";
 
 // es.4 needs a deleteAfter on every document whose path has '!'.
 inline constexpr int64_t kDefaultEphemeralLifetimeUs = int64_t{24} * 3600 * 1'000'000;
@@ -149,8 +139,8 @@ class FileSystem {
   // Read-only metadata of a published file's winning document as
   // "user.earthstar.*" attributes (name, value); none for local files.
   Result<std::vector<std::pair<std::string, std::string>>> Xattrs(uint64_t ino);
-  // Setting or removing attributes: EACCES for user.earthstar.* (with a
-  // log line), ENOTSUP (InvalidArgument) otherwise.
+  // Setting or removing attributes: PermissionDenied for user.earthstar.*
+  // (with a log line), NotSupported otherwise.
   Status RefuseXattrChange(uint64_t ino, const std::string& name);
 
   // Changes seen in the store's feed (written by anyone, this mount

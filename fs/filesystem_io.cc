@@ -76,7 +76,7 @@ Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const 
   if (Status s = CheckWritable(*loc, "create"); !s.ok()) return s;
   if (loc->EsPath().size() > core::kMaxPathLength && !LocalOnly(*loc)) {
     Log("create " + Describe(*loc) + ": refused, its es.4 path would be longer than 512 characters");
-    return Status(StatusCode::kTooLarge, kPathTooLong);
+    return Status::NameTooLong("es.4 path over 512 characters");
   }
   // The file exists at once as an open node (listed, found by lookups).
   // Its first flush writes it: one document if it got content, else an
@@ -112,11 +112,11 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
   std::scoped_lock lock(mu_);
   Node* node = FindNode(ino);
   if (node == nullptr) return Status::NotFound("stale inode");
-  if (node->is_dir) return Status(StatusCode::kInvalidArgument, kIsFolder);
+  if (node->is_dir) return Status::IsFolder("is a folder");
   // Its content is gone from the store (a rename replaced it a moment
   // ago); loading now would give the new file's bytes under the old
   // file's size. The kernel retries the open with a fresh lookup.
-  if (node->unlinked && !node->loaded) return Status(StatusCode::kNotFound, kStale);
+  if (node->unlinked && !node->loaded) return Status::Stale("stale: replaced or removed");
   const bool writable = (flags & O_ACCMODE) != O_RDONLY;
   if (writable || (flags & O_TRUNC)) {
     if (Status s = CheckWritable(node->loc, "open for writing"); !s.ok()) return s;
@@ -372,7 +372,7 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
   if (node == nullptr) return Status::NotFound("stale inode");
   if (node->loc.IsHistory()) return CheckWritable(node->loc, "setattr");
   if (request.size) {
-    if (node->is_dir) return Status(StatusCode::kInvalidArgument, kIsFolder);
+    if (node->is_dir) return Status::IsFolder("is a folder");
     if (Status s = CheckWritable(node->loc, "truncate"); !s.ok()) return s;
     // Before loading or resizing anything: truncate -s 1T allocates nothing.
     if (Status s = CheckFileSize(node->loc, 0, *request.size, "truncate"); !s.ok()) return s;

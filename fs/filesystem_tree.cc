@@ -29,7 +29,7 @@ Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
   const bool open_new = open_it != ino_of_.end() && nodes_[open_it->second]->open_count > 0 &&
                         !nodes_[open_it->second]->is_dir;
   if (!*exists && !open_new) return Status::NotFound(name);
-  if (is_dir) return Status(StatusCode::kPermissionDenied, kIsFolder);
+  if (is_dir) return Status::IsFolder("is a folder");
   if (auto local_path = LocalRelOf(*loc); local_path.ok()) (void)local_root_.Unlink(*local_path);
   if (!LocalOnly(*loc)) {
     auto live = LiveWinner(*loc);
@@ -64,13 +64,13 @@ Status FileSystem::Rmdir(uint64_t parent_ino, const std::string& name) {
   {
     auto attr = Lookup(parent_ino, name);
     if (!attr.ok()) return attr.status();
-    if (!attr->is_dir) return Status(StatusCode::kInvalidArgument, kNotFolder);
+    if (!attr->is_dir) return Status::NotFolder("not a folder");
     ino = attr->ino;
   }
   auto entries = ReadDir(ino);
   Forget(ino, 1);
   if (!entries.ok()) return entries.status();
-  if (!entries->empty()) return Status(StatusCode::kAlreadyExists, kNotEmpty);
+  if (!entries->empty()) return Status::NotEmpty("folder not empty");
   std::scoped_lock lock(mu_);
   if (auto local_path = LocalRelOf(*loc); local_path.ok()) {
     if (Status s = local_root_.Rmdir(*local_path); !s.ok() && s.code() != StatusCode::kNotFound) {
@@ -256,13 +256,13 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
   const bool both_in_workspaces = !from->IsRootLocal() && !to->IsRootLocal();
   if (from->IsWorkspaceRoot() || to->IsWorkspaceRoot() || (both_in_workspaces && from->ws != to->ws)) {
     Log("rename " + Describe(*from) + " -> " + Describe(*to) + ": refused, documents cannot move between workspaces");
-    return Status(StatusCode::kInvalidArgument, kCrossWorkspace);  // EXDEV below
+    return Status::CrossDevice("cross-workspace rename");
   }
   if (Status s = CheckWritable(*from, "rename"); !s.ok()) return s;
   if (Status s = CheckWritable(*to, "rename"); !s.ok()) return s;
   if (!LocalOnly(*to) && to->EsPath().size() > core::kMaxPathLength) {
     Log("rename " + Describe(*from) + " -> " + Describe(*to) + ": refused, the es.4 path would be over 512 characters");
-    return Status(StatusCode::kTooLarge, kPathTooLong);
+    return Status::NameTooLong("es.4 path over 512 characters");
   }
   bool from_is_dir = false, to_is_dir = false;
   auto from_exists = Exists(*from, &from_is_dir);
@@ -275,8 +275,8 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
   if (!to_exists.ok()) return to_exists.status();
   if (*to_exists) {
     if (noreplace) return Status::AlreadyExists(new_name);
-    if (from_is_dir && !to_is_dir) return Status(StatusCode::kInvalidArgument, kNotFolder);
-    if (!from_is_dir && to_is_dir) return Status(StatusCode::kPermissionDenied, kIsFolder);
+    if (from_is_dir && !to_is_dir) return Status::NotFolder("not a folder");
+    if (!from_is_dir && to_is_dir) return Status::IsFolder("is a folder");
   }
   if (from->Key() == to->Key()) return Status::Ok();
   Status moved = from_is_dir ? RenameFolder(*from, *to) : RenameFile(*from, *to, moving);

@@ -23,12 +23,14 @@ Status ErrnoStatus(int e, const std::string& what, const std::string& path) {
   std::string message = what + " " + core::Printable(path) + ": " + std::strerror(e);
   // ENOTDIR: a file where a folder on the way should be, so no such thing.
   if (e == ENOENT || e == ENOTDIR) return Status::NotFound(message);
-  if (e == ENOSPC) return Status::Storage(message + " (the disk is full)");
+  if (e == ENOSPC || e == EDQUOT) return Status::NoSpace(message + " (the disk is full)");
   if (e == ELOOP || e == EXDEV) {
     return Status::PermissionDenied(message + " (a symbolic link in the local area is never followed)");
   }
   if (e == EACCES || e == EPERM) return Status::PermissionDenied(message);
   if (e == EEXIST) return Status::AlreadyExists(message);
+  if (e == ENOTEMPTY) return Status::NotEmpty(message);
+  if (e == ENAMETOOLONG) return Status::NameTooLong(message);
   return Status::IoError(message);
 }
 
@@ -304,3 +306,4 @@ Status LocalRoot::SetMtime(const LocalRelPath& path, int64_t mtime_ns) const {
 }
 
 }  // namespace esfs::fs
+
