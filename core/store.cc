@@ -394,45 +394,6 @@ Result<IngestOutcome> ApplyValidated(Store::Impl& impl, WriteTxn& txn, uint32_t 
 IngestOutcome InvalidOutcome(const Status& s) { return {IngestResult::kInvalid, s.message()}; }
 
 
-// ---- local writes ----
-
-Result<Document> Store::Set(const Signer& signer, const std::string& workspace, const std::string& path,
-                            std::string content, std::optional<int64_t> delete_after) {
-  Impl& impl = *impl_;
-  // The content is moved in once, outside the transaction, which may run
-  // again (a full map grows and retries): a 4 MB save is not copied again.
-  Document doc;
-  doc.content = std::move(content);
-  Status written = impl.env->Write([&](WriteTxn& txn) -> Status {
-    auto ws = impl.WorkspaceId(txn, workspace);
-    if (!ws.ok()) return ws.status();
-    const int64_t now = impl.Now();
-    doc.workspace = workspace;
-    doc.path = path;
-    doc.timestamp = now;
-    doc.deleteAfter.reset();
-    auto versions = impl.VersionsAt(txn, *ws, workspace, path);
-    if (const StoredDoc* latest = Impl::PickWinner(versions, now)) {
-      doc.timestamp = std::max(now, latest->doc.timestamp + 1);
-    }
-    if (delete_after) doc.deleteAfter = *delete_after + (doc.timestamp - now);
-    signer.Sign(doc);
-    // The signer's key pair was checked when it was loaded (core/signer.h):
-    // verifying the signature just made would double the CPU of a save.
-    if (Status valid = ValidateOwnDocument(doc, now); !valid.ok()) {
-      return Status::InvalidDocument("doc " + path + ": " + valid.message());
-    }
-    auto applied = ApplyValidated(impl, txn, *ws, workspace, doc, now);
-    if (!applied.ok()) return applied.status();
-    if (applied->result != IngestResult::kAccepted) {
-      return Status::Storage("doc " + path + ": local write was not accepted: " + applied->reason);
-    }
-    return Status::Ok();
-  });
-  if (!written.ok()) return written;
-  return doc;
-}
-
 // ---- expiry ----
 
 Result<size_t> Store::SweepExpired() {

@@ -76,6 +76,12 @@ struct LocalAttrs {
   std::optional<int64_t> mtime_ns;
 };
 
+// One local write for Store::SetMany: what Store::Set takes.
+struct SetRequest {
+  std::string workspace, path, content;
+  std::optional<int64_t> delete_after;  // absolute time; moves with a bumped timestamp
+};
+
 struct StoreOptions {
   std::string data_dir;
   const Clock* clock = nullptr;  // default: the system clock
@@ -151,8 +157,26 @@ class Store {
   // A local write: timestamp = max(now, newest at path + 1) so that it wins,
   // then sign, validate and store, all in one transaction. |delete_after|
   // is an absolute time; it moves with a bumped timestamp.
+  // Group commit: Set calls that arrive while another commit runs are
+  // queued; the first of them in line then takes everything queued and
+  // writes it in one write transaction with one disk flush, and wakes each
+  // caller with its own result. A request that fails (NotFound workspace,
+  // InvalidDocument) fails alone; the others are stored. A caller that is
+  // alone commits at once (no waiting for company). Storage when the commit
+  // fails (every request of that commit gets it). Thread-safe; |signer| may
+  // be called from another caller's thread.
   Result<Document> Set(const Signer& signer, const std::string& workspace, const std::string& path,
                        std::string content, std::optional<int64_t> delete_after = std::nullopt);
+  // Many local writes, all signed, validated and stored in one write
+  // transaction (one flush, shared with concurrent Set calls as above), or
+  // none: then the first failure's Status, whose message names its path.
+  // Timestamps as Set: each one wins locally; of two requests for one path,
+  // the later one wins. The contents are copied (a 4 MB document too).
+  Result<std::vector<Document>> SetMany(const Signer& signer, std::span<const SetRequest> requests);
+  // For tests: the next commit of queued local writes waits until at least
+  // |requests| of them are queued (then the hold ends), so that batching
+  // can be checked without relying on timing. 0 cancels a hold.
+  void HoldCommitsForTest(size_t requests);
 
   // The winning document at a path, ignoring expired ones; nullopt if none.
   Result<std::optional<Document>> Winner(const std::string& workspace, const std::string& path) const;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -39,6 +40,20 @@ struct Store::Impl {
     // writer's batch land in the order they were made.
     std::mutex write_mu;
   } pending;
+
+  // Group commit of local writes (core/store_commit.cc): callers queue a
+  // LocalWrite; the one at the front commits everything queued behind it
+  // in one write transaction, then wakes the others.
+  struct LocalWrite;
+  struct Committer {
+    // Guards the members below. Never held across a transaction or a
+    // flush, and nothing else is locked while holding it.
+    std::mutex mu;
+    std::deque<LocalWrite*> queue;  // the front one is committing or about to
+    size_t queued_requests = 0;     // requests in |queue|
+    size_t hold_until = 0;          // HoldCommitsForTest: 0 = no hold
+    std::condition_variable queued;  // a request was queued or the hold changed
+  } committer;
 
   int64_t Now() const { return clock->NowMicros(); }
 

@@ -1,0 +1,218 @@
+// Local writes (Store::Set, Store::SetMany) and their group commit.
+//
+// Every local write is a LocalWrite: one Set, or a SetMany whose requests
+// stand or fall together. Callers queue it under Committer::mu. The caller
+// at the front of the queue is the leader: it takes everything queued (up
+// to a bound), lets go of the lock, runs one write transaction for the lot,
+// commits once (one disk flush with MDB_NOMETASYNC), then marks each one
+// done and hands the lead to the next caller in line. A caller alone in the
+// queue leads at once: no added latency. The pattern is leveldb's
+// DBImpl::Write (writers queue; the front one writes the group).
+//
+// Failure of one LocalWrite does not fail the others. A write that fails
+// before it changed anything in the transaction (an unknown workspace, an
+// invalid path) just keeps its error. One that fails after writing part of
+// itself (the second request of a SetMany) cannot be taken back inside the
+// transaction: the transaction is aborted and run again without it.
+#include <algorithm>
+#include <exception>
+
+#include "core/store.h"
+#include "core/store_impl.h"
+#include "core/validate.h"
+
+namespace esfs::core {
+
+using namespace store_codec;
+
+// Bounds of one commit, so that the leader's own latency stays bounded
+// under a flood (the leader's own write is always taken, whatever its size).
+constexpr size_t kMaxBatchRequests = 1024;
+constexpr size_t kMaxBatchBytes = size_t{32} << 20;
+
+struct Store::Impl::LocalWrite {
+  struct Item {
+    const std::string* workspace;
+    const std::string* path;
+    std::optional<int64_t> delete_after;
+    Document doc;  // content filled in by the caller; the rest by the commit
+  };
+  const Signer* signer = nullptr;
+  std::vector<Item> items;
+  bool name_paths = false;  // SetMany: every error message names the path
+  size_t content_bytes = 0;
+  // Written by the leader, read by the caller once |done|.
+  Status status = Status::Ok();
+  bool left_out = false;  // failed after writing: not in the transaction's next run
+  bool done = false;      // guarded by Committer::mu
+  std::condition_variable wake;
+};
+
+namespace {
+
+using LocalWrite = Store::Impl::LocalWrite;
+
+// One request: timestamp, sign, validate, store. |*wrote| tells whether it
+// may have changed the transaction (an error after that point).
+Status ApplyItem(Store::Impl& impl, WriteTxn& txn, const Signer& signer, LocalWrite::Item& item, bool* wrote) {
+  const std::string& workspace = *item.workspace;
+  const std::string& path = *item.path;
+  auto ws = impl.WorkspaceId(txn, workspace);
+  if (!ws.ok()) return ws.status();
+  const int64_t now = impl.Now();
+  Document& doc = item.doc;
+  doc.workspace = workspace;
+  doc.path = path;
+  doc.timestamp = now;
+  doc.deleteAfter.reset();
+  // Reads the transaction: a request earlier in this commit for the same
+  // path is seen, so the later one gets the later timestamp and wins.
+  auto versions = impl.VersionsAt(txn, *ws, workspace, path);
+  if (const StoredDoc* latest = Store::Impl::PickWinner(versions, now)) {
+    doc.timestamp = std::max(now, latest->doc.timestamp + 1);
+  }
+  if (item.delete_after) doc.deleteAfter = *item.delete_after + (doc.timestamp - now);
+  signer.Sign(doc);
+  // The signer's key pair was checked when it was loaded (core/signer.h):
+  // verifying the signature just made would double the CPU of a save.
+  if (Status valid = ValidateOwnDocument(doc, now); !valid.ok()) {
+    return Status::InvalidDocument("doc " + path + ": " + valid.message());
+  }
+  *wrote = true;
+  auto applied = ApplyValidated(impl, txn, *ws, workspace, doc, now);
+  if (!applied.ok()) return applied.status();
+  if (applied->result != IngestResult::kAccepted) {
+    return Status::Storage("doc " + path + ": local write was not accepted: " + applied->reason);
+  }
+  return Status::Ok();
+}
+
+Status ApplyLocalWrite(Store::Impl& impl, WriteTxn& txn, LocalWrite& w, bool* wrote) {
+  for (LocalWrite::Item& item : w.items) {
+    Status s = ApplyItem(impl, txn, *w.signer, item, wrote);
+    if (s.ok()) continue;
+    if (w.name_paths && s.message().find(*item.path) == std::string::npos) s = s.WithContext("doc " + *item.path);
+    return s;
+  }
+  return Status::Ok();
+}
+
+// One write transaction for every LocalWrite of |batch| that can be stored.
+void RunBatch(Store::Impl& impl, const std::vector<LocalWrite*>& batch) {
+  for (;;) {
+    LocalWrite* spoiler = nullptr;  // failed after writing: run again without it
+    Status committed = impl.env->Write([&](WriteTxn& txn) -> Status {
+      spoiler = nullptr;
+      for (LocalWrite* w : batch) {
+        if (w->left_out) continue;
+        bool wrote = false;
+        w->status = ApplyLocalWrite(impl, txn, *w, &wrote);
+        if (w->status.ok()) continue;
+        // A full map: LmdbEnv::Write grows it and runs all of this again.
+        if (txn.last_rc() == MDB_MAP_FULL) return w->status;
+        if (wrote) {
+          spoiler = w;
+          return w->status;
+        }
+      }
+      // Nothing stored (every write failed alone): the commit is empty and
+      // LMDB writes nothing.
+      return Status::Ok();
+    });
+    if (spoiler != nullptr) {
+      spoiler->left_out = true;
+      continue;
+    }
+    if (!committed.ok()) {
+      for (LocalWrite* w : batch) {
+        if (!w->left_out && w->status.ok()) w->status = committed;
+      }
+    }
+    return;
+  }
+}
+
+// Queues |w| and returns once it is committed or failed (w.status).
+void CommitLocalWrite(Store::Impl& impl, LocalWrite& w) {
+  Store::Impl::Committer& c = impl.committer;
+  std::unique_lock lock(c.mu);
+  c.queue.push_back(&w);
+  c.queued_requests += w.items.size();
+  if (c.hold_until > 0) c.queued.notify_all();
+  w.wake.wait(lock, [&] { return w.done || c.queue.front() == &w; });
+  if (w.done) return;
+  // This caller leads the next commit.
+  if (c.hold_until > 0) {
+    c.queued.wait(lock, [&] { return c.hold_until == 0 || c.queued_requests >= c.hold_until; });
+    c.hold_until = 0;
+  }
+  std::vector<LocalWrite*> batch;
+  size_t requests = 0, bytes = 0;
+  for (LocalWrite* queued : c.queue) {
+    if (!batch.empty() &&
+        (requests + queued->items.size() > kMaxBatchRequests || bytes + queued->content_bytes > kMaxBatchBytes)) {
+      break;
+    }
+    batch.push_back(queued);
+    requests += queued->items.size();
+    bytes += queued->content_bytes;
+  }
+  lock.unlock();
+  try {
+    RunBatch(impl, batch);
+  } catch (const std::exception& e) {  // allocation: nothing may leave the others waiting
+    for (LocalWrite* b : batch) b->status = Status::Storage(std::string("local write failed: ") + e.what());
+  }
+  lock.lock();
+  for (LocalWrite* b : batch) {
+    c.queue.pop_front();
+    c.queued_requests -= b->items.size();
+    b->done = true;
+    if (b != &w) b->wake.notify_one();
+  }
+  if (!c.queue.empty()) c.queue.front()->wake.notify_one();
+}
+
+}  // namespace
+
+Result<Document> Store::Set(const Signer& signer, const std::string& workspace, const std::string& path,
+                            std::string content, std::optional<int64_t> delete_after) {
+  Impl::LocalWrite w;
+  w.signer = &signer;
+  w.content_bytes = content.size();
+  w.items.push_back({&workspace, &path, delete_after, Document{}});
+  // Moved in once, outside the transaction, which may run again (a full
+  // map grows and retries): a 4 MB save is not copied again.
+  w.items[0].doc.content = std::move(content);
+  CommitLocalWrite(*impl_, w);
+  if (!w.status.ok()) return w.status;
+  return std::move(w.items[0].doc);
+}
+
+Result<std::vector<Document>> Store::SetMany(const Signer& signer, std::span<const SetRequest> requests) {
+  if (requests.empty()) return std::vector<Document>{};
+  Impl::LocalWrite w;
+  w.signer = &signer;
+  w.name_paths = true;
+  w.items.reserve(requests.size());
+  for (const SetRequest& r : requests) {
+    w.items.push_back({&r.workspace, &r.path, r.delete_after, Document{}});
+    w.items.back().doc.content = r.content;
+    w.content_bytes += r.content.size();
+  }
+  CommitLocalWrite(*impl_, w);
+  if (!w.status.ok()) return w.status;
+  std::vector<Document> docs;
+  docs.reserve(w.items.size());
+  for (auto& item : w.items) docs.push_back(std::move(item.doc));
+  return docs;
+}
+
+void Store::HoldCommitsForTest(size_t requests) {
+  Impl::Committer& c = impl_->committer;
+  std::scoped_lock lock(c.mu);
+  c.hold_until = requests;
+  c.queued.notify_all();
+}
+
+}  // namespace esfs::core
