@@ -76,7 +76,9 @@ void ReplyEntry(fuse_req_t req, const Result<Attr>& attr) {
   e.attr = ToStat(*attr);
   e.attr_timeout = CacheSeconds(*attr);
   e.entry_timeout = CacheSeconds(*attr);
-  fuse_reply_entry(req, &e);
+  // The lookup was counted; a reply the kernel never got (the request was
+  // interrupted) must not keep the inode alive forever.
+  if (fuse_reply_entry(req, &e) != 0) Fs(req).Forget(attr->ino, 1);
 }
 
 void ReplyStatus(fuse_req_t req, const Status& s) { fuse_reply_err(req, s.ok() ? 0 : ToErrno(s)); }
@@ -158,7 +160,7 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (!fh.ok()) return (void)fuse_reply_err(req, ToErrno(fh.status()));
   fi->fh = *fh;
   fi->keep_cache = keep_cache ? 1 : 0;  // else every open sees the current document
-  fuse_reply_open(req, fi);
+  if (fuse_reply_open(req, fi) != 0) (void)Fs(req).Release(ino, *fh);  // no release will come
 }
 
 void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
@@ -171,7 +173,11 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
   e.attr = ToStat(created->first);
   e.attr_timeout = kCacheSeconds;
   e.entry_timeout = kCacheSeconds;
-  fuse_reply_create(req, &e, fi);
+  if (fuse_reply_create(req, &e, fi) != 0) {
+    // Neither the entry nor the handle reached the kernel: undo both.
+    (void)Fs(req).Release(e.ino, fi->fh);
+    Fs(req).Forget(e.ino, 1);
+  }
 }
 
 void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
