@@ -21,7 +21,7 @@ MDB_val Val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}
 Status LmdbStatus(int rc, const std::string& what) {
   if (rc == 0) return Status::Ok();
   if (rc == MDB_NOTFOUND) return Status::NotFound(what + ": not found");
-  if (rc == ENOSPC) return Status::Storage(what + ": the disk is full (nothing was changed)");
+  if (rc == ENOSPC) return Status::NoSpace(what + ": the disk is full (nothing was changed)");
   if (rc == EACCES) return Status::Storage(what + ": permission denied");
   if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID) {
     return Status::Corruption(what + ": " + mdb_strerror(rc));
@@ -126,6 +126,7 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& dir, size_t in
   // drop only the last commits and leaves the store consistent. Sync()
   // makes everything committed so far durable (fsync, exit).
   rc = mdb_env_open(env, dir.c_str(), MDB_NOTLS | MDB_NORDAHEAD | MDB_NOMETASYNC, 0600);
+  if (rc == MDB_INVALID) return Status::InvalidArgument(dir + " is not an esfs store (not an LMDB environment)");
   if (rc != 0) return LmdbStatus(rc, "open store " + dir);
   MDB_envinfo info;
   mdb_env_info(env, &info);

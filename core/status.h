@@ -26,6 +26,16 @@ enum class StatusCode {
   kNetwork,
   kCancelled,
   kTooLarge,
+  // Codes the mount answers with a specific errno (fs/errno_map.cc). Set
+  // where the error is born, never found by reading a message.
+  kIsFolder,      // a file operation on a folder
+  kNotFolder,     // a folder operation on a file
+  kNotEmpty,      // removing or replacing a folder that has entries
+  kCrossDevice,   // a rename between two workspaces
+  kStale,         // an inode replaced or removed while the kernel held its name
+  kNameTooLong,   // a name or the es.4 path it makes is too long
+  kNoSpace,       // the disk (or the store's file system) is full
+  kNotSupported,  // an operation this file system does not offer
 };
 
 class [[nodiscard]] Status {
@@ -52,6 +62,14 @@ class [[nodiscard]] Status {
   static Status Storage(std::string m) { return {StatusCode::kStorage, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status TooLarge(std::string m) { return {StatusCode::kTooLarge, std::move(m)}; }
+  static Status IsFolder(std::string m) { return {StatusCode::kIsFolder, std::move(m)}; }
+  static Status NotFolder(std::string m) { return {StatusCode::kNotFolder, std::move(m)}; }
+  static Status NotEmpty(std::string m) { return {StatusCode::kNotEmpty, std::move(m)}; }
+  static Status CrossDevice(std::string m) { return {StatusCode::kCrossDevice, std::move(m)}; }
+  static Status Stale(std::string m) { return {StatusCode::kStale, std::move(m)}; }
+  static Status NameTooLong(std::string m) { return {StatusCode::kNameTooLong, std::move(m)}; }
+  static Status NoSpace(std::string m) { return {StatusCode::kNoSpace, std::move(m)}; }
+  static Status NotSupported(std::string m) { return {StatusCode::kNotSupported, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -37,18 +37,6 @@ bool RefusedToCaller(fuse_req_t req, const char* operation, fuse_ino_t ino, cons
   return true;
 }
 
-// Specific errnos for a few outcomes the generic mapping cannot know.
-int ErrnoOf(const Status& s) {
-  const std::string& m = s.message();
-  if (m == kIsFolder) return EISDIR;
-  if (m == kNotFolder) return ENOTDIR;
-  if (m == kNotEmpty) return ENOTEMPTY;
-  if (m == kCrossWorkspace) return EXDEV;
-  if (m == kStale) return ESTALE;
-  if (m == kPathTooLong || m == kNameTooLong) return ENAMETOOLONG;
-  return ToErrno(s);
-}
-
 double CacheSeconds(const Attr& a) { return a.uncached ? 0.0 : kCacheSeconds; }
 
 struct stat ToStat(const Attr& a) {
@@ -80,7 +68,7 @@ void ReplyEntry(fuse_req_t req, const Result<Attr>& attr) {
       fuse_reply_entry(req, &e);
       return;
     }
-    fuse_reply_err(req, ErrnoOf(attr.status()));
+    fuse_reply_err(req, ToErrno(attr.status()));
     return;
   }
   fuse_entry_param e{};
@@ -88,10 +76,12 @@ void ReplyEntry(fuse_req_t req, const Result<Attr>& attr) {
   e.attr = ToStat(*attr);
   e.attr_timeout = CacheSeconds(*attr);
   e.entry_timeout = CacheSeconds(*attr);
-  fuse_reply_entry(req, &e);
+  // The lookup was counted; a reply the kernel never got (the request was
+  // interrupted) must not keep the inode alive forever.
+  if (fuse_reply_entry(req, &e) != 0) Fs(req).Forget(attr->ino, 1);
 }
 
-void ReplyStatus(fuse_req_t req, const Status& s) { fuse_reply_err(req, s.ok() ? 0 : ErrnoOf(s)); }
+void ReplyStatus(fuse_req_t req, const Status& s) { fuse_reply_err(req, s.ok() ? 0 : ToErrno(s)); }
 
 void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) { ReplyEntry(req, Fs(req).Lookup(parent, name)); }
 
@@ -107,7 +97,7 @@ void OpForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 
 void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   auto attr = Fs(req).GetAttr(ino);
-  if (!attr.ok()) return (void)fuse_reply_err(req, ErrnoOf(attr.status()));
+  if (!attr.ok()) return (void)fuse_reply_err(req, ToErrno(attr.status()));
   struct stat st = ToStat(*attr);
   fuse_reply_attr(req, &st, CacheSeconds(*attr));
 }
@@ -128,7 +118,7 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse
     r.mtime_ns = TimespecNs(st->st_mtim);
   }
   auto attr = Fs(req).SetAttr(ino, r);
-  if (!attr.ok()) return (void)fuse_reply_err(req, ErrnoOf(attr.status()));
+  if (!attr.ok()) return (void)fuse_reply_err(req, ToErrno(attr.status()));
   struct stat out = ToStat(*attr);
   fuse_reply_attr(req, &out, kCacheSeconds);
 }
@@ -167,30 +157,34 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (for_writing && RefusedToCaller(req, "open for writing", ino)) return;
   bool keep_cache = false;
   auto fh = Fs(req).Open(ino, fi->flags, &keep_cache);
-  if (!fh.ok()) return (void)fuse_reply_err(req, ErrnoOf(fh.status()));
+  if (!fh.ok()) return (void)fuse_reply_err(req, ToErrno(fh.status()));
   fi->fh = *fh;
   fi->keep_cache = keep_cache ? 1 : 0;  // else every open sees the current document
-  fuse_reply_open(req, fi);
+  if (fuse_reply_open(req, fi) != 0) (void)Fs(req).Release(ino, *fh);  // no release will come
 }
 
 void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
   if (RefusedToCaller(req, "create", parent, name)) return;
   auto created = Fs(req).Create(parent, name, mode, fi->flags);
-  if (!created.ok()) return (void)fuse_reply_err(req, ErrnoOf(created.status()));
+  if (!created.ok()) return (void)fuse_reply_err(req, ToErrno(created.status()));
   fi->fh = created->second;
   fuse_entry_param e{};
   e.ino = created->first.ino;
   e.attr = ToStat(created->first);
   e.attr_timeout = kCacheSeconds;
   e.entry_timeout = kCacheSeconds;
-  fuse_reply_create(req, &e, fi);
+  if (fuse_reply_create(req, &e, fi) != 0) {
+    // Neither the entry nor the handle reached the kernel: undo both.
+    (void)Fs(req).Release(e.ino, fi->fh);
+    Fs(req).Forget(e.ino, 1);
+  }
 }
 
 void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   // The reply copies straight from the open file's buffer to the kernel.
   Status s = Fs(req).Read(ino, fi->fh, size, off,
                           [req](std::string_view bytes) { fuse_reply_buf(req, bytes.data(), bytes.size()); });
-  if (!s.ok()) fuse_reply_err(req, ErrnoOf(s));
+  if (!s.ok()) fuse_reply_err(req, ToErrno(s));
 }
 
 void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
@@ -198,7 +192,7 @@ void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t
   // (OpOpen, OpCreate), and the kernel sends the writes of a shared
   // mapping with the credentials of its flusher (uid 0), not the owner's.
   auto written = Fs(req).Write(ino, fi->fh, std::string_view(buf, size), off);
-  if (!written.ok()) return (void)fuse_reply_err(req, ErrnoOf(written.status()));
+  if (!written.ok()) return (void)fuse_reply_err(req, ToErrno(written.status()));
   fuse_reply_write(req, *written);
 }
 
@@ -216,7 +210,7 @@ struct DirSnapshot {
 
 void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto entries = Fs(req).ReadDir(ino);
-  if (!entries.ok()) return (void)fuse_reply_err(req, ErrnoOf(entries.status()));
+  if (!entries.ok()) return (void)fuse_reply_err(req, ToErrno(entries.status()));
   auto* snapshot = new DirSnapshot{std::move(entries.value())};
   fi->fh = reinterpret_cast<uint64_t>(snapshot);
   fuse_reply_open(req, fi);
@@ -255,7 +249,7 @@ void OpReleasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 void OpStatfs(fuse_req_t req, fuse_ino_t) {
   auto st = Fs(req).StatFs();
-  if (!st.ok()) return (void)fuse_reply_err(req, EIO);
+  if (!st.ok()) return (void)fuse_reply_err(req, ToErrno(st.status()));
   fuse_reply_statfs(req, &*st);
 }
 
@@ -270,7 +264,7 @@ void ReplyXattrValue(fuse_req_t req, const std::string& value, size_t size) {
 
 void OpGetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
   auto attrs = Fs(req).Xattrs(ino);
-  if (!attrs.ok()) return (void)fuse_reply_err(req, ErrnoOf(attrs.status()));
+  if (!attrs.ok()) return (void)fuse_reply_err(req, ToErrno(attrs.status()));
   for (const auto& [n, v] : *attrs) {
     if (n == name) return ReplyXattrValue(req, v, size);
   }
@@ -279,7 +273,7 @@ void OpGetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
 
 void OpListxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
   auto attrs = Fs(req).Xattrs(ino);
-  if (!attrs.ok()) return (void)fuse_reply_err(req, ErrnoOf(attrs.status()));
+  if (!attrs.ok()) return (void)fuse_reply_err(req, ToErrno(attrs.status()));
   std::string names;
   for (const auto& [n, v] : *attrs) names += n + std::string(1, '\0');
   ReplyXattrValue(req, names, size);
@@ -287,14 +281,15 @@ void OpListxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 
 void OpSetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char*, size_t, int) {
   if (RefusedToCaller(req, "setxattr", ino)) return;
-  Status s = Fs(req).RefuseXattrChange(ino, name);
-  fuse_reply_err(req, s.code() == StatusCode::kPermissionDenied ? EACCES : ENOTSUP);
+  fuse_reply_err(req, ToErrno(Fs(req).RefuseXattrChange(ino, name)));
 }
 
 void OpRemovexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
   if (RefusedToCaller(req, "removexattr", ino)) return;
+  // An attribute that is not stored cannot be removed: ENODATA, as for
+  // any attribute that is not there.
   Status s = Fs(req).RefuseXattrChange(ino, name);
-  fuse_reply_err(req, s.code() == StatusCode::kPermissionDenied ? EACCES : ENODATA);
+  fuse_reply_err(req, s.code() == StatusCode::kNotSupported ? ENODATA : ToErrno(s));
 }
 
 // No exception may cross into libfuse (C code): each callback runs behind

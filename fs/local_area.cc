@@ -23,12 +23,14 @@ Status ErrnoStatus(int e, const std::string& what, const std::string& path) {
   std::string message = what + " " + core::Printable(path) + ": " + std::strerror(e);
   // ENOTDIR: a file where a folder on the way should be, so no such thing.
   if (e == ENOENT || e == ENOTDIR) return Status::NotFound(message);
-  if (e == ENOSPC) return Status::Storage(message + " (the disk is full)");
+  if (e == ENOSPC || e == EDQUOT) return Status::NoSpace(message + " (the disk is full)");
   if (e == ELOOP || e == EXDEV) {
     return Status::PermissionDenied(message + " (a symbolic link in the local area is never followed)");
   }
   if (e == EACCES || e == EPERM) return Status::PermissionDenied(message);
   if (e == EEXIST) return Status::AlreadyExists(message);
+  if (e == ENOTEMPTY) return Status::NotEmpty(message);
+  if (e == ENAMETOOLONG) return Status::NameTooLong(message);
   return Status::IoError(message);
 }
 
@@ -301,6 +303,43 @@ Status LocalRoot::SetMtime(const LocalRelPath& path, int64_t mtime_ns) const {
     return Errno("cannot set the time of", path);
   }
   return Status::Ok();
+}
+
+}  // namespace esfs::fs
+
+// ---- LocalArea ----
+
+#include "fs/local_area.h"
+
+namespace esfs::fs {
+
+LocalArea::LocalArea(const std::string& data_dir, Log log)
+    : root_(data_dir + "/local"), names_(data_dir, log), log_(std::move(log)) {
+  // <data>/local is opened now and kept open for the mount's life.
+  if (Status s = root_.MakeDirs(LocalRelPath()); !s.ok() && log_) log_(s.message());
+}
+
+bool LocalArea::LocalOnly(const Location& loc) const {
+  if (loc.IsRootLocal()) return true;
+  if (loc.IsMountRoot() || loc.IsHistory()) return false;
+  return names_.FirstLocal(loc.ws, loc.parts) < loc.parts.size();
+}
+
+Result<LocalRelPath> LocalArea::CheckedPath(const Location& loc, const char* operation) const {
+  auto path = LocalRelOf(loc);
+  if (!path.ok() && log_) {
+    log_(std::string(operation) + " " + Describe(loc) + ": refused, nothing written: " + path.status().message());
+  }
+  return path;
+}
+
+bool LocalArea::Stat(const Location& loc, struct stat* st) const {
+  auto path = LocalRelOf(loc);
+  return path.ok() && root_.Stat(*path, st);
+}
+
+void LocalArea::NoteChange(const Location& loc) {
+  if (loc.parts.size() == 1 && loc.parts[0] == kIgnoreFileName) names_.Changed(loc.ws);
 }
 
 }  // namespace esfs::fs

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "fs/filesystem_internal.h"
+#include "fs/location.h"
 #include "fs/names.h"
 
 namespace esfs::fs {
@@ -112,7 +112,7 @@ void LocalNames::Changed(const std::string& ws) {
 }
 
 void LocalNames::Refresh(const std::string& ws, Entry& entry, bool changed) const {
-  FileSystem::Location list;
+  Location list;
   list.ws = ws;
   list.parts = {kIgnoreFileName};
   // A workspace address is always one valid name; if not, there is no list.

@@ -75,7 +75,7 @@ class LocalRelPath {
 // Thread-safe: holds no mutable state besides the fd. Errors carry codes
 // born from errno here: NotFound (ENOENT), PermissionDenied (EACCES,
 // EPERM, and a symbolic link met on the way: ELOOP, EXDEV), AlreadyExists,
-// Storage ("the disk is full"), IoError for the rest.
+// NotEmpty, NameTooLong, NoSpace (ENOSPC, EDQUOT), IoError for the rest.
 class LocalRoot {
  public:
   // Opens |dir| if it exists (the last component is not followed if it is

@@ -1005,7 +1005,7 @@ TEST(StoreProcess, FullDiskIsAStatusAndKeepsAcknowledgedWrites) {
   }
   std::cout << acked.size() << " writes succeeded; the first failure: " << StatusText(*failure) << std::endl;
   for (const auto& s : later) std::cout << "  later failure: " << StatusText(s) << std::endl;
-  EXPECT_EQ(failure->code(), StatusCode::kStorage) << StatusText(*failure);
+  EXPECT_EQ(failure->code(), StatusCode::kNoSpace) << StatusText(*failure);
   EXPECT_NE(failure->message().find("disk is full"), std::string::npos)
       << "the message should say that the disk is full: " << StatusText(*failure);
   for (const auto& s : later) {

@@ -1,0 +1,108 @@
+// The inode table alone: lookup counts, forget, open handles, moves.
+#include "fs/inode_table.h"
+
+#include <gtest/gtest.h>
+
+#include "fs/fs_types.h"
+
+namespace esfs::fs {
+namespace {
+
+Location Loc(std::vector<std::string> parts) {
+  Location loc;
+  loc.ws = "+garden.friends";
+  loc.parts = parts;
+  loc.segs = parts;
+  return loc;
+}
+
+class InodeTableTest : public ::testing::Test {
+ protected:
+  InodeTable table_{Loc({})};
+};
+
+TEST_F(InodeTableTest, TheRootIsThereAndNeverForgotten) {
+  ASSERT_NE(table_.Find(kRootInode), nullptr);
+  table_.Forget(kRootInode, 100);
+  EXPECT_NE(table_.Find(kRootInode), nullptr);
+  EXPECT_EQ(table_.InoAt(Loc({})), kRootInode);
+}
+
+TEST_F(InodeTableTest, ANodeLivesUntilEveryLookupIsForgotten) {
+  auto node = table_.Remember(Loc({"a.txt"}), false, 1);
+  ASSERT_NE(node, nullptr);
+  const uint64_t ino = node->ino;
+  EXPECT_NE(ino, kRootInode);
+  // The same name is the same inode, one more lookup.
+  EXPECT_EQ(table_.Remember(Loc({"a.txt"}), false, 1)->ino, ino);
+  table_.Forget(ino, 1);
+  EXPECT_NE(table_.Find(ino), nullptr) << "one lookup is left";
+  table_.Forget(ino, 1);
+  EXPECT_EQ(table_.Find(ino), nullptr);
+  EXPECT_EQ(table_.InoAt(Loc({"a.txt"})), 0u);
+  // A new node for the name gets a new number: numbers are never reused.
+  EXPECT_GT(table_.Remember(Loc({"a.txt"}), false, 1)->ino, ino);
+}
+
+TEST_F(InodeTableTest, AnOpenHandleKeepsAForgottenNode) {
+  auto node = table_.Remember(Loc({"a.txt"}), false, 1);
+  table_.Opened(*node);
+  table_.Forget(node->ino, 5);  // more than it had: clamps at 0
+  EXPECT_NE(table_.Find(node->ino), nullptr);
+  EXPECT_EQ(table_.Closed(*node), 0);
+  EXPECT_EQ(table_.Find(node->ino), nullptr);
+}
+
+TEST_F(InodeTableTest, OpenNodesAreFoundByNameAndListedUntilUnlinked) {
+  auto node = table_.Remember(Loc({"dir", "new.txt"}), false, 1);
+  EXPECT_EQ(table_.RememberOpen(Loc({"dir", "new.txt"})), nullptr) << "not open";
+  table_.Opened(*node);
+  EXPECT_EQ(table_.RememberOpen(Loc({"dir", "new.txt"})), node);
+  EXPECT_EQ(table_.Facts(*node).lookups, 2u);
+  auto children = table_.OpenChildren(Loc({"dir"}));
+  ASSERT_EQ(children.size(), 1u);
+  EXPECT_EQ(children[0].first, "new.txt");
+  EXPECT_TRUE(table_.OpenChildren(Loc({})).empty()) << "only direct children";
+  table_.Unhash(Loc({"dir", "new.txt"}));
+  EXPECT_TRUE(table_.Facts(*node).unlinked);
+  EXPECT_TRUE(table_.OpenChildren(Loc({"dir"})).empty());
+  EXPECT_EQ(table_.FindAt(Loc({"dir", "new.txt"})), nullptr);
+  EXPECT_EQ(table_.Find(node->ino), node) << "the kernel still holds it";
+}
+
+TEST_F(InodeTableTest, MoveTreeMovesTheFolderAndEverythingBelowAndReplacesTheTarget) {
+  auto dir = table_.Remember(Loc({"a"}), true, 1);
+  auto file = table_.Remember(Loc({"a", "x", "f.txt"}), false, 1);
+  auto sibling = table_.Remember(Loc({"ab"}), true, 1);  // shares a prefix, not a folder below
+  auto target = table_.Remember(Loc({"b"}), true, 1);
+  const uint64_t epoch = table_.epoch();
+  table_.MoveTree(Loc({"a"}), Loc({"b"}));
+  EXPECT_GT(table_.epoch(), epoch);
+  EXPECT_EQ(table_.InoAt(Loc({"b"})), dir->ino);
+  EXPECT_EQ(table_.InoAt(Loc({"b", "x", "f.txt"})), file->ino);
+  EXPECT_EQ(table_.LocationOf(*file).parts, (std::vector<std::string>{"b", "x", "f.txt"}));
+  EXPECT_EQ(table_.InoAt(Loc({"a"})), 0u);
+  EXPECT_EQ(table_.InoAt(Loc({"ab"})), sibling->ino);
+  EXPECT_TRUE(table_.Facts(*target).unlinked);
+  // A lookup that started before the move is refused, one after it is not.
+  EXPECT_EQ(table_.Remember(Loc({"a"}), true, 1, epoch), nullptr);
+  EXPECT_NE(table_.Remember(Loc({"c"}), true, 1, table_.epoch()), nullptr);
+}
+
+TEST_F(InodeTableTest, UnhashIfOnlyUnhashesTheNodeThatHasTheName) {
+  auto node = table_.Remember(Loc({"a.txt"}), false, 1);
+  EXPECT_FALSE(table_.UnhashIf(Loc({"a.txt"}), node->ino + 1));
+  EXPECT_EQ(table_.InoAt(Loc({"a.txt"})), node->ino);
+  EXPECT_TRUE(table_.UnhashIf(Loc({"a.txt"}), node->ino));
+  EXPECT_EQ(table_.InoAt(Loc({"a.txt"})), 0u);
+}
+
+TEST_F(InodeTableTest, ChildrenOfListsOneLevel) {
+  table_.Remember(Loc({"h", "a"}), false, 1);
+  table_.Remember(Loc({"h", "b"}), false, 1);
+  table_.Remember(Loc({"h", "b", "deeper"}), false, 1);
+  EXPECT_EQ(table_.ChildrenOf(Loc({"h"})).size(), 2u);
+}
+
+}  // namespace
+}  // namespace esfs::fs
