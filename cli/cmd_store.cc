@@ -29,7 +29,7 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
   if (!store.ok()) return Failure("workspace", store.status().message());
   if (action == "list") {
     if (args.positional.size() != 1) return UsageError("workspace", "list takes no arguments");
-    auto all = (*store)->ListWorkspaces(/*count_documents=*/true);
+    auto all = (*store)->workspaces().List(/*count_documents=*/true);
     if (!all.ok()) return Failure("workspace", all.status().message());
     if (args.Has("json")) {
       OrderedJson out = OrderedJson::array();
@@ -51,7 +51,7 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
   const std::string& ws = args.positional[1];
   if (action == "add") {
     OrderedJson config = OrderedJson::object();
-    if (auto existing = (*store)->GetWorkspace(ws); existing.ok()) config = existing->config;
+    if (auto existing = (*store)->workspaces().Get(ws); existing.ok()) config = existing->config;
     OrderedJson pubs = config.value("pubs", OrderedJson::array());
     for (const auto& pub : args.GetAll("pub")) {
       if (pub.rfind("http://", 0) != 0 && pub.rfind("https://", 0) != 0) {
@@ -68,20 +68,20 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
       }
       config["only"] = only;
     }
-    Status s = (*store)->AddWorkspace(ws, config);
+    Status s = (*store)->workspaces().Add(ws, config);
     if (s.code() == StatusCode::kInvalidArgument) return UsageError("workspace", s.message());
     if (!s.ok()) return Failure("workspace", s.message());
     std::cerr << "esfs: workspace " << core::Printable(ws) << " is in the store (" << pubs.size() << " pubs)\n";
     return kExitOk;
   }
   if (action == "remove") {
-    auto existing = (*store)->GetWorkspace(ws, /*count_documents=*/true);
+    auto existing = (*store)->workspaces().Get(ws, /*count_documents=*/true);
     if (!existing.ok()) return Failure("workspace", existing.status().message());
     if (existing->documents > 0 && !args.Has("yes")) {
       return Failure("workspace", ws + " holds " + std::to_string(existing->documents) +
                                       " documents; pass --yes to remove them from this store");
     }
-    Status s = (*store)->RemoveWorkspace(ws);
+    Status s = (*store)->workspaces().Remove(ws);
     if (!s.ok()) return Failure("workspace", s.message());
     std::cerr << "esfs: removed workspace " << core::Printable(ws) << " and its " << existing->documents
               << " documents\n";
@@ -114,7 +114,7 @@ int RunPut(const GlobalOptions& global, const ParsedArgs& args) {
   if (!identity.ok()) return Failure("put", identity.status().message() + " (create one: esfs keygen NAME)");
   auto store = OpenStore(global);
   if (!store.ok()) return Failure("put", store.status().message());
-  auto doc = (*store)->Set(*identity, args.positional[0], args.positional[1], *content, delete_after);
+  auto doc = (*store)->replica().Set(*identity, args.positional[0], args.positional[1], *content, delete_after);
   if (!doc.ok()) return Failure("put", doc.status().message());
   if (deleting) {
     std::cerr << "esfs: deleted " << core::Printable(doc->path) << " (tombstone, timestamp " << doc->timestamp << ")\n";
@@ -129,7 +129,7 @@ int RunGet(const GlobalOptions& global, const ParsedArgs& args) {
   if (args.positional.size() != 2) return UsageError("get", "expected WORKSPACE PATH");
   auto store = OpenStore(global);
   if (!store.ok()) return Failure("get", store.status().message());
-  auto winner = (*store)->Winner(args.positional[0], args.positional[1]);
+  auto winner = (*store)->replica().Winner(args.positional[0], args.positional[1]);
   if (!winner.ok()) return Failure("get", winner.status().message());
   if (!winner->has_value()) return Failure("get", "no document at " + args.positional[1]);
   if ((*winner)->IsTombstone()) return Failure("get", args.positional[1] + " was deleted by " + (*winner)->author);
@@ -145,7 +145,7 @@ int RunExport(const GlobalOptions& global, const ParsedArgs& args) {
   if (args.positional.size() != 1) return UsageError("export", "expected WORKSPACE");
   auto store = OpenStore(global);
   if (!store.ok()) return Failure("export", store.status().message());
-  auto docs = (*store)->AllDocuments(args.positional[0]);
+  auto docs = (*store)->replica().AllDocuments(args.positional[0]);
   if (!docs.ok()) return Failure("export", docs.status().message());
   // Streamed one document at a time: a large workspace is not built as
   // one JSON value in memory.
@@ -165,7 +165,7 @@ int RunImport(const GlobalOptions& global, const ParsedArgs& args) {
   if (!list.ok()) return Failure("import", list.status().message());
   auto store = OpenStore(global);
   if (!store.ok()) return Failure("import", store.status().message());
-  if (auto known = (*store)->GetWorkspace(ws); !known.ok()) return Failure("import", known.status().message());
+  if (auto known = (*store)->workspaces().Get(ws); !known.ok()) return Failure("import", known.status().message());
   size_t accepted = 0, ignored = 0;
   OrderedJson invalid = OrderedJson::array();
   std::vector<core::Document> docs;
@@ -175,7 +175,7 @@ int RunImport(const GlobalOptions& global, const ParsedArgs& args) {
     const OrderedJson& json = (*list)[i];
     auto format = json.is_object() ? json.find("format") : json.end();
     if (!json.is_object() || format == json.end() || *format != core::kFormat) {
-      auto outcome = (*store)->IngestJson(ws, json);
+      auto outcome = (*store)->replica().IngestJson(ws, json);
       if (!outcome.ok()) return Failure("import", outcome.status().message());
       invalid.push_back({{"index", i}, {"error", outcome->reason}});
       continue;
@@ -191,7 +191,7 @@ int RunImport(const GlobalOptions& global, const ParsedArgs& args) {
   // Each chunk is its own durable transaction; an error keeps the chunks
   // before it (re-importing the file skips them cheaply).
   const bool progress = isatty(STDERR_FILENO) && docs.size() > kImportChunk;
-  auto outcomes = (*store)->IngestMany(ws, docs, kImportChunk, [&](size_t done) {
+  auto outcomes = (*store)->replica().IngestMany(ws, docs, kImportChunk, [&](size_t done) {
     if (progress) std::cerr << "\resfs: imported " << done << " / " << docs.size() << std::flush;
   });
   if (progress) std::cerr << "\n";

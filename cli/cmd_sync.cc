@@ -58,7 +58,7 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
   if (args.positional.size() > 1) return UsageError("sync", "expected at most one WORKSPACE");
   auto store = core::Store::Open({global.data_dir});
   if (!store.ok()) return Failure("sync", store.status().message());
-  auto all = (*store)->ListWorkspaces(/*count_documents=*/true);
+  auto all = (*store)->workspaces().List(/*count_documents=*/true);
   if (!all.ok()) return Failure("sync", all.status().message());
   std::vector<core::WorkspaceInfo> chosen;
   for (const auto& ws : *all) {
@@ -121,7 +121,7 @@ OrderedJson WorkspaceStatus(const core::Store& store, const core::WorkspaceInfo&
   // Who wrote what: per author, the documents the store keeps of theirs
   // (their newest version of each path) and when they last wrote.
   std::map<std::string, std::pair<uint64_t, int64_t>> by_author;
-  if (auto docs = store.AllDocuments(ws.address); docs.ok()) {
+  if (auto docs = store.replica().AllDocuments(ws.address); docs.ok()) {
     for (const auto& doc : *docs) {
       auto& [count, latest] = by_author[doc.author];
       ++count;
@@ -187,7 +187,7 @@ int RunStatus(const GlobalOptions& global, const ParsedArgs& args) {
   }
   auto store = core::Store::Open({global.data_dir});
   if (!store.ok()) return Failure("status", store.status().message());
-  auto all = (*store)->ListWorkspaces(/*count_documents=*/true);
+  auto all = (*store)->workspaces().List(/*count_documents=*/true);
   if (!all.ok()) return Failure("status", all.status().message());
   OrderedJson out = OrderedJson::array();
   for (const auto& ws : *all) out.push_back(WorkspaceStatus(**store, ws));

@@ -10,7 +10,7 @@
 namespace esfs::core {
 
 Result<std::unique_ptr<ChangeFeed>> ChangeFeed::Start(Store& store, Options options) {
-  auto last = store.LastSeq();
+  auto last = store.replica().LastSeq();
   if (!last.ok()) return last.status();
   return std::unique_ptr<ChangeFeed>(new ChangeFeed(store, options, *last));
 }
@@ -93,7 +93,7 @@ void ChangeFeed::LookOnce() {
   bool delivered = false;
   while (!stop_) {
     ++reads_;
-    auto changes = store_.ChangesSince(after, options_.batch_limit);
+    auto changes = store_.replica().ChangesSince(after, options_.batch_limit);
     // A failed read (a store being resized by another process, say) is
     // tried again at the next wake-up; the position does not move.
     if (!changes.ok()) return;

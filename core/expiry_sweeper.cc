@@ -39,7 +39,7 @@ ExpirySweeper::~ExpirySweeper() {
 
 void ExpirySweeper::SweepNow() {
   ++sweeps_;
-  auto swept = store_.SweepExpired();
+  auto swept = store_.replica().SweepExpired();
   if (!swept.ok()) {
     if (options_.log) options_.log("sweeping expired ephemeral documents failed: " + swept.status().message());
     return;
@@ -53,7 +53,7 @@ void ExpirySweeper::SweepNow() {
 void ExpirySweeper::LearnExpiries(const std::vector<std::pair<std::string, std::string>>& paths) {
   for (const auto& [workspace, path] : paths) {
     std::optional<int64_t> delete_after;
-    auto found = store_.VisitWinner(workspace, path, [&](const DocView& doc) { delete_after = doc.deleteAfter; });
+    auto found = store_.replica().VisitWinner(workspace, path, [&](const DocView& doc) { delete_after = doc.deleteAfter; });
     if (!found.ok() || !delete_after) continue;
     std::scoped_lock lock(mu_);
     expiries_.insert(*delete_after);

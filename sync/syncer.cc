@@ -38,7 +38,7 @@ bool PubHasIt(const Syncer::Holdings& held, const core::Document& doc) {
 }
 
 void SaveStatus(core::Store& store, const std::string& workspace, const std::string& pub, const PubStatus& s) {
-  (void)store.SetLocalValue(StatusKey(workspace, pub), {{"pushed_seq", s.pushed_seq},
+  (void)store.local().SetValue(StatusKey(workspace, pub), {{"pushed_seq", s.pushed_seq},
                                                          {"last_success_us", s.last_success_us},
                                                          {"last_error", s.last_error},
                                                          {"invalid_total", s.invalid_total}});
@@ -56,7 +56,7 @@ bool PathSelected(const std::string& path, const std::vector<std::string>& only)
 
 Result<size_t> PendingPushes(const core::Store& store, const std::string& workspace, const std::string& pub,
                              const std::vector<std::string>& only) {
-  auto changes = store.ChangesSince(LoadPubStatus(store, workspace, pub).pushed_seq);
+  auto changes = store.replica().ChangesSince(LoadPubStatus(store, workspace, pub).pushed_seq);
   if (!changes.ok()) return changes.status();
   size_t pending = 0;
   for (const auto& c : *changes) {
@@ -87,7 +87,7 @@ std::vector<std::string> OnlyPrefixesOf(const core::OrderedJson& config) {
 
 PubStatus LoadPubStatus(const core::Store& store, const std::string& workspace, const std::string& pub) {
   PubStatus status;
-  auto value = store.GetLocalValue(StatusKey(workspace, pub));
+  auto value = store.local().GetValue(StatusKey(workspace, pub));
   if (!value.ok() || !value->has_value()) return status;
   const auto& v = **value;
   status.pushed_seq = v.value("pushed_seq", uint64_t{0});
@@ -127,14 +127,14 @@ Status Syncer::PushPending(PubClient& client, const std::string& workspace, cons
   PubStatus status = LoadPubStatus(store_, workspace, pub);
   // The feed holds one entry per current document: everything after
   // pushed_seq is what the pub may not have yet.
-  auto changes = store_.ChangesSince(status.pushed_seq);
+  auto changes = store_.replica().ChangesSince(status.pushed_seq);
   if (!changes.ok()) return changes.status();
   std::vector<core::Document> docs;
   uint64_t last_seq = status.pushed_seq;
   for (const auto& change : *changes) {
     last_seq = change.seq;
     if (change.removed || change.workspace != workspace || !Selected(change.path, only)) continue;
-    auto doc = store_.GetDocument(workspace, change.path, change.author);
+    auto doc = store_.replica().GetDocument(workspace, change.path, change.author);
     if (!doc.ok()) return doc.status();
     if (doc->has_value()) docs.push_back(std::move(**doc));
   }
@@ -169,7 +169,7 @@ Result<PassReport> Syncer::SyncOnce(const std::string& workspace, const std::str
 
 Result<PassReport> Syncer::Pass(const HttpOptions& base, const std::string& workspace, const std::string& pub,
                                 const SyncProgress& progress) {
-  auto info = store_.GetWorkspace(workspace);
+  auto info = store_.workspaces().Get(workspace);
   if (!info.ok()) return info.status();
   const std::vector<std::string> only = OnlyPrefixesOf(info->config);
   PassReport report{workspace, pub};
@@ -225,10 +225,10 @@ Status Syncer::PullAll(PubClient& client, const std::string& workspace, const st
   };
   // Parts of kPullBatch elements: part k+1 is parsed on this thread while
   // the store checks part k's signatures on every core and writes part k-1
-  // (Store::Ingester; each part one durable transaction). Every document is
+  // (Replica::Ingester; each part one durable transaction). Every document is
   // validated by the store before it is stored.
   std::deque<std::vector<core::Document>> parts;  // alive until Finish()
-  auto ingester = store_.StartIngest(workspace, [&](size_t done) {
+  auto ingester = store_.replica().StartIngest(workspace, [&](size_t done) {
     if (progress) progress("pull", done, report->pulled);
   });
   for (size_t from = 0; from < elements.size(); from += kPullBatch) {
@@ -266,9 +266,9 @@ Status Syncer::PushMissing(PubClient& client, const std::string& workspace, cons
   // The feed position is read before the documents: a write landing in
   // between is then sent now and again by the live pusher (the pub ignores
   // the copy), never by neither.
-  auto seq = store_.LastSeq();
+  auto seq = store_.replica().LastSeq();
   if (!seq.ok()) return seq.status();
-  auto all = store_.AllDocuments(workspace);
+  auto all = store_.replica().AllDocuments(workspace);
   if (!all.ok()) return all.status();
   std::vector<core::Document> missing;
   for (auto& doc : *all) {

@@ -145,7 +145,7 @@ void Syncer::Supervise() {
 }
 
 void Syncer::ReconcileWorkers() {
-  auto all = store_.ListWorkspaces();
+  auto all = store_.workspaces().List();
   if (!all.ok()) return;
   std::set<std::string> wanted;
   std::vector<std::unique_ptr<Worker>> leaving;
@@ -216,7 +216,7 @@ bool Syncer::PassStep(Worker& worker) {
 }
 
 Status Syncer::LiveStep(Worker& worker) {
-  auto info = store_.GetWorkspace(worker.workspace);
+  auto info = store_.workspaces().Get(worker.workspace);
   Live live(worker, info.ok() ? OnlyPrefixesOf(info->config) : std::vector<std::string>{});
   std::thread pusher([&] { RunLivePusher(worker, live); });
   // Invalid documents from the stream count in `esfs status` as those of
@@ -251,7 +251,7 @@ Status Syncer::LiveStep(Worker& worker) {
           return !worker.stopping();
         }
         if (!PathSelected(doc->path, live.only)) return !worker.stopping();
-        auto outcome = store_.Ingest(worker.workspace, *doc);
+        auto outcome = store_.replica().Ingest(worker.workspace, *doc);
         if (outcome.ok() && outcome->result == core::IngestResult::kInvalid) reject_event(doc->path, outcome->reason);
         return !worker.stopping();
       },

@@ -155,7 +155,7 @@ TEST(MountCrash, SigkillDuringCloseOnlySavesLosesNothingThatCloseAcknowledged) {
     ASSERT_TRUE(store.ok()) << store.status().message();
     size_t missing = 0, wrong = 0;
     for (const auto& [name, content] : acked) {
-      auto winner = (*store)->Winner(MountedEsfs::kWorkspace, "/" + name);
+      auto winner = (*store)->replica().Winner(MountedEsfs::kWorkspace, "/" + name);
       ASSERT_TRUE(winner.ok()) << winner.status().message();
       if (!winner->has_value()) {
         ADD_FAILURE() << name << ": acknowledged by close() but not in the store";

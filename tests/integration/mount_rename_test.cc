@@ -32,7 +32,7 @@ TEST(MountFolderRename, AFolderOfThreeHundredPublishedFilesMovesInOneCommit) {
     files.push_back({MountedEsfs::kWorkspace, "/big/sub" + std::to_string(i % 4) + "/f" + std::to_string(i) + ".txt",
                      "file " + std::to_string(i), std::nullopt});
   }
-  ASSERT_TRUE((*store)->SetMany(peer, files).ok());
+  ASSERT_TRUE((*store)->replica().SetMany(peer, files).ok());
   struct stat st;
   const std::string last = "big/sub" + std::to_string((kFiles - 1) % 4) + "/f" + std::to_string(kFiles - 1) + ".txt";
   ASSERT_TRUE(Eventually([&] { return stat(m.Path(last).c_str(), &st) == 0; }))
@@ -46,11 +46,11 @@ TEST(MountFolderRename, AFolderOfThreeHundredPublishedFilesMovesInOneCommit) {
             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms" << std::endl;
   for (int i = 0; i < kFiles; ++i) {
     const std::string rest = "/sub" + std::to_string(i % 4) + "/f" + std::to_string(i) + ".txt";
-    auto moved = (*store)->Winner(MountedEsfs::kWorkspace, "/moved" + rest);
+    auto moved = (*store)->replica().Winner(MountedEsfs::kWorkspace, "/moved" + rest);
     ASSERT_TRUE(moved.ok() && moved->has_value()) << rest;
     EXPECT_EQ((*moved)->content, "file " + std::to_string(i));
     EXPECT_EQ((*moved)->author, m.address());
-    auto old = (*store)->Winner(MountedEsfs::kWorkspace, "/big" + rest);
+    auto old = (*store)->replica().Winner(MountedEsfs::kWorkspace, "/big" + rest);
     ASSERT_TRUE(old.ok() && old->has_value()) << rest;
     EXPECT_TRUE((*old)->IsTombstone()) << rest;
   }

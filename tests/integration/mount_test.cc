@@ -249,7 +249,7 @@ TEST_F(Mount, MetadataCallsAreAcceptedAndReadBack) {
 }
 
 // Times and modes of published files are written within 200 ms, or at
-// once by fsync (Store::Durability::kSoon): both survive a crash of the
+// once by fsync (LocalState::Durability::kSoon): both survive a crash of the
 // daemon, and the ones a crash can lose are only those younger than that.
 // The test waits until the store (opened here, as another process may)
 // holds the time that was not fsynced, then crashes the daemon.
@@ -266,9 +266,9 @@ TEST_F(Mount, TimesAndModesAreDurableAfterFsyncOrAMoment) {
     auto store = core::Store::Open({m_.data_dir()});
     ASSERT_TRUE(store.ok()) << store.status().message();
     auto written = [&] {
-      auto winner = (*store)->Winner(MountedEsfs::kWorkspace, "/waited.txt");
+      auto winner = (*store)->replica().Winner(MountedEsfs::kWorkspace, "/waited.txt");
       if (!winner.ok() || !winner->has_value()) return false;
-      auto attrs = (*store)->GetLocalAttrs(MountedEsfs::kWorkspace, "/waited.txt", (*winner)->signature);
+      auto attrs = (*store)->local().GetAttrs(MountedEsfs::kWorkspace, "/waited.txt", (*winner)->signature);
       return attrs.ok() && attrs->has_value() && (*attrs)->mtime_ns == int64_t{1262304000} * 1'000'000'000;
     };
     ASSERT_TRUE(WaitUntil(written, std::chrono::seconds(5))) << "the time set on waited.txt never reached the store";

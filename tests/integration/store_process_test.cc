@@ -260,7 +260,7 @@ Result<std::unique_ptr<Store>> OpenAt(const std::string& data, size_t map_bytes 
 void CreateStore(const std::string& data, size_t map_bytes = size_t{1} << 30) {
   auto store = OpenAt(data, map_bytes);
   ASSERT_TRUE(store.ok()) << StatusText(store.status());
-  ASSERT_TRUE((*store)->AddWorkspace(kWs).ok());
+  ASSERT_TRUE((*store)->workspaces().Add(kWs).ok());
 }
 
 // Raw LMDB with the flags of core/lmdb_txn.cc (MDB_NOTLS, mode 0600).
@@ -309,7 +309,7 @@ int RawPut(const std::string& dir, const char* db, std::string_view key, std::st
 using ValidatedDocs = std::map<std::pair<std::string, std::string>, Document>;
 void CheckIntegrity(const Store& store, size_t* documents_out = nullptr, ValidatedDocs* validated = nullptr) {
   const int64_t now = SystemClock().NowMicros();
-  auto all = store.AllDocuments(kWs);
+  auto all = store.replica().AllDocuments(kWs);
   ASSERT_TRUE(all.ok()) << StatusText(all.status());
   std::set<std::pair<std::string, std::string>> stored;
   size_t invalid = 0;
@@ -327,7 +327,7 @@ void CheckIntegrity(const Store& store, size_t* documents_out = nullptr, Validat
     }
   }
   EXPECT_EQ(invalid, 0u) << "stored documents failing validation";
-  auto changes = store.ChangesSince(0);
+  auto changes = store.replica().ChangesSince(0);
   ASSERT_TRUE(changes.ok()) << StatusText(changes.status());
   uint64_t prev = 0;
   size_t unknown = 0;
@@ -342,7 +342,7 @@ void CheckIntegrity(const Store& store, size_t* documents_out = nullptr, Validat
   // Each path is written once per author here and nothing expires, so
   // there is exactly one change per stored document.
   EXPECT_EQ(changes->size(), all->size());
-  auto last = store.LastSeq();
+  auto last = store.replica().LastSeq();
   ASSERT_TRUE(last.ok()) << StatusText(last.status());
   EXPECT_GE(*last, prev);
   if (documents_out != nullptr) *documents_out = all->size();
@@ -380,7 +380,7 @@ int KillWriter(const std::string& data, int round, int ack_fd) {
         d.timestamp = clock.NowMicros();
         id.Sign(d);
       }
-      auto outcomes = (*store)->IngestBatch(kWs, batch);
+      auto outcomes = (*store)->replica().IngestBatch(kWs, batch);
       if (!outcomes.ok()) {
         std::fprintf(stderr, "kill writer: batch %d: %s\n", i, StatusText(outcomes.status()).c_str());
         return 3;
@@ -394,7 +394,7 @@ int KillWriter(const std::string& data, int round, int ack_fd) {
       if (!WriteLine(ack_fd, "B " + std::to_string(i))) return 5;
     } else {
       const std::string path = KillPath(round, i);
-      auto doc = (*store)->Set(id, kWs, path, KillContent(path));
+      auto doc = (*store)->replica().Set(id, kWs, path, KillContent(path));
       if (!doc.ok()) {
         std::fprintf(stderr, "kill writer: set %s: %s\n", path.c_str(), StatusText(doc.status()).c_str());
         return 6;
@@ -429,7 +429,7 @@ int Bystander(const std::string& data, int ready_fd, int stop_fd) {
     char drain[4096];
     while (read(inotify, drain, sizeof drain) > 0) {
     }
-    auto changes = (*store)->ChangesSince(last, 500);
+    auto changes = (*store)->replica().ChangesSince(last, 500);
     if (!changes.ok()) {
       std::fprintf(stderr, "bystander: changes: %s\n", StatusText(changes.status()).c_str());
       return 3;
@@ -530,7 +530,7 @@ TEST(StoreProcess, SigkillDurability) {
       ASSERT_TRUE(store.ok()) << "reopen after SIGKILL: " << StatusText(store.status());
       size_t missing = 0;
       for (const auto& [path, content] : acked) {
-        auto winner = (*store)->Winner(kWs, path);
+        auto winner = (*store)->replica().Winner(kWs, path);
         ASSERT_TRUE(winner.ok()) << path << ": " << StatusText(winner.status());
         if (!winner->has_value()) {
           if (++missing <= 5) ADD_FAILURE() << "acknowledged document lost: " << path;
@@ -542,7 +542,7 @@ TEST(StoreProcess, SigkillDurability) {
       EXPECT_EQ(missing, 0u) << "acknowledged documents lost after SIGKILL";
       // Documents that were written but not yet acknowledged may be there;
       // whatever is there must be whole.
-      auto all = (*store)->AllDocuments(kWs);
+      auto all = (*store)->replica().AllDocuments(kWs);
       ASSERT_TRUE(all.ok());
       for (const auto& doc : *all) {
         if (doc.path.rfind("/kill/", 0) == 0) {
@@ -552,7 +552,7 @@ TEST(StoreProcess, SigkillDurability) {
       CheckIntegrity(**store, nullptr, &validated);
       // The store still takes writes after the kill (the dead writer's lock
       // must not be held forever).
-      auto probe = (*store)->Set(prober, kWs, "/probe/" + std::to_string(round) + ".txt", "alive");
+      auto probe = (*store)->replica().Set(prober, kWs, "/probe/" + std::to_string(round) + ".txt", "alive");
       ASSERT_TRUE(probe.ok()) << "write after SIGKILL: " << StatusText(probe.status());
       acked["/probe/" + std::to_string(round) + ".txt"] = "alive";
     }
@@ -585,7 +585,7 @@ int MpWriter(const std::string& data, char name, uint8_t seed) {
   const keys::Identity id = MakeIdentity(name == 'a' ? "wrta" : "wrtb", seed);
   for (int i = 0; i < kPerWriter; ++i) {
     const std::string path = MpPath(name, i);
-    auto doc = (*store)->Set(id, kWs, path, MpContent(path));
+    auto doc = (*store)->replica().Set(id, kWs, path, MpContent(path));
     if (!doc.ok()) {
       std::fprintf(stderr, "writer %c: set %s: %s\n", name, path.c_str(), StatusText(doc.status()).c_str());
       return 3;
@@ -612,7 +612,7 @@ int MpReader(const std::string& data, int stop_fd, int out_fd, unsigned seed, co
   for (int iteration = 0; iteration < 20 || !Stopped(stop_fd); ++iteration) {
     const char writer = rng() % 2 ? 'a' : 'b';
     const std::string path = MpPath(writer, static_cast<int>(rng() % kPerWriter));
-    auto winner = (*store)->Winner(kWs, path);
+    auto winner = (*store)->replica().Winner(kWs, path);
     if (!winner.ok()) return fail("winner " + path + ": " + StatusText(winner.status()));
     ++reads;
     if (winner->has_value()) {
@@ -624,14 +624,14 @@ int MpReader(const std::string& data, int stop_fd, int out_fd, unsigned seed, co
       if (doc.content != MpContent(path) || !authors.count(doc.author)) return fail("wrong document at " + path);
     }
     const std::string folder = std::string("/mp/") + writer + "/";
-    auto listing = (*store)->ListFolder(kWs, folder);
+    auto listing = (*store)->folders().List(kWs, folder);
     if (!listing.ok()) return fail("list " + folder + ": " + StatusText(listing.status()));
     ++reads;
     for (const auto& e : *listing) {
       if (e.is_folder) return fail("unexpected folder " + e.name + " in " + folder);
       if (e.content_bytes != MpContent(folder + e.name).size()) return fail("wrong size listed for " + folder + e.name);
     }
-    auto changes = (*store)->ChangesSince(last_seq, 200);
+    auto changes = (*store)->replica().ChangesSince(last_seq, 200);
     if (!changes.ok()) return fail("changes: " + StatusText(changes.status()));
     ++reads;
     for (const auto& c : *changes) {
@@ -644,7 +644,7 @@ int MpReader(const std::string& data, int stop_fd, int out_fd, unsigned seed, co
   for (char writer : {'a', 'b'}) {
     for (int i = 0; i < kPerWriter; ++i) {
       const std::string path = MpPath(writer, i);
-      auto winner = (*store)->Winner(kWs, path);
+      auto winner = (*store)->replica().Winner(kWs, path);
       if (!winner.ok()) return fail("final winner " + path + ": " + StatusText(winner.status()));
       if (!winner->has_value() || (**winner).content != MpContent(path)) return fail("final read: missing " + path);
       ++reads;
@@ -699,7 +699,7 @@ TEST(StoreProcess, TwoWritersTwoReadersAtOnce) {
   size_t missing = 0;
   for (char w : {'a', 'b'}) {
     for (int i = 0; i < kPerWriter; ++i) {
-      auto winner = (*store)->Winner(kWs, MpPath(w, i));
+      auto winner = (*store)->replica().Winner(kWs, MpPath(w, i));
       ASSERT_TRUE(winner.ok());
       if (!winner->has_value() || (*winner)->content != MpContent(MpPath(w, i))) ++missing;
     }
@@ -741,7 +741,7 @@ constexpr int kReads = 100;
 int TimedReads(Store& store, Clk::time_point start, int out_fd) {
   for (int i = 0; i < kReads; ++i) {
     const std::string path = "/hold/" + std::to_string(i) + ".txt";
-    auto winner = store.Winner(kWs, path);
+    auto winner = store.replica().Winner(kWs, path);
     if (!winner.ok() || !winner->has_value() || (*winner)->content != "held " + std::to_string(i)) {
       std::fprintf(stderr, "timed reader: bad read of %s\n", path.c_str());
       return 3;
@@ -755,10 +755,10 @@ int TimedReads(Store& store, Clk::time_point start, int out_fd) {
 void FillHoldStore(const std::string& data) {
   auto store = OpenAt(data);
   ASSERT_TRUE(store.ok()) << StatusText(store.status());
-  ASSERT_TRUE((*store)->AddWorkspace(kWs).ok());
+  ASSERT_TRUE((*store)->workspaces().Add(kWs).ok());
   const keys::Identity id = MakeIdentity("hold", 3);
   for (int i = 0; i < kReads; ++i) {
-    ASSERT_TRUE((*store)->Set(id, kWs, "/hold/" + std::to_string(i) + ".txt", "held " + std::to_string(i)).ok());
+    ASSERT_TRUE((*store)->replica().Set(id, kWs, "/hold/" + std::to_string(i) + ".txt", "held " + std::to_string(i)).ok());
   }
 }
 
@@ -875,7 +875,7 @@ TEST(StoreProcess, MapGrowsFromOneMebibyteAndReopensSmall) {
   {
     auto store = OpenAt(data, kSmall);
     ASSERT_TRUE(store.ok()) << StatusText(store.status());
-    ASSERT_TRUE((*store)->AddWorkspace(kWs).ok());
+    ASSERT_TRUE((*store)->workspaces().Add(kWs).ok());
     const size_t initial = (*store)->map_bytes();
     EXPECT_LE(initial, 2 * kSmall);
     const SystemClock clock;
@@ -889,7 +889,7 @@ TEST(StoreProcess, MapGrowsFromOneMebibyteAndReopensSmall) {
         id.Sign(batch[j]);
         content_bytes += batch[j].content.size();
       }
-      auto outcomes = (*store)->IngestBatch(kWs, batch);
+      auto outcomes = (*store)->replica().IngestBatch(kWs, batch);
       ASSERT_TRUE(outcomes.ok()) << "batch " << b << ": " << StatusText(outcomes.status());
       for (const auto& o : *outcomes) ASSERT_EQ(o.result, IngestResult::kAccepted) << o.reason;
     }
@@ -900,7 +900,7 @@ TEST(StoreProcess, MapGrowsFromOneMebibyteAndReopensSmall) {
     EXPECT_GE(grown, content_bytes);
     for (int b = 0; b < kBatches; ++b) {
       for (int j = 0; j < kDocs; ++j) {
-        auto winner = (*store)->Winner(kWs, path_of(b, j));
+        auto winner = (*store)->replica().Winner(kWs, path_of(b, j));
         ASSERT_TRUE(winner.ok() && winner->has_value()) << path_of(b, j);
         ASSERT_EQ((*winner)->content, ContentFor(path_of(b, j), 3900, 4100));
       }
@@ -913,7 +913,7 @@ TEST(StoreProcess, MapGrowsFromOneMebibyteAndReopensSmall) {
   EXPECT_GE((*store)->map_bytes(), content_bytes);
   for (int b = 0; b < kBatches; ++b) {
     for (int j = 0; j < kDocs; ++j) {
-      auto winner = (*store)->Winner(kWs, path_of(b, j));
+      auto winner = (*store)->replica().Winner(kWs, path_of(b, j));
       ASSERT_TRUE(winner.ok() && winner->has_value()) << path_of(b, j);
       ASSERT_EQ((*winner)->content, ContentFor(path_of(b, j), 3900, 4100));
     }
@@ -921,7 +921,7 @@ TEST(StoreProcess, MapGrowsFromOneMebibyteAndReopensSmall) {
   // And it still grows after the reopen.
   for (int i = 0; i < 300; ++i) {
     auto doc =
-        (*store)->Set(id, kWs, "/grow/more/" + std::to_string(i) + ".txt", ContentFor(std::to_string(i), 4000, 8000));
+        (*store)->replica().Set(id, kWs, "/grow/more/" + std::to_string(i) + ".txt", ContentFor(std::to_string(i), 4000, 8000));
     ASSERT_TRUE(doc.ok()) << "write " << i << " after reopening small: " << StatusText(doc.status());
   }
   CheckIntegrity(**store);
@@ -975,10 +975,10 @@ TEST(StoreProcess, FullDiskIsAStatusAndKeepsAcknowledgedWrites) {
   {
     auto store = OpenAt(data, size_t{64} << 20);
     ASSERT_TRUE(store.ok()) << StatusText(store.status());
-    ASSERT_TRUE((*store)->AddWorkspace(kWs).ok());
+    ASSERT_TRUE((*store)->workspaces().Add(kWs).ok());
     for (int i = 0; i < 5000 && !failure; ++i) {
       const std::string path = "/full/" + std::to_string(i) + ".txt";
-      auto doc = (*store)->Set(id, kWs, path, ContentFor(path, 3000, 5000));
+      auto doc = (*store)->replica().Set(id, kWs, path, ContentFor(path, 3000, 5000));
       if (doc.ok()) {
         acked.push_back(path);
       } else {
@@ -990,7 +990,7 @@ TEST(StoreProcess, FullDiskIsAStatusAndKeepsAcknowledgedWrites) {
     // small ones may still fit.
     for (int i = 0; i < 20; ++i) {
       const std::string path = "/after/" + std::to_string(i) + ".txt";
-      auto doc = (*store)->Set(id, kWs, path, i % 2 ? "x" : ContentFor(path, 3000, 5000));
+      auto doc = (*store)->replica().Set(id, kWs, path, i % 2 ? "x" : ContentFor(path, 3000, 5000));
       if (doc.ok()) {
         acked.push_back(path);
       } else {
@@ -999,7 +999,7 @@ TEST(StoreProcess, FullDiskIsAStatusAndKeepsAcknowledgedWrites) {
     }
     // The open store still reads everything that was acknowledged.
     for (const auto& path : acked) {
-      auto winner = (*store)->Winner(kWs, path);
+      auto winner = (*store)->replica().Winner(kWs, path);
       ASSERT_TRUE(winner.ok() && winner->has_value()) << "before reopening: " << path;
     }
   }
@@ -1017,7 +1017,7 @@ TEST(StoreProcess, FullDiskIsAStatusAndKeepsAcknowledgedWrites) {
   ASSERT_TRUE(store.ok()) << "reopen on the full disk: " << StatusText(store.status());
   size_t missing = 0;
   for (const auto& path : acked) {
-    auto winner = (*store)->Winner(kWs, path);
+    auto winner = (*store)->replica().Winner(kWs, path);
     ASSERT_TRUE(winner.ok()) << path << ": " << StatusText(winner.status());
     if (!winner->has_value()) {
       if (++missing <= 5) ADD_FAILURE() << "acknowledged write lost on a full disk: " << path;

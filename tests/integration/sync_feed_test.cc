@@ -81,7 +81,7 @@ TEST(SyncFeed, AnIdleSyncerReadsNothingAndASaveReachesThePubAtOnce) {
   FakePub pub;
   TempDir dir;
   FeedPeer peer(dir.path());
-  ASSERT_TRUE(peer.store->AddWorkspace(kWs, {{"pubs", {pub.Url("mem")}}}).ok());
+  ASSERT_TRUE(peer.store->workspaces().Add(kWs, {{"pubs", {pub.Url("mem")}}}).ok());
   peer.StartSyncer();
   // The pass, the stream, and the catch-up pull once the stream is open.
   ASSERT_TRUE(
@@ -95,7 +95,7 @@ TEST(SyncFeed, AnIdleSyncerReadsNothingAndASaveReachesThePubAtOnce) {
   EXPECT_FALSE(Eventually([&] { return peer.feed->reads() != reads || peer.syncer->live_push_looks() != looks; }, 1));
   EXPECT_EQ(Count(pub, "mem", "POST documents"), posts);
   // A save: the feed hears the commit and the pusher sends it.
-  ASSERT_TRUE(peer.store->Set(peer.suzy, kWs, "/live.txt", "now").ok());
+  ASSERT_TRUE(peer.store->replica().Set(peer.suzy, kWs, "/live.txt", "now").ok());
   ASSERT_TRUE(Eventually([&] { return Count(pub, "mem", "POST documents") > posts; }, 10));
   EXPECT_GT(peer.syncer->live_push_looks(), looks);
   EXPECT_LE(peer.syncer->live_push_looks(), looks + 2);  // one look per relevant batch, not a loop
@@ -106,15 +106,15 @@ TEST(SyncFeed, ChangesOfAnotherWorkspaceDoNotWakeThePusher) {
   FakePub pub;
   TempDir dir;
   FeedPeer peer(dir.path());
-  ASSERT_TRUE(peer.store->AddWorkspace(kWs, {{"pubs", {pub.Url("mem")}}}).ok());
-  ASSERT_TRUE(peer.store->AddWorkspace(kOther).ok());  // no pub
+  ASSERT_TRUE(peer.store->workspaces().Add(kWs, {{"pubs", {pub.Url("mem")}}}).ok());
+  ASSERT_TRUE(peer.store->workspaces().Add(kOther).ok());  // no pub
   peer.StartSyncer();
   ASSERT_TRUE(
       Eventually([&] { return Count(pub, "mem", "GET stream") >= 1 && Count(pub, "mem", "GET documents") >= 2; }));
   ASSERT_TRUE(Settle(peer, 200ms));
   const uint64_t looks = peer.syncer->live_push_looks(), reads = peer.feed->reads();
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(peer.store->Set(peer.suzy, kOther, "/x" + std::to_string(i), "x").ok());
-  ASSERT_TRUE(Eventually([&] { return peer.feed->position() == peer.store->LastSeq().value(); }, 10));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(peer.store->replica().Set(peer.suzy, kOther, "/x" + std::to_string(i), "x").ok());
+  ASSERT_TRUE(Eventually([&] { return peer.feed->position() == peer.store->replica().LastSeq().value(); }, 10));
   EXPECT_GT(peer.feed->reads(), reads);
   EXPECT_EQ(peer.syncer->live_push_looks(), looks);
 }
@@ -126,16 +126,16 @@ void ExpectRemovedWorkerStops(const std::string& mode, bool remove_workspace) {
   FakePub pub;
   TempDir dir;
   FeedPeer peer(dir.path());
-  ASSERT_TRUE(peer.store->AddWorkspace(kWs, {{"pubs", {pub.Url(mode)}}}).ok());
-  ASSERT_TRUE(peer.store->AddWorkspace(kOther, {{"pubs", {pub.Url("ok")}}}).ok());
+  ASSERT_TRUE(peer.store->workspaces().Add(kWs, {{"pubs", {pub.Url(mode)}}}).ok());
+  ASSERT_TRUE(peer.store->workspaces().Add(kOther, {{"pubs", {pub.Url("ok")}}}).ok());
   peer.StartSyncer();
   const std::string what = mode == "stall" ? "GET documents" : "GET stream";
   ASSERT_TRUE(Eventually([&] { return Count(pub, mode, what) >= 1 && Count(pub, "ok", "GET stream") >= 1; }));
   EXPECT_EQ(peer.syncer->RunningWorkers().size(), 2u);
   if (remove_workspace) {
-    ASSERT_TRUE(peer.store->RemoveWorkspace(kWs).ok());
+    ASSERT_TRUE(peer.store->workspaces().Remove(kWs).ok());
   } else {
-    ASSERT_TRUE(peer.store->SetWorkspaceConfig(kWs, {{"pubs", core::OrderedJson::array()}}).ok());
+    ASSERT_TRUE(peer.store->workspaces().SetConfig(kWs, {{"pubs", core::OrderedJson::array()}}).ok());
   }
   // The supervisor hears the commit through the feed, cancels the worker's
   // transfer and joins its thread, then says so.
@@ -149,9 +149,9 @@ void ExpectRemovedWorkerStops(const std::string& mode, bool remove_workspace) {
                        pub.requests(mode, "POST documents").size();
   // The other worker still works: a save of its workspace reaches the pub.
   const size_t posts = Count(pub, "ok", "POST documents");
-  ASSERT_TRUE(peer.store->Set(peer.suzy, kOther, "/still.txt", "here").ok());
+  ASSERT_TRUE(peer.store->replica().Set(peer.suzy, kOther, "/still.txt", "here").ok());
   if (!remove_workspace) {
-    ASSERT_TRUE(peer.store->Set(peer.suzy, kWs, "/unsynced.txt", "local only").ok());
+    ASSERT_TRUE(peer.store->replica().Set(peer.suzy, kWs, "/unsynced.txt", "local only").ok());
   }
   ASSERT_TRUE(Eventually([&] { return Count(pub, "ok", "POST documents") > posts; }, 10));
   EXPECT_EQ(pub.requests(mode, "GET documents").size() + pub.requests(mode, "GET stream").size() +

@@ -53,11 +53,11 @@ TEST(SyncHostile, ReplyOverTheCapIsRefusedAndStoresNothing) {
   pub.huge_bytes = size_t{4} << 20;
   TempDir dir;
   Peer peer(dir.path(), pub.Url("huge"));
-  const uint64_t seq = peer.store->LastSeq().value();
+  const uint64_t seq = peer.store->replica().LastSeq().value();
   auto pass = peer.syncer->SyncOnce(kWs, pub.Url("huge"));
   ASSERT_FALSE(pass.ok());
   EXPECT_NE(pass.status().message().find("larger than"), std::string::npos) << pass.status().message();
-  EXPECT_EQ(peer.store->LastSeq().value(), seq);
+  EXPECT_EQ(peer.store->replica().LastSeq().value(), seq);
   EXPECT_NE(sync::LoadPubStatus(*peer.store, kWs, pub.Url("huge")).last_error.find("larger than"), std::string::npos);
 }
 

@@ -105,7 +105,7 @@ TEST(SyncTls, SyncsThroughAnHttpsPubWhoseCaIsGiven) {
   sync::HttpOptions trusting{5, 5};
   trusting.ca_file = certs.ca;
   Peer a(dir.File("a"), url, trusting), b(dir.File("b"), url, trusting);
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/wiki/Bees.md", "bees over tls").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/wiki/Bees.md", "bees over tls").ok());
   auto pushed = a.syncer->SyncOnce(kWs, url);
   ASSERT_TRUE(pushed.ok()) << pushed.status().message();
   EXPECT_EQ(pushed->pushed, 1u);
@@ -117,7 +117,7 @@ TEST(SyncTls, SyncsThroughAnHttpsPubWhoseCaIsGiven) {
   b.syncer->Start();
   ASSERT_TRUE(Eventually([&] { return !pub.requests("mem", "GET stream").empty(); }, 20)) << b.Logged();
   const auto keys = MakeIdentity("matt", 2);
-  ASSERT_TRUE(b.store->Set(keys, kWs, "/wiki/Live.md", "saved live").ok());
+  ASSERT_TRUE(b.store->replica().Set(keys, kWs, "/wiki/Live.md", "saved live").ok());
   ASSERT_TRUE(Eventually([&] { return *sync::PendingPushes(*b.store, kWs, url, {}) == 0; }, 20)) << b.Logged();
   b.syncer->Stop();
   ASSERT_TRUE(a.syncer->SyncOnce(kWs, url).ok());
@@ -158,7 +158,7 @@ TEST(SyncTls, AnUntrustedCertificateIsAClearErrorInStatus) {
                         Case{"another CA", wrong_ca, "certificate"},
                         Case{"a CA file that is not there", missing_ca, "cannot be read"}}) {
     Peer peer(dir.File(std::string("store-") + c.name), url, c.http);
-    ASSERT_TRUE(peer.store->Set(peer.identity, kWs, "/mine.txt", "not for an untrusted pub").ok());
+    ASSERT_TRUE(peer.store->replica().Set(peer.identity, kWs, "/mine.txt", "not for an untrusted pub").ok());
     auto pass = peer.syncer->SyncOnce(kWs, url);
     ASSERT_FALSE(pass.ok()) << c.name;
     const std::string message = pass.status().message();
@@ -167,7 +167,7 @@ TEST(SyncTls, AnUntrustedCertificateIsAClearErrorInStatus) {
     EXPECT_NE(message.find(c.expect), std::string::npos) << c.name << ": " << message;
     EXPECT_NE(message.find("ESFS_CA_FILE"), std::string::npos) << c.name << ": " << message;
     EXPECT_EQ(sync::LoadPubStatus(*peer.store, kWs, url).last_error, message) << c.name;
-    EXPECT_EQ(peer.store->AllDocuments(kWs)->size(), 1u) << c.name;
+    EXPECT_EQ(peer.store->replica().AllDocuments(kWs)->size(), 1u) << c.name;
   }
   EXPECT_TRUE(pub.requests("badsig", "GET documents").empty()) << "a request got through the TLS handshake";
   EXPECT_EQ(pub.posts(), 0);
@@ -196,7 +196,7 @@ TEST(SyncHttp, EveryRequestSaysItIsEsfsAndWhichVersion) {
   const std::string url = pub.Url("mem");
   TempDir dir;
   Peer a(dir.File("a"), url);
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/a.txt", "a").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/a.txt", "a").ok());
   ASSERT_TRUE(a.syncer->SyncOnce(kWs, url).ok());  // GET and POST documents
   a.syncer->Start();                                // and the stream
   ASSERT_TRUE(Eventually([&] { return !pub.requests("mem", "GET stream").empty(); }, 20)) << a.Logged();
@@ -230,7 +230,7 @@ TEST(SyncHttp, GetFollowsRedirectsAndPostSaysWhereTheyPoint) {
   FakePub pub;
   TempDir dir;
   Peer seeder(dir.File("seeder"), pub.Url("mem"));
-  ASSERT_TRUE(seeder.store->Set(seeder.identity, kWs, "/seed.txt", "at the real address").ok());
+  ASSERT_TRUE(seeder.store->replica().Set(seeder.identity, kWs, "/seed.txt", "at the real address").ok());
   ASSERT_TRUE(seeder.syncer->SyncOnce(kWs, pub.Url("mem")).ok());
   for (const std::string mode : {"r301", "r302", "r307", "r308"}) {
     const std::string url = pub.Url(mode);
@@ -241,7 +241,7 @@ TEST(SyncHttp, GetFollowsRedirectsAndPostSaysWhereTheyPoint) {
     EXPECT_EQ(b.Content("/seed.txt"), "at the real address") << mode;
     // Now b has something of its own to push.
     const auto matt = MakeIdentity("matt", 2);
-    ASSERT_TRUE(b.store->Set(matt, kWs, "/from-b.txt", "b").ok());
+    ASSERT_TRUE(b.store->replica().Set(matt, kWs, "/from-b.txt", "b").ok());
     const size_t mem_posts = pub.requests("mem", "POST documents").size();
     auto pushed = b.syncer->SyncOnce(kWs, url);
     ASSERT_FALSE(pushed.ok()) << mode;
@@ -280,7 +280,7 @@ TEST(SyncBackoff, RetriesAgainstAFailingPubAreSpacedOutAndStopWhenItIsBack) {
   TempDir dir;
   const sync::BackoffPolicy policy{milliseconds(200), milliseconds(1600), 0.5};
   Peer a(dir.File("a"), url, {5, 5}, policy);
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/written-offline.txt", "x").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/written-offline.txt", "x").ok());
   const auto t0 = std::chrono::steady_clock::now();
   a.syncer->Start();
   // Six attempts: five waits, the last two at the cap (nominal 0.2, 0.4,
@@ -313,7 +313,7 @@ TEST(SyncBackoff, RetriesAgainstAFailingPubAreSpacedOutAndStopWhenItIsBack) {
   const size_t passes = pub.requests("outage", "GET documents").size();
   ASSERT_TRUE(WaitUntil([&] { return pub.requests("outage", "GET stream").size() == 1; }, std::chrono::seconds(10)));
   const size_t posts = pub.requests("outage", "POST documents").size();
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/written-live.txt", "y").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/written-live.txt", "y").ok());
   ASSERT_TRUE(WaitUntil([&] { return pub.requests("outage", "POST documents").size() > posts; }, std::chrono::seconds(10)));
   const int keepalives = pub.keepalives("outage");
   ASSERT_TRUE(WaitUntil([&] { return pub.keepalives("outage") >= keepalives + 3; }, std::chrono::seconds(10)));
@@ -403,7 +403,7 @@ TEST(SyncLive, InvalidDocumentsFromTheStreamAreCountedInStatus) {
   a.syncer->Stop();
   EXPECT_EQ(sync::LoadPubStatus(*a.store, kWs, url).invalid_total, 2u) << a.Logged();
   EXPECT_EQ(pub.requests("badstream", "GET stream").size(), 1u);
-  EXPECT_TRUE(a.store->AllDocuments(kWs)->empty());
+  EXPECT_TRUE(a.store->replica().AllDocuments(kWs)->empty());
   const std::string log = a.Logged();
   EXPECT_NE(log.find("[/evil.txt: "), std::string::npos) << log;  // one summary line with examples
   EXPECT_NE(log.find("signature"), std::string::npos) << log;

@@ -150,7 +150,7 @@ TEST(SyncFaults, EveryBadReplyIsAClearStatusAndStoresNothing) {
     EXPECT_NE(pass.status().message().find(c.expect), std::string::npos) << c.mode << ": " << pass.status().message();
     auto status = sync::LoadPubStatus(*peer.store, kWs, fake.Url(c.mode));
     EXPECT_EQ(status.last_error, pass.status().message());
-    EXPECT_TRUE(peer.store->AllDocuments(kWs)->empty());
+    EXPECT_TRUE(peer.store->replica().AllDocuments(kWs)->empty());
   }
   // Documents with bad signatures (and junk elements) are rejected and
   // counted; the rest of the pass goes on.
@@ -160,7 +160,7 @@ TEST(SyncFaults, EveryBadReplyIsAClearStatusAndStoresNothing) {
   EXPECT_EQ(pass->pulled, 3u);
   EXPECT_EQ(pass->invalid, 3u);
   EXPECT_EQ(pass->accepted, 0u);
-  EXPECT_TRUE(peer.store->AllDocuments(kWs)->empty());
+  EXPECT_TRUE(peer.store->replica().AllDocuments(kWs)->empty());
   EXPECT_NE(peer.Logged().find("signature is invalid"), std::string::npos) << peer.Logged();
   EXPECT_EQ(sync::LoadPubStatus(*peer.store, kWs, fake.Url("badsig")).invalid_total, 3u);
   // A pub that is not there at all.
@@ -175,7 +175,7 @@ TEST(SyncFaults, AnElementThatIsNotJsonIsRejectedAloneAndTheRestIsStored) {
   TempDir dir;
   FakePub fake;
   Peer a(dir.File("a"), fake.Url("mem"), "suzy", 1);
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/ok.txt", "fine").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/ok.txt", "fine").ok());
   ASSERT_TRUE(a.syncer->SyncOnce(kWs, fake.Url("mem")).ok());
   Peer b(dir.File("b"), fake.Url("mixed"), "matt", 2);
   auto pass = b.syncer->SyncOnce(kWs, fake.Url("mixed"));
@@ -183,7 +183,7 @@ TEST(SyncFaults, AnElementThatIsNotJsonIsRejectedAloneAndTheRestIsStored) {
   EXPECT_EQ(pass->pulled, 3u);
   EXPECT_EQ(pass->invalid, 2u);
   EXPECT_EQ(pass->accepted, 1u);
-  auto held = b.store->AllDocuments(kWs);
+  auto held = b.store->replica().AllDocuments(kWs);
   ASSERT_EQ(held->size(), 1u);
   EXPECT_EQ((*held)[0].content, "fine");
   EXPECT_NE(b.Logged().find("[document 0: not JSON"), std::string::npos) << b.Logged();
@@ -195,24 +195,24 @@ TEST(SyncReferencePub, TwoStoresConvergeThroughTheRealPub) {
   ReferencePub pub;
   ASSERT_TRUE(pub.ready());
   Peer a(dir.File("a"), pub.url(), "suzy", 1), b(dir.File("b"), pub.url(), "matt", 2);
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/wiki/Bees.md", "bees from a").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/wiki/Bees.md", "bees from a").ok());
   ASSERT_TRUE(a.syncer->SyncOnce(kWs, pub.url()).ok());
   auto pulled = b.syncer->SyncOnce(kWs, pub.url());
   ASSERT_TRUE(pulled.ok()) << pulled.status().message();
   EXPECT_EQ(b.Content("/wiki/Bees.md"), "bees from a");
   // Both edit the same path; after syncing both ways they agree, and the
   // other version stays as history.
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/wiki/Bees.md", "a's edit").ok());
-  ASSERT_TRUE(b.store->Set(b.identity, kWs, "/wiki/Bees.md", "b's edit").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/wiki/Bees.md", "a's edit").ok());
+  ASSERT_TRUE(b.store->replica().Set(b.identity, kWs, "/wiki/Bees.md", "b's edit").ok());
   for (int round = 0; round < 2; ++round) {
     ASSERT_TRUE(a.syncer->SyncOnce(kWs, pub.url()).ok());
     ASSERT_TRUE(b.syncer->SyncOnce(kWs, pub.url()).ok());
   }
   EXPECT_EQ(a.Content("/wiki/Bees.md"), b.Content("/wiki/Bees.md"));
-  EXPECT_EQ(a.store->Versions(kWs, "/wiki/Bees.md")->size(), 2u);
+  EXPECT_EQ(a.store->replica().Versions(kWs, "/wiki/Bees.md")->size(), 2u);
   // A delete in A removes the file in B.
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/wiki/Bees.md", "").ok());
-  ASSERT_TRUE(b.store->Set(b.identity, kWs, "/wiki/Bees.md", "").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/wiki/Bees.md", "").ok());
+  ASSERT_TRUE(b.store->replica().Set(b.identity, kWs, "/wiki/Bees.md", "").ok());
   ASSERT_TRUE(a.syncer->SyncOnce(kWs, pub.url()).ok());
   ASSERT_TRUE(b.syncer->SyncOnce(kWs, pub.url()).ok());
   EXPECT_EQ(b.Content("/wiki/Bees.md"), "");
@@ -220,7 +220,7 @@ TEST(SyncReferencePub, TwoStoresConvergeThroughTheRealPub) {
   auto ref = RunRefclient({"pull", pub.url(), kWs, "--out", dir.File("pulled.json")});
   ASSERT_EQ(ref.exit_code, 0) << ref.err;
   auto docs = OrderedJson::parse(ReadFile(dir.File("pulled.json")));
-  EXPECT_EQ(docs.size(), a.store->AllDocuments(kWs)->size());
+  EXPECT_EQ(docs.size(), a.store->replica().AllDocuments(kWs)->size());
   // And what the reference client pushes shows up here.
   auto keypair = RunRefclient({"keygen", "fern"});
   WriteFile(dir.File("fern.json"), keypair.out);
@@ -239,12 +239,12 @@ TEST(SyncReferencePub, OfflineEditsConvergeWhenAnEmptyPubReturnsOnTheSamePort) {
   const int port = pub->port();
   const std::string url = pub->url();
   Peer a(dir.File("a"), url, "suzy", 1), b(dir.File("b"), url, "matt", 2);
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/seed.txt", "seed").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/seed.txt", "seed").ok());
   ASSERT_TRUE(a.syncer->SyncOnce(kWs, url).ok());
   ASSERT_TRUE(b.syncer->SyncOnce(kWs, url).ok());
   pub->Stop();
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/offline-a.txt", "written offline in a").ok());
-  ASSERT_TRUE(b.store->Set(b.identity, kWs, "/offline-b.txt", "written offline in b").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/offline-a.txt", "written offline in a").ok());
+  ASSERT_TRUE(b.store->replica().Set(b.identity, kWs, "/offline-b.txt", "written offline in b").ok());
   auto failed = a.syncer->SyncOnce(kWs, url);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(sync::LoadPubStatus(*a.store, kWs, url).last_error, failed.status().message());
@@ -280,7 +280,7 @@ TEST(SyncFaults, ALivePushThatFailsIsRetriedWhileTheStreamStaysOpen) {
     return fake.requests("flaky", "GET stream").size() == 1 && fake.requests("flaky", "GET documents").size() >= 2;
   }, 10));
   EXPECT_EQ(fake.posts(), 0);
-  ASSERT_TRUE(a.store->Set(a.identity, kWs, "/saved.txt", "saved while live").ok());
+  ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/saved.txt", "saved while live").ok());
   // The first POST gets a 500 and shows in the status ...
   ASSERT_TRUE(Eventually([&] { return fake.posts() >= 1; }, 10));
   ASSERT_TRUE(Eventually([&] { return !sync::LoadPubStatus(*a.store, kWs, url).last_error.empty(); }, 5));
@@ -303,7 +303,7 @@ TEST(SyncReferencePub, PushesOver10MegabytesInBatchesThePubAccepts) {
   Peer a(dir.File("a"), pub.url(), "suzy", 1);
   for (int i = 0; i < 4; ++i) {
     const std::string content(3'000'000, static_cast<char>('a' + i));
-    ASSERT_TRUE(a.store->Set(a.identity, kWs, "/big/" + std::to_string(i) + ".txt", content).ok());
+    ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/big/" + std::to_string(i) + ".txt", content).ok());
   }
   auto pass = a.syncer->SyncOnce(kWs, pub.url());
   ASSERT_TRUE(pass.ok()) << pass.status().message();
@@ -436,7 +436,7 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPush) {
     docs[i].timestamp = now - static_cast<int64_t>(kDocs - i);
     a.identity.Sign(docs[i]);
   }
-  ASSERT_TRUE(a.store->IngestBatch(kWs, docs).ok());
+  ASSERT_TRUE(a.store->replica().IngestBatch(kWs, docs).ok());
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) + " s"; };
   std::atomic<size_t> sent{0};
@@ -521,7 +521,7 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPull) {
     docs[i].timestamp = now - static_cast<int64_t>(kDocs - i);
     a.identity.Sign(docs[i]);
   }
-  ASSERT_TRUE(a.store->IngestBatch(kWs, docs).ok());
+  ASSERT_TRUE(a.store->replica().IngestBatch(kWs, docs).ok());
   sync::Syncer seeder(*a.store, a.Logger(), sync::HttpOptions{5, 60, 0});
   auto seeded = seeder.SyncOnce(kWs, url);
   ASSERT_TRUE(seeded.ok()) << seeded.status().message();
@@ -533,7 +533,7 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPull) {
   // kill lands while the pub is still sending).
   Peer b(dir.File("b"), url, "matt", 2);
   for (size_t i = 0; i < kOwn; ++i) {
-    ASSERT_TRUE(b.store->Set(b.identity, kWs, "/own/" + std::to_string(i) + ".txt", "b's " + std::to_string(i)).ok());
+    ASSERT_TRUE(b.store->replica().Set(b.identity, kWs, "/own/" + std::to_string(i) + ".txt", "b's " + std::to_string(i)).ok());
   }
   std::atomic<bool> killed{false};
   size_t received_at_kill = 0;
@@ -551,7 +551,7 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPull) {
   ASSERT_FALSE(first.ok()) << "the whole 30 MB reply was already in the socket buffers";
   std::cerr << "the pass failed: " << first.status().message() << "\n";
   EXPECT_EQ(sync::LoadPubStatus(*b.store, kWs, url).last_error, first.status().message());
-  EXPECT_EQ(b.store->AllDocuments(kWs)->size(), kOwn) << "a cut-off listing was (partly) ingested";
+  EXPECT_EQ(b.store->replica().AllDocuments(kWs)->size(), kOwn) << "a cut-off listing was (partly) ingested";
   EXPECT_EQ(*sync::PendingPushes(*b.store, kWs, url, {}), kOwn);
 
   // Restart on the same port and data; the next pass completes.
@@ -582,7 +582,7 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPull) {
   EXPECT_EQ(ours_doubled + theirs_doubled, 0u);
   EXPECT_TRUE(ours == theirs);
   // And A's 10,000 are all there, byte for byte as signed.
-  auto stored = b.store->AllDocuments(kWs);
+  auto stored = b.store->replica().AllDocuments(kWs);
   ASSERT_TRUE(stored.ok());
   size_t from_a = 0;
   const int64_t check_time = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -22,7 +22,7 @@ class SyncPeer {
            uint8_t seed, sync::HttpOptions http, sync::BackoffPolicy backoff = {})
       : identity(MakeIdentity(name, seed)), workspace_(workspace) {
     store = std::move(core::Store::Open({dir}).value());
-    EXPECT_TRUE(store->AddWorkspace(workspace, {{"pubs", {pub}}}).ok());
+    EXPECT_TRUE(store->workspaces().Add(workspace, {{"pubs", {pub}}}).ok());
     syncer = std::make_unique<sync::Syncer>(*store, Logger(), std::move(http), backoff);
   }
   ~SyncPeer() { syncer.reset(); }  // stops the threads before the store goes
@@ -42,7 +42,7 @@ class SyncPeer {
   }
   // The winner's content at |path|, or "<none>".
   std::string Content(const std::string& path) const {
-    auto w = store->Winner(workspace_, path);
+    auto w = store->replica().Winner(workspace_, path);
     return w.ok() && w->has_value() ? (*w)->content : "<none>";
   }
 

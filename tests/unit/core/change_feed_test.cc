@@ -68,7 +68,7 @@ class ChangeFeedTest : public ::testing::Test {
     auto opened = Store::Open({data_dir()});
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     store_ = std::move(opened.value());
-    ASSERT_TRUE(store_->AddWorkspace(kWs).ok());
+    ASSERT_TRUE(store_->workspaces().Add(kWs).ok());
   }
   std::string data_dir() const { return dir_.path() + "/data"; }
 
@@ -82,9 +82,9 @@ class ChangeFeedTest : public ::testing::Test {
     return std::move(feed.value());
   }
   uint64_t Write(const std::string& path, const std::string& content) {
-    auto doc = store_->Set(suzy_, kWs, path, content);
+    auto doc = store_->replica().Set(suzy_, kWs, path, content);
     EXPECT_TRUE(doc.ok()) << doc.status().message();
-    return store_->LastSeq().value();
+    return store_->replica().LastSeq().value();
   }
 
   TempDir dir_;
@@ -96,7 +96,7 @@ TEST_F(ChangeFeedTest, ACommitByAnotherProcessReachesASubscriber) {
   auto feed = StartFeed();
   Received got;
   auto sub = feed->Subscribe(got.Callback());
-  EXPECT_EQ(sub.position, store_->LastSeq().value());
+  EXPECT_EQ(sub.position, store_->replica().LastSeq().value());
   // LMDB: an environment never crosses fork(); the child opens its own.
   const pid_t child = fork();
   ASSERT_GE(child, 0);
@@ -114,7 +114,7 @@ TEST_F(ChangeFeedTest, ACommitByAnotherProcessReachesASubscriber) {
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].path, "/from-elsewhere.txt");
   EXPECT_EQ(changes[0].workspace, kWs);
-  EXPECT_EQ(changes[0].seq, store_->LastSeq().value());
+  EXPECT_EQ(changes[0].seq, store_->replica().LastSeq().value());
   EXPECT_FALSE(changes[0].removed);
 }
 
@@ -256,15 +256,15 @@ TEST_F(ChangeFeedTest, TheSweeperRemovesAnEphemeralDocumentWhenItExpiresNotAtThe
   // 300 ms is swept then, long before the hour-long period.
   Write("/plain.txt", "stays");
   const int64_t expires = store_->clock().NowMicros() + 300'000;
-  ASSERT_TRUE(store_->Set(suzy_, kWs, "/chat!/hello.txt", "soon gone", expires).ok());
+  ASSERT_TRUE(store_->replica().Set(suzy_, kWs, "/chat!/hello.txt", "soon gone", expires).ok());
   ASSERT_TRUE(got.WaitFor([](const std::vector<Change>& c) {
     return std::any_of(c.begin(), c.end(), [](const Change& x) { return x.removed && x.path == "/chat!/hello.txt"; });
   }));
   EXPECT_GE(store_->clock().NowMicros(), expires);  // not before it expired
   EXPECT_EQ(sweeper.removed(), 1u);
   EXPECT_EQ(sweeper.sweeps(), 2u);
-  EXPECT_FALSE(store_->Winner(kWs, "/chat!/hello.txt").value().has_value());
-  EXPECT_TRUE(store_->Winner(kWs, "/plain.txt").value().has_value());
+  EXPECT_FALSE(store_->replica().Winner(kWs, "/chat!/hello.txt").value().has_value());
+  EXPECT_TRUE(store_->replica().Winner(kWs, "/plain.txt").value().has_value());
   std::scoped_lock lock(log_mu);
   ASSERT_EQ(logged.size(), 1u);
   EXPECT_EQ(logged[0], "removed 1 expired ephemeral documents");
