@@ -15,9 +15,12 @@
 //
 // Thread safety: Store and every part are thread-safe; the parts share
 // the environment and a workspace id cache (core/store_state.h, internal).
-// Lock order, outermost first: the replica's committer lock and the local
-// state's locks are never held together; LmdbEnv's resize lock is held
-// shared by every transaction; the id cache lock is a leaf.
+// Lock order, outermost first: the replica's committer mutex, or the local
+// state's write_mu then its pending mutex (the two groups are never held
+// together); then LmdbEnv's resize lock (held shared by every
+// transaction); then StoreState::ids_mu (a leaf). Only write_mu is held
+// across a write transaction (local attribute writes stay in order); no
+// lock a reader or a local write needs is held across a flush.
 //
 // Durability (DESIGN decision 4): a write that returned OK is committed —
 // in the store for every process, surviving any crash of esfs — with one
