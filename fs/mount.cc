@@ -195,12 +195,10 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
     return fail("could not mount at " + options.mountpoint + " (is /dev/fuse there and fusermount3 installed?)");
   }
   session.mounted = true;
-  log.Line("mounted " + core::Printable(options.workspace ? *options.workspace : "all workspaces") + " at " +
-           core::Printable(options.mountpoint) + " as " + identity->address());
-  if (options.ready_fd >= 0) Report(options.ready_fd, "ready\n");
-  Report(report_fd, "ok");
   // One change feed for the process: the kernel invalidation here, and the
   // syncer and the expiry sweeper that the command line starts (background).
+  // All of them follow it before "ready" is told: a change made right after
+  // that is seen by every one of them.
   auto feed = core::ChangeFeed::Start(**store);
   if (!feed.ok()) return fail(feed.status().message());
   int rc;
@@ -211,6 +209,10 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
     if (options.background) {
       stop_background = options.background(**store, **feed, [&log](const std::string& l) { log.Line(l); });
     }
+    log.Line("mounted " + core::Printable(options.workspace ? *options.workspace : "all workspaces") + " at " +
+             core::Printable(options.mountpoint) + " as " + identity->address());
+    if (options.ready_fd >= 0) Report(options.ready_fd, "ready\n");
+    Report(report_fd, "ok");
     fuse_loop_config loop{};
     loop.clone_fd = 0;
     loop.max_idle_threads = 10;
