@@ -68,7 +68,7 @@ while [[ $# -gt 0 ]]; do
     --reps) reps="${2:?--reps needs a value}"; reps_arg=1; shift ;;
     --dir) parent="${2:?--dir needs a directory}"; shift ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,48p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,51p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "load.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
   shift

@@ -71,6 +71,14 @@ for c, label in (("saves8", f"{P} processes / 1 process (own folders)"),
     e = rate[(c, "esfs")] / rate[("saves1", "esfs")] if rate[("saves1", "esfs")] else None
     add(f"| {label} | {b:.2f}× | **{e:.2f}×** | | esfs ≥ 3× | {verdict(e >= 3)} |")
 
+# One saver's rate is what is left after its worst stalls (on a busy machine
+# the lone process waits for a CPU while the mount idles); 1 / its median
+# save time is its rate when it is not held up, a steadier base.
+p50 = {f: med("saves1", f, "save_p50_ms") for f in ("bindfs", "esfs")}
+if all(p50.values()):
+    b, e = rate[("saves8", "bindfs")] * p50["bindfs"] / 1e3, rate[("saves8", "esfs")] * p50["esfs"] / 1e3
+    add(f"| {P} processes (own folders) / (1 ÷ one process's median save time) | {b:.2f}× | {e:.2f}× | | | |")
+
 # flushes, counted
 for c, label, limit in (("flushes8", f"disk flushes per save, {P} processes (counted)", 1.0),
                         ("flushes1", "disk flushes per save, 1 process (counted)", 1.0)):
@@ -83,7 +91,7 @@ for c, label, limit in (("flushes8", f"disk flushes per save, {P} processes (cou
 
 # latency
 for c, label, target in (("quiet", "open+read+close of another file, quiet: p50 / p99 / max", None),
-                         ("storm", f"the same during a {P}-process save storm ({info['storm_s']} s)", 5.0),
+                         ("storm", f"the same during an {P}-process save storm ({info['storm_s']} s)", 5.0),
                          ("mv", f"the same during `mv` of a {info['mv']:,}-file folder", 5.0)):
     (bt, _), (et, ep99) = lat(c, "bindfs"), lat(c, "esfs")
     tcell = f"esfs p99 ≤ {target:.0f} ms" if target else ""
