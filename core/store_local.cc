@@ -1,14 +1,21 @@
-// The store's local, never-synced data: attributes users set on files
-// (mode, mtime) and small values (sync progress). Attributes may be
-// written later, in batches (Store::Durability::kSoon).
-#include <chrono>
+// Local state (core/store_local.h): attributes users set on files (mode,
+// mtime) and small values (sync progress), never synced. Attributes may be
+// written later, in batches (LocalState::Durability::kSoon).
+#include "core/store_local.h"
 
-#include "core/store.h"
-#include "core/store_impl.h"
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/store_state.h"
 
 namespace esfs::core {
 
 using namespace store_codec;
+
+using AttrsBatch = std::map<std::pair<std::string, std::string>, LocalAttrs>;
 
 namespace {
 
@@ -28,80 +35,94 @@ std::optional<LocalAttrs> KeptFor(const LocalAttrs &attrs, const std::string &cu
   return LocalAttrs{current_signature, attrs.mode, std::nullopt};
 }
 
-using AttrsBatch = std::map<std::pair<std::string, std::string>, LocalAttrs>;
-
 // One transaction for the whole batch. A workspace removed meanwhile
 // takes its entries with it.
-Status WriteLocalAttrs(Store::Impl &impl, const AttrsBatch &batch) {
-  return impl.env->Write([&](WriteTxn &txn) -> Status {
+Status WriteLocalAttrs(StoreState &state, const AttrsBatch &batch) {
+  return state.env->Write([&](WriteTxn &txn) -> Status {
     for (const auto &[key, attrs] : batch) {
-      auto ws = impl.WorkspaceId(txn, key.first);
+      auto ws = state.WorkspaceId(txn, key.first);
       if (!ws.ok() && ws.status().code() == StatusCode::kNotFound) continue;
       if (!ws.ok()) return ws.status();
-      if (Status s = txn.Put(impl.local_attrs, WinnerKey(*ws, key.second), EncodeLocalAttrs(attrs)); !s.ok()) return s;
+      if (Status s = txn.Put(state.local_attrs, WinnerKey(*ws, key.second), EncodeLocalAttrs(attrs)); !s.ok()) return s;
     }
     return Status::Ok();
   });
 }
 
-// Writes what is pending now; entries changed meanwhile stay pending.
-Status FlushPending(Store::Impl &impl) {
-  Store::Impl::PendingAttrs &p = impl.pending;
-  std::scoped_lock write(p.write_mu);
-  AttrsBatch batch;
-  {
-    std::scoped_lock lock(p.mu);
-    batch = p.attrs;
-  }
-  if (batch.empty()) return Status::Ok();
-  Status s = WriteLocalAttrs(impl, batch);
-  std::scoped_lock lock(p.mu);
-  p.last_error = s;
-  if (!s.ok()) return s;
-  for (const auto &[key, attrs] : batch) {
-    auto it = p.attrs.find(key);
-    if (it != p.attrs.end() && it->second.signature == attrs.signature && it->second.mode == attrs.mode &&
-        it->second.mtime_ns == attrs.mtime_ns) {
-      p.attrs.erase(it);
-    }
-  }
-  return Status::Ok();
-}
-
-// The writer thread: once something is pending, waits kLocalAttrsDelayMs
-// for more, then writes it all. A failed write (a full disk) is retried
-// after the same delay; FlushLocalAttrs reports it.
-void RunWriter(Store::Impl &impl) {
-  Store::Impl::PendingAttrs &p = impl.pending;
-  const auto delay = std::chrono::milliseconds(Store::kLocalAttrsDelayMs);
-  std::unique_lock lock(p.mu);
-  while (!p.stopping) {
-    p.wake.wait(lock, [&] { return p.stopping || !p.attrs.empty(); });
-    if (p.stopping) break;
-    p.wake.wait_for(lock, delay, [&] { return p.stopping; });
-    lock.unlock();
-    (void)FlushPending(impl);
-    lock.lock();
-  }
-}
-
 }  // namespace
 
-Status Store::SetLocalAttrs(const std::string &workspace, const std::string &path, const LocalAttrs &attrs,
-                            Durability durability) {
-  Impl &impl = *impl_;
-  Impl::PendingAttrs &p = impl.pending;
-  if (durability == Durability::kSoon) {
+// Local attributes set with Durability::kSoon, not yet written. Keyed by
+// workspace address and path.
+struct LocalState::Pending {
+  // Held while writing local attributes, so that a kNow write and the
+  // writer's batch land in the order they were made. Taken before mu.
+  std::mutex write_mu;
+  std::mutex mu;  // guards the members below; never held across a transaction
+  std::condition_variable wake;
+  AttrsBatch attrs;
+  Status last_error = Status::Ok();
+  bool stopping = false;
+  std::thread writer;  // started by the first kSoon change
+
+  // Writes what is pending now; entries changed meanwhile stay pending.
+  Status Flush(StoreState &state) {
+    std::scoped_lock write(write_mu);
+    AttrsBatch batch;
     {
-      // Unknown workspaces are refused now, not dropped later.
-      auto txn = impl.env->BeginRead();
-      if (!txn.ok()) return txn.status();
-      if (auto ws = impl.WorkspaceId(*txn, workspace); !ws.ok()) return ws.status();
+      std::scoped_lock lock(mu);
+      batch = attrs;
     }
+    if (batch.empty()) return Status::Ok();
+    Status s = WriteLocalAttrs(state, batch);
+    std::scoped_lock lock(mu);
+    last_error = s;
+    if (!s.ok()) return s;
+    for (const auto &[key, written] : batch) {
+      auto it = attrs.find(key);
+      if (it != attrs.end() && it->second.signature == written.signature && it->second.mode == written.mode &&
+          it->second.mtime_ns == written.mtime_ns) {
+        attrs.erase(it);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The writer thread: once something is pending, waits kAttrsDelayMs for
+  // more, then writes it all. A failed write (a full disk) is retried
+  // after the same delay; FlushAttrs reports it.
+  void RunWriter(StoreState &state) {
+    const auto delay = std::chrono::milliseconds(LocalState::kAttrsDelayMs);
+    std::unique_lock lock(mu);
+    while (!stopping) {
+      wake.wait(lock, [&] { return stopping || !attrs.empty(); });
+      if (stopping) break;
+      wake.wait_for(lock, delay, [&] { return stopping; });
+      lock.unlock();
+      (void)Flush(state);
+      lock.lock();
+    }
+  }
+};
+
+LocalState::LocalState(StoreState &state) : state_(state), pending_(std::make_unique<Pending>()) {}
+LocalState::~LocalState() { Stop(); }
+
+Status LocalState::SetAttrs(const std::string &workspace, const std::string &path, const LocalAttrs &attrs,
+                            Durability durability) {
+  StoreState &state = state_;
+  Pending &p = *pending_;
+  {
+    // Unknown workspaces are refused now (a batch written later drops the
+    // entries of a workspace removed meanwhile).
+    auto txn = state.env->BeginRead();
+    if (!txn.ok()) return txn.status();
+    if (auto ws = state.WorkspaceId(*txn, workspace); !ws.ok()) return ws.status();
+  }
+  if (durability == Durability::kSoon) {
     std::scoped_lock lock(p.mu);
     if (p.stopping) return Status::Storage("the store is closing");
     p.attrs[{workspace, path}] = attrs;
-    if (!p.writer.joinable()) p.writer = std::thread(RunWriter, std::ref(impl));
+    if (!p.writer.joinable()) p.writer = std::thread([&p, &state] { p.RunWriter(state); });
     p.wake.notify_one();
     return Status::Ok();
   }
@@ -110,23 +131,23 @@ Status Store::SetLocalAttrs(const std::string &workspace, const std::string &pat
     std::scoped_lock lock(p.mu);
     p.attrs.erase({workspace, path});  // superseded: this one is newer
   }
-  return WriteLocalAttrs(impl, {{{workspace, path}, attrs}});
+  return WriteLocalAttrs(state, {{{workspace, path}, attrs}});
 }
 
-Result<std::optional<LocalAttrs>> Store::GetLocalAttrs(const std::string &workspace, const std::string &path,
+Result<std::optional<LocalAttrs>> LocalState::GetAttrs(const std::string &workspace, const std::string &path,
                                                        const std::string &current_signature) const {
   {
-    Impl::PendingAttrs &p = impl_->pending;
+    Pending &p = *pending_;
     std::scoped_lock lock(p.mu);
     if (auto it = p.attrs.find({workspace, path}); it != p.attrs.end()) {
       return KeptFor(it->second, current_signature);
     }
   }
-  auto txn = impl_->env->BeginRead();
+  auto txn = state_.env->BeginRead();
   if (!txn.ok()) return txn.status();
-  auto ws = impl_->WorkspaceId(*txn, workspace);
+  auto ws = state_.WorkspaceId(*txn, workspace);
   if (!ws.ok()) return ws.status();
-  auto value = txn->Get(impl_->local_attrs, WinnerKey(*ws, path));
+  auto value = txn->Get(state_.local_attrs, WinnerKey(*ws, path));
   if (!value.ok() || value->size() < 13) return std::optional<LocalAttrs>();
   LocalAttrs attrs;
   attrs.signature = std::string(value->substr(13));
@@ -136,44 +157,43 @@ Result<std::optional<LocalAttrs>> Store::GetLocalAttrs(const std::string &worksp
   return KeptFor(attrs, current_signature);
 }
 
-Status Store::FlushLocalAttrs() {
-  Status s = FlushPending(*impl_);
+Status LocalState::FlushAttrs() {
+  Status s = pending_->Flush(state_);
   if (!s.ok()) return s;
-  std::scoped_lock lock(impl_->pending.mu);
-  return impl_->pending.attrs.empty() ? Status::Ok() : impl_->pending.last_error;
+  std::scoped_lock lock(pending_->mu);
+  return pending_->attrs.empty() ? Status::Ok() : pending_->last_error;
 }
 
-Status Store::FlushLocalAttrs(const std::string& workspace, const std::string& path) {
+Status LocalState::FlushAttrs(const std::string &workspace, const std::string &path) {
   {
-    std::scoped_lock lock(impl_->pending.mu);
-    if (!impl_->pending.attrs.contains({workspace, path})) return Status::Ok();
+    std::scoped_lock lock(pending_->mu);
+    if (!pending_->attrs.contains({workspace, path})) return Status::Ok();
   }
-  return FlushLocalAttrs();
+  return FlushAttrs();
 }
 
-void Store::StopLocalAttrsWriter() {
-  if (!impl_) return;
-  Impl::PendingAttrs &p = impl_->pending;
+void LocalState::Stop() {
+  Pending &p = *pending_;
   {
     std::scoped_lock lock(p.mu);
     p.stopping = true;
   }
   p.wake.notify_all();
   if (p.writer.joinable()) p.writer.join();
-  (void)FlushPending(*impl_);  // what is left is written now
+  (void)p.Flush(state_);  // what is left is written now
 }
 
 // ---- local values ----
 
-Status Store::SetLocalValue(const std::string &key, const OrderedJson &value) {
-  Impl &impl = *impl_;
-  return impl.env->Write([&](WriteTxn &txn) { return txn.Put(impl.meta, "local:" + key, value.dump()); });
+Status LocalState::SetValue(const std::string &key, const OrderedJson &value) {
+  StoreState &state = state_;
+  return state.env->Write([&](WriteTxn &txn) { return txn.Put(state.meta, "local:" + key, value.dump()); });
 }
 
-Result<std::optional<OrderedJson>> Store::GetLocalValue(const std::string &key) const {
-  auto txn = impl_->env->BeginRead();
+Result<std::optional<OrderedJson>> LocalState::GetValue(const std::string &key) const {
+  auto txn = state_.env->BeginRead();
   if (!txn.ok()) return txn.status();
-  auto value = txn->Get(impl_->meta, "local:" + key);
+  auto value = txn->Get(state_.meta, "local:" + key);
   if (!value.ok()) return std::optional<OrderedJson>();
   auto json = OrderedJson::parse(*value, nullptr, false);
   if (json.is_discarded()) return std::optional<OrderedJson>();

@@ -495,11 +495,11 @@ Outcomes IngestRange(esfs::core::Store& store, const std::vector<Document>& docs
   Outcomes o;
   if (stride == 1 && first_batch == 0) {
     auto last = SteadyClock::now();
-    auto outcomes = store.IngestMany(kWorkspace, std::span<const Document>(docs.data() + begin, end - begin), batch,
-                                     [&](size_t) {
-                                       if (batch_us) batch_us->push_back(SecondsSince(last) * 1e6);
-                                       last = SteadyClock::now();
-                                     });
+    auto outcomes = store.replica().IngestMany(kWorkspace, std::span<const Document>(docs.data() + begin, end - begin),
+                                               batch, [&](size_t) {
+                                                 if (batch_us) batch_us->push_back(SecondsSince(last) * 1e6);
+                                                 last = SteadyClock::now();
+                                               });
     if (!outcomes.ok()) IngestFailed(outcomes.status());
     Count(*outcomes, docs.data() + begin, &o);
     return o;
@@ -508,7 +508,7 @@ Outcomes IngestRange(esfs::core::Store& store, const std::vector<Document>& docs
   for (size_t b = first_batch; b < batches; b += stride) {
     const size_t from = begin + b * batch, to = std::min(end, from + batch);
     const auto t0 = SteadyClock::now();
-    auto outcomes = store.IngestBatch(kWorkspace, std::span<const Document>(docs.data() + from, to - from));
+    auto outcomes = store.replica().IngestBatch(kWorkspace, std::span<const Document>(docs.data() + from, to - from));
     if (batch_us) batch_us->push_back(SecondsSince(t0) * 1e6);
     if (!outcomes.ok()) IngestFailed(outcomes.status());
     Count(*outcomes, docs.data() + from, &o);
@@ -604,7 +604,7 @@ int IngestCommand(const Options& o) {
       const std::string dir = keep ? keep_dir : o.dir + "/scratch";
       stdfs::remove_all(dir);
       auto store = OpenStore(dir, &clock);
-      if (auto s = store->AddWorkspace(kWorkspace); !s.ok()) {
+      if (auto s = store->workspaces().Add(kWorkspace); !s.ok()) {
         std::fprintf(stderr, "store_bench: AddWorkspace: %s\n", s.message().c_str());
         std::exit(1);
       }
@@ -766,7 +766,7 @@ int LookupCommand(const Options& o) {
       const std::string path = PathOf(i);
       std::optional<Document> got;
       const double us = timed([&] {
-        auto w = store->Winner(kWorkspace, path);
+        auto w = store->replica().Winner(kWorkspace, path);
         if (w.ok()) got = std::move(w.value());
       });
       if (!got || got->path != path) ++failed;
@@ -787,12 +787,12 @@ int LookupCommand(const Options& o) {
       size_t got = 0;
       const double us = timed([&] {
         if (list) {
-          auto entries = store->ListFolder(kWorkspace, prefix);
+          auto entries = store->folders().List(kWorkspace, prefix);
           if (entries.ok()) got = entries->size();
         } else {
           esfs::core::Query q;
           q.pathPrefix = prefix;
-          auto found = store->QueryDocuments(kWorkspace, q);
+          auto found = store->replica().QueryDocuments(kWorkspace, q);
           if (found.ok()) got = found->size();
         }
       });
@@ -813,7 +813,7 @@ int LookupCommand(const Options& o) {
     for (int k = 0; k < 21; ++k) {
       size_t got = 0;
       const double t = timed([&] {
-        auto entries = store->ListFolder(kWorkspace, "/bench/");
+        auto entries = store->folders().List(kWorkspace, "/bench/");
         if (entries.ok()) got = entries->size();
       });
       if (got != folders) ++failed;

@@ -106,7 +106,7 @@ Run RunOnce(const Options& o, unsigned threads, const esfs::keys::Identity& who)
   }
   esfs::core::Store& store = **opened;
   const std::string ws = "+bench.saves";
-  if (!store.AddWorkspace(ws).ok()) std::exit(1);
+  if (!store.workspaces().Add(ws).ok()) std::exit(1);
   const std::string content(o.bytes, 'x');
 
   Run run;
@@ -123,7 +123,7 @@ Run RunOnce(const Options& o, unsigned threads, const esfs::keys::Identity& who)
       while (Clock::now() < deadline) {
         const auto start = Clock::now();
         if (o.setmany == 0) {
-          auto saved = store.Set(who, ws, prefix + std::to_string(saves[t]), content);
+          auto saved = store.replica().Set(who, ws, prefix + std::to_string(saves[t]), content);
           if (!saved.ok()) ++failures[t];
           ++saves[t];
         } else {
@@ -131,7 +131,7 @@ Run RunOnce(const Options& o, unsigned threads, const esfs::keys::Identity& who)
           for (size_t k = 0; k < o.setmany; ++k) {
             requests.push_back({ws, prefix + std::to_string(saves[t] + k), content, std::nullopt});
           }
-          if (!store.SetMany(who, requests).ok()) failures[t] += o.setmany;
+          if (!store.replica().SetMany(who, requests).ok()) failures[t] += o.setmany;
           saves[t] += o.setmany;
         }
         latency[t].push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());

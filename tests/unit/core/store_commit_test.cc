@@ -1,7 +1,7 @@
 // Local writes and their group commit (core/store_commit.cc) on a real
 // LMDB store: concurrent Set calls share commits, a bad request fails
 // alone, SetMany is all or nothing. Batching is made deterministic with
-// Store::HoldCommitsForTest, not with timing.
+// Replica::HoldCommitsForTest, not with timing.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -27,11 +27,11 @@ class StoreCommitTest : public ::testing::Test {
     auto opened = Store::Open({dir_.path() + "/data", &clock_});
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     store_ = std::move(opened.value());
-    ASSERT_TRUE(store_->AddWorkspace(kWs).ok());
+    ASSERT_TRUE(store_->workspaces().Add(kWs).ok());
   }
 
   std::optional<Document> WinnerAt(const std::string& path) {
-    auto winner = store_->Winner(kWs, path);
+    auto winner = store_->replica().Winner(kWs, path);
     EXPECT_TRUE(winner.ok()) << winner.status().message();
     return winner.ok() ? *winner : std::nullopt;
   }
@@ -49,7 +49,8 @@ std::vector<Result<Document>> SetFromThreads(Store& store, const Signer& signer,
   std::vector<std::optional<Result<Document>>> results(paths.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < paths.size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = store.Set(signer, workspace, paths[i], "content of " + paths[i]); });
+    threads.emplace_back(
+        [&, i] { results[i] = store.replica().Set(signer, workspace, paths[i], "content of " + paths[i]); });
   }
   for (auto& t : threads) t.join();
   std::vector<Result<Document>> out;
@@ -62,7 +63,7 @@ TEST_F(StoreCommitTest, ConcurrentSetsShareOneCommitAndEachCallerGetsItsOwnDocum
   std::vector<std::string> paths;
   for (size_t i = 0; i < kThreads; ++i) paths.push_back("/many/f" + std::to_string(i) + ".txt");
   const uint64_t commits_before = store_->CommitCount();
-  store_->HoldCommitsForTest(kThreads);
+  store_->replica().HoldCommitsForTest(kThreads);
   auto results = SetFromThreads(*store_, suzy_, paths);
   const uint64_t commits = store_->CommitCount() - commits_before;
   EXPECT_LT(commits, kThreads);
@@ -77,7 +78,7 @@ TEST_F(StoreCommitTest, ConcurrentSetsShareOneCommitAndEachCallerGetsItsOwnDocum
     ASSERT_TRUE(stored.has_value()) << paths[i];
     EXPECT_EQ(*stored, *results[i]);
   }
-  EXPECT_EQ(store_->LastSeq().value(), kThreads);
+  EXPECT_EQ(store_->replica().LastSeq().value(), kThreads);
 }
 
 TEST_F(StoreCommitTest, ManyThreadsSavingAtOnceStoreEverything) {
@@ -91,7 +92,7 @@ TEST_F(StoreCommitTest, ManyThreadsSavingAtOnceStoreEverything) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kSaves; ++i) {
         const std::string path = "/t" + std::to_string(t) + "/f" + std::to_string(i);
-        auto saved = store_->Set(t % 2 ? suzy_ : matt_, kWs, path, path);
+        auto saved = store_->replica().Set(t % 2 ? suzy_ : matt_, kWs, path, path);
         if (!saved.ok() || saved->path != path || saved->content != path) ++failures[t];
       }
     });
@@ -99,7 +100,7 @@ TEST_F(StoreCommitTest, ManyThreadsSavingAtOnceStoreEverything) {
   for (auto& t : threads) t.join();
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
   EXPECT_LE(store_->CommitCount() - commits_before, uint64_t{kThreads * kSaves});
-  EXPECT_EQ(store_->LastSeq().value(), uint64_t{kThreads * kSaves});
+  EXPECT_EQ(store_->replica().LastSeq().value(), uint64_t{kThreads * kSaves});
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kSaves; ++i) {
       const std::string path = "/t" + std::to_string(t) + "/f" + std::to_string(i);
@@ -116,20 +117,20 @@ TEST_F(StoreCommitTest, ALoneCallerCommitsAtOnce) {
   for (int i = 0; i < 3; ++i) {
     const uint64_t before = store_->CommitCount();
     const std::string path = "/alone" + std::to_string(i);
-    ASSERT_TRUE(store_->Set(suzy_, kWs, path, "x").ok());
+    ASSERT_TRUE(store_->replica().Set(suzy_, kWs, path, "x").ok());
     EXPECT_EQ(store_->CommitCount(), before + 1);
     EXPECT_TRUE(WinnerAt(path).has_value());
   }
 }
 
 TEST_F(StoreCommitTest, AnInvalidRequestInABatchFailsAlone) {
-  ASSERT_TRUE(store_->AddWorkspace("+other.space").ok());
+  ASSERT_TRUE(store_->workspaces().Add("+other.space").ok());
   const std::string not_mine = "/~" + matt_.address() + "/x";
   const std::vector<std::string> paths = {"/ok1", "/has space", "/ok2", not_mine, "/ok3"};
   const uint64_t commits_before = store_->CommitCount();
-  store_->HoldCommitsForTest(paths.size() + 1);
+  store_->replica().HoldCommitsForTest(paths.size() + 1);
   std::optional<Result<Document>> unknown_ws;
-  std::thread stranger([&] { unknown_ws = store_->Set(suzy_, "+nope.nope", "/ok4", "x"); });
+  std::thread stranger([&] { unknown_ws = store_->replica().Set(suzy_, "+nope.nope", "/ok4", "x"); });
   auto results = SetFromThreads(*store_, suzy_, paths);
   stranger.join();
   EXPECT_EQ(store_->CommitCount() - commits_before, 1u);
@@ -144,17 +145,17 @@ TEST_F(StoreCommitTest, AnInvalidRequestInABatchFailsAlone) {
   }
   EXPECT_FALSE(WinnerAt("/has space").has_value());
   EXPECT_FALSE(WinnerAt(not_mine).has_value());
-  EXPECT_EQ(store_->LastSeq().value(), 3u);
+  EXPECT_EQ(store_->replica().LastSeq().value(), 3u);
 }
 
 TEST_F(StoreCommitTest, ABatchWhereEveryRequestFailsWritesNothing) {
   const uint64_t commits_before = store_->CommitCount();
-  store_->HoldCommitsForTest(2);
+  store_->replica().HoldCommitsForTest(2);
   auto results = SetFromThreads(*store_, suzy_, {"no-slash", "/bad space"});
   EXPECT_FALSE(results[0].ok());
   EXPECT_FALSE(results[1].ok());
   EXPECT_EQ(store_->CommitCount(), commits_before);
-  EXPECT_EQ(store_->LastSeq().value(), 0u);
+  EXPECT_EQ(store_->replica().LastSeq().value(), 0u);
 }
 
 TEST_F(StoreCommitTest, SetManyStoresAllInOneCommitAndTheLaterOfTwoForOnePathWins) {
@@ -164,7 +165,7 @@ TEST_F(StoreCommitTest, SetManyStoresAllInOneCommitAndTheLaterOfTwoForOnePathWin
       {kWs, "/a.txt", "a again", std::nullopt},
   };
   const uint64_t commits_before = store_->CommitCount();
-  auto docs = store_->SetMany(suzy_, requests);
+  auto docs = store_->replica().SetMany(suzy_, requests);
   ASSERT_TRUE(docs.ok()) << docs.status().message();
   EXPECT_EQ(store_->CommitCount(), commits_before + 1);
   ASSERT_EQ(docs->size(), 3u);
@@ -174,35 +175,35 @@ TEST_F(StoreCommitTest, SetManyStoresAllInOneCommitAndTheLaterOfTwoForOnePathWin
   EXPECT_EQ(WinnerAt("/a.txt")->content, "a again");
   EXPECT_EQ(*WinnerAt("/!b.txt"), (*docs)[1]);
   // One version per author: the first save of /a.txt was replaced.
-  EXPECT_EQ(store_->Versions(kWs, "/a.txt")->size(), 1u);
+  EXPECT_EQ(store_->replica().Versions(kWs, "/a.txt")->size(), 1u);
   for (const Document& d : *docs) EXPECT_TRUE(ValidateDocument(d, kNow).ok());
   // A later Set still wins over the batch.
-  auto later = store_->Set(suzy_, kWs, "/a.txt", "third");
+  auto later = store_->replica().Set(suzy_, kWs, "/a.txt", "third");
   EXPECT_GT(later->timestamp, (*docs)[2].timestamp);
-  EXPECT_TRUE(store_->SetMany(suzy_, {}).value().empty());
+  EXPECT_TRUE(store_->replica().SetMany(suzy_, {}).value().empty());
 }
 
 TEST_F(StoreCommitTest, SetManyIsAllOrNothingAndNamesTheFailingPath) {
-  ASSERT_TRUE(store_->Set(suzy_, kWs, "/a.txt", "before").ok());
+  ASSERT_TRUE(store_->replica().Set(suzy_, kWs, "/a.txt", "before").ok());
   const uint64_t commits_before = store_->CommitCount();
-  const uint64_t seq_before = store_->LastSeq().value();
+  const uint64_t seq_before = store_->replica().LastSeq().value();
   const std::vector<SetRequest> bad_doc = {
       {kWs, "/a.txt", "after", std::nullopt},
       {kWs, "/b.txt", "b", std::nullopt},
       {kWs, "/c d.txt", "c", std::nullopt},
   };
-  auto failed = store_->SetMany(suzy_, bad_doc);
+  auto failed = store_->replica().SetMany(suzy_, bad_doc);
   EXPECT_EQ(failed.status().code(), StatusCode::kInvalidDocument);
   EXPECT_NE(failed.status().message().find("/c d.txt"), std::string::npos) << failed.status().message();
   const std::vector<SetRequest> bad_ws = {
       {kWs, "/b.txt", "b", std::nullopt},
       {"+nope.nope", "/e.txt", "e", std::nullopt},
   };
-  auto unknown = store_->SetMany(suzy_, bad_ws);
+  auto unknown = store_->replica().SetMany(suzy_, bad_ws);
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
   EXPECT_NE(unknown.status().message().find("/e.txt"), std::string::npos) << unknown.status().message();
   EXPECT_EQ(store_->CommitCount(), commits_before);
-  EXPECT_EQ(store_->LastSeq().value(), seq_before);
+  EXPECT_EQ(store_->replica().LastSeq().value(), seq_before);
   EXPECT_EQ(WinnerAt("/a.txt")->content, "before");
   EXPECT_FALSE(WinnerAt("/b.txt").has_value());
 }
@@ -215,9 +216,9 @@ TEST_F(StoreCommitTest, AFailedSetManyDoesNotSpoilTheSetsThatShareItsCommit) {
       {kWs, "/m 2", "m2", std::nullopt},
   };
   const uint64_t commits_before = store_->CommitCount();
-  store_->HoldCommitsForTest(requests.size() + 2);
+  store_->replica().HoldCommitsForTest(requests.size() + 2);
   std::optional<Result<std::vector<Document>>> many;
-  std::thread batch([&] { many = store_->SetMany(suzy_, requests); });
+  std::thread batch([&] { many = store_->replica().SetMany(suzy_, requests); });
   auto results = SetFromThreads(*store_, matt_, {"/s1", "/s2"});
   batch.join();
   EXPECT_EQ(many->status().code(), StatusCode::kInvalidDocument);
@@ -227,14 +228,14 @@ TEST_F(StoreCommitTest, AFailedSetManyDoesNotSpoilTheSetsThatShareItsCommit) {
   EXPECT_EQ(WinnerAt("/s1")->content, "content of /s1");
   EXPECT_EQ(WinnerAt("/s2")->content, "content of /s2");
   // The feed has exactly the two Sets: nothing of the aborted run leaked.
-  auto changes = store_->ChangesSince(0);
+  auto changes = store_->replica().ChangesSince(0);
   ASSERT_EQ(changes->size(), 2u);
-  EXPECT_EQ(store_->LastSeq().value(), 2u);
+  EXPECT_EQ(store_->replica().LastSeq().value(), 2u);
 }
 
 TEST_F(StoreCommitTest, ConcurrentSetsOfOnePathAllLandAndTheWinnerIsTheNewest) {
   constexpr size_t kThreads = 6;
-  store_->HoldCommitsForTest(kThreads);
+  store_->replica().HoldCommitsForTest(kThreads);
   auto results = SetFromThreads(*store_, suzy_, std::vector<std::string>(kThreads, "/same"));
   std::set<int64_t> timestamps;
   int64_t newest = 0;
@@ -245,17 +246,17 @@ TEST_F(StoreCommitTest, ConcurrentSetsOfOnePathAllLandAndTheWinnerIsTheNewest) {
   }
   EXPECT_EQ(timestamps.size(), kThreads);  // each bumped past the one before
   EXPECT_EQ(WinnerAt("/same")->timestamp, newest);
-  EXPECT_EQ(store_->Versions(kWs, "/same")->size(), 1u);
+  EXPECT_EQ(store_->replica().Versions(kWs, "/same")->size(), 1u);
 }
 
 TEST_F(StoreCommitTest, SetsOfManyCallersSurviveReopening) {
-  store_->HoldCommitsForTest(4);
+  store_->replica().HoldCommitsForTest(4);
   auto results = SetFromThreads(*store_, suzy_, {"/r1", "/r2", "/r3", "/r4"});
   for (const auto& r : results) ASSERT_TRUE(r.ok());
   store_.reset();
   auto reopened = Store::Open({dir_.path() + "/data", &clock_});
   ASSERT_TRUE(reopened.ok());
-  for (const auto& r : results) EXPECT_EQ(*reopened.value()->Winner(kWs, r->path).value(), *r);
+  for (const auto& r : results) EXPECT_EQ(*reopened.value()->replica().Winner(kWs, r->path).value(), *r);
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ using testing::TempDir;
 std::unique_ptr<Store> OpenStore(const TempDir& dir, const Clock& clock, const std::string& ws) {
   auto store = Store::Open({dir.path() + "/data", &clock});
   EXPECT_TRUE(store.ok()) << store.status().message();
-  EXPECT_TRUE((*store)->AddWorkspace(ws).ok());
+  EXPECT_TRUE((*store)->workspaces().Add(ws).ok());
   return std::move(store.value());
 }
 
@@ -34,7 +34,7 @@ TEST(StoreVectors, OrderingScenariosAsIngestSequences) {
     const auto& expected_ingest = s["ingest"]["es6"];
     for (size_t i = 0; i < s["ingestOrder"].size(); ++i) {
       const auto& json = s["docs"][s["ingestOrder"][i].get<std::string>()];
-      auto outcome = store->IngestJson("+gardening.friends", json);
+      auto outcome = store->replica().IngestJson("+gardening.friends", json);
       ASSERT_TRUE(outcome.ok()) << outcome.status().message();
       std::string got = IngestResultName(outcome->result);
       if (outcome->result == IngestResult::kInvalid) got = "ERROR: " + outcome->reason;
@@ -52,13 +52,13 @@ TEST(StoreVectors, OrderingScenariosAsIngestSequences) {
         std::string key = path.get<std::string>();
         if (s.contains("queryNows")) key += " @now=" + std::to_string(now);
         const auto& expected = s["results"][key]["es6"];
-        auto versions = store->Versions("+gardening.friends", path);
+        auto versions = store->replica().Versions("+gardening.friends", path);
         ASSERT_TRUE(versions.ok());
         std::multiset<std::string> got_all, want_all;
         for (const auto& d : *versions) got_all.insert(label_of_sig[d.signature]);
         for (const auto& l : expected["all"]) want_all.insert(l);
         EXPECT_EQ(got_all, want_all) << id << " " << key;
-        auto winner = store->Winner("+gardening.friends", path);
+        auto winner = store->replica().Winner("+gardening.friends", path);
         ASSERT_TRUE(winner.ok());
         const auto& latest = expected["latestAfterDiscardExpired"];
         ASSERT_EQ(winner->has_value(), latest.size() == 1) << id << " " << key;
@@ -82,7 +82,7 @@ TEST(StoreVectors, Es5Queries) {
     label_of_sig[json["signature"]] = label;
   }
   for (const auto& step : vectors["ingest"]) {
-    auto outcome = store->IngestJson("+gardening.friends", vectors["docs"][step["doc"].get<std::string>()]);
+    auto outcome = store->replica().IngestJson("+gardening.friends", vectors["docs"][step["doc"].get<std::string>()]);
     ASSERT_TRUE(outcome.ok());
     EXPECT_EQ(IngestResultName(outcome->result), step["es5"].get<std::string>()) << step["doc"];
   }
@@ -109,16 +109,16 @@ TEST(StoreVectors, Es5Queries) {
     // a later now; our sweeper does that job, so run it as time advances.
     if (now > swept_up_to) {
       clock.Set(now);
-      ASSERT_TRUE(store->SweepExpired().ok());
+      ASSERT_TRUE(store->replica().SweepExpired().ok());
       swept_up_to = now;
     }
-    auto docs = store->QueryDocuments("+gardening.friends", q);
+    auto docs = store->replica().QueryDocuments("+gardening.friends", q);
     ASSERT_TRUE(docs.ok()) << docs.status().message();
     std::vector<std::string> got, want;
     for (const auto& d : *docs) got.push_back(label_of_sig[d.signature]);
     for (const auto& d : r["documents"]) want.push_back(d["doc"]);
     EXPECT_EQ(got, want) << qj.dump();
-    auto paths = store->QueryPaths("+gardening.friends", q);
+    auto paths = store->replica().QueryPaths("+gardening.friends", q);
     ASSERT_TRUE(paths.ok());
     std::vector<std::string> want_paths;
     for (const auto& p : r["paths"]) want_paths.push_back(p);

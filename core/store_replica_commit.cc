@@ -1,4 +1,4 @@
-// Local writes (Store::Set, Store::SetMany) and their group commit.
+// Local writes (Replica::Set, Replica::SetMany) and their group commit.
 //
 // Every local write is a LocalWrite: one Set, or a SetMany whose requests
 // stand or fall together. Callers queue it under Committer::mu. The caller
@@ -15,10 +15,13 @@
 // itself (the second request of a SetMany) cannot be taken back inside the
 // transaction: the transaction is aborted and run again without it.
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <exception>
+#include <mutex>
 
-#include "core/store.h"
-#include "core/store_impl.h"
+#include "core/store_replica.h"
+#include "core/store_state.h"
 #include "core/validate.h"
 
 namespace esfs::core {
@@ -30,7 +33,9 @@ using namespace store_codec;
 constexpr size_t kMaxBatchRequests = 1024;
 constexpr size_t kMaxBatchBytes = size_t{32} << 20;
 
-struct Store::Impl::LocalWrite {
+namespace {
+
+struct LocalWrite {
   struct Item {
     const std::string* workspace;
     const std::string* path;
@@ -44,22 +49,40 @@ struct Store::Impl::LocalWrite {
   // Written by the leader, read by the caller once |done|.
   Status status = Status::Ok();
   bool left_out = false;  // failed after writing: not in the transaction's next run
-  bool done = false;      // guarded by Committer::mu
+  bool done = false;      // guarded by Replica::Committer::mu
   std::condition_variable wake;
 };
 
-namespace {
+}  // namespace
 
-using LocalWrite = Store::Impl::LocalWrite;
+// Callers queue a LocalWrite; the one at the front commits everything
+// queued behind it in one write transaction, then wakes the others.
+struct Replica::Committer {
+  // Guards the members below. Never held across a transaction or a
+  // flush, and nothing else is locked while holding it.
+  std::mutex mu;
+  std::deque<LocalWrite*> queue;   // the front one is committing or about to
+  size_t queued_requests = 0;      // requests in |queue|
+  size_t hold_until = 0;           // HoldCommitsForTest: 0 = no hold
+  std::condition_variable queued;  // a request was queued or the hold changed
+
+  // Queues |w| and returns once it is committed or failed (w.status).
+  void Commit(StoreState& state, LocalWrite& w);
+};
+
+Replica::Replica(StoreState& state) : state_(state), committer_(std::make_unique<Committer>()) {}
+Replica::~Replica() = default;
+
+namespace {
 
 // One request: timestamp, sign, validate, store. |*wrote| tells whether it
 // may have changed the transaction (an error after that point).
-Status ApplyItem(Store::Impl& impl, WriteTxn& txn, const Signer& signer, LocalWrite::Item& item, bool* wrote) {
+Status ApplyItem(StoreState& state, WriteTxn& txn, const Signer& signer, LocalWrite::Item& item, bool* wrote) {
   const std::string& workspace = *item.workspace;
   const std::string& path = *item.path;
-  auto ws = impl.WorkspaceId(txn, workspace);
+  auto ws = state.WorkspaceId(txn, workspace);
   if (!ws.ok()) return ws.status();
-  const int64_t now = impl.Now();
+  const int64_t now = state.Now();
   Document& doc = item.doc;
   doc.workspace = workspace;
   doc.path = path;
@@ -67,8 +90,8 @@ Status ApplyItem(Store::Impl& impl, WriteTxn& txn, const Signer& signer, LocalWr
   doc.deleteAfter.reset();
   // Reads the transaction: a request earlier in this commit for the same
   // path is seen, so the later one gets the later timestamp and wins.
-  auto versions = impl.VersionsAt(txn, *ws, workspace, path);
-  if (const StoredDoc* latest = Store::Impl::PickWinner(versions, now)) {
+  auto versions = state.VersionsAt(txn, *ws, workspace, path);
+  if (const StoredDoc* latest = StoreState::PickWinner(versions, now)) {
     doc.timestamp = std::max(now, latest->doc.timestamp + 1);
   }
   if (item.delete_after) doc.deleteAfter = *item.delete_after + (doc.timestamp - now);
@@ -79,7 +102,7 @@ Status ApplyItem(Store::Impl& impl, WriteTxn& txn, const Signer& signer, LocalWr
     return Status::InvalidDocument("doc " + path + ": " + valid.message());
   }
   *wrote = true;
-  auto applied = ApplyValidated(impl, txn, *ws, workspace, doc, now);
+  auto applied = ApplyValidated(state, txn, *ws, workspace, doc, now);
   if (!applied.ok()) return applied.status();
   if (applied->result != IngestResult::kAccepted) {
     return Status::Storage("doc " + path + ": local write was not accepted: " + applied->reason);
@@ -87,9 +110,9 @@ Status ApplyItem(Store::Impl& impl, WriteTxn& txn, const Signer& signer, LocalWr
   return Status::Ok();
 }
 
-Status ApplyLocalWrite(Store::Impl& impl, WriteTxn& txn, LocalWrite& w, bool* wrote) {
+Status ApplyLocalWrite(StoreState& state, WriteTxn& txn, LocalWrite& w, bool* wrote) {
   for (LocalWrite::Item& item : w.items) {
-    Status s = ApplyItem(impl, txn, *w.signer, item, wrote);
+    Status s = ApplyItem(state, txn, *w.signer, item, wrote);
     if (s.ok()) continue;
     if (w.name_paths && s.message().find(*item.path) == std::string::npos) s = s.WithContext("doc " + *item.path);
     return s;
@@ -98,15 +121,15 @@ Status ApplyLocalWrite(Store::Impl& impl, WriteTxn& txn, LocalWrite& w, bool* wr
 }
 
 // One write transaction for every LocalWrite of |batch| that can be stored.
-void RunBatch(Store::Impl& impl, const std::vector<LocalWrite*>& batch) {
+void RunBatch(StoreState& state, const std::vector<LocalWrite*>& batch) {
   for (;;) {
     LocalWrite* spoiler = nullptr;  // failed after writing: run again without it
-    Status committed = impl.env->Write([&](WriteTxn& txn) -> Status {
+    Status committed = state.env->Write([&](WriteTxn& txn) -> Status {
       spoiler = nullptr;
       for (LocalWrite* w : batch) {
         if (w->left_out) continue;
         bool wrote = false;
-        w->status = ApplyLocalWrite(impl, txn, *w, &wrote);
+        w->status = ApplyLocalWrite(state, txn, *w, &wrote);
         if (w->status.ok()) continue;
         // A full map: LmdbEnv::Write grows it and runs all of this again.
         if (txn.last_rc() == MDB_MAP_FULL) return w->status;
@@ -132,23 +155,23 @@ void RunBatch(Store::Impl& impl, const std::vector<LocalWrite*>& batch) {
   }
 }
 
-// Queues |w| and returns once it is committed or failed (w.status).
-void CommitLocalWrite(Store::Impl& impl, LocalWrite& w) {
-  Store::Impl::Committer& c = impl.committer;
-  std::unique_lock lock(c.mu);
-  c.queue.push_back(&w);
-  c.queued_requests += w.items.size();
-  if (c.hold_until > 0) c.queued.notify_all();
-  w.wake.wait(lock, [&] { return w.done || c.queue.front() == &w; });
+}  // namespace
+
+void Replica::Committer::Commit(StoreState& state, LocalWrite& w) {
+  std::unique_lock lock(mu);
+  queue.push_back(&w);
+  queued_requests += w.items.size();
+  if (hold_until > 0) queued.notify_all();
+  w.wake.wait(lock, [&] { return w.done || queue.front() == &w; });
   if (w.done) return;
   // This caller leads the next commit.
-  if (c.hold_until > 0) {
-    c.queued.wait(lock, [&] { return c.hold_until == 0 || c.queued_requests >= c.hold_until; });
-    c.hold_until = 0;
+  if (hold_until > 0) {
+    queued.wait(lock, [&] { return hold_until == 0 || queued_requests >= hold_until; });
+    hold_until = 0;
   }
   std::vector<LocalWrite*> batch;
   size_t requests = 0, bytes = 0;
-  for (LocalWrite* queued : c.queue) {
+  for (LocalWrite* queued : queue) {
     if (!batch.empty() &&
         (requests + queued->items.size() > kMaxBatchRequests || bytes + queued->content_bytes > kMaxBatchBytes)) {
       break;
@@ -159,39 +182,37 @@ void CommitLocalWrite(Store::Impl& impl, LocalWrite& w) {
   }
   lock.unlock();
   try {
-    RunBatch(impl, batch);
+    RunBatch(state, batch);
   } catch (const std::exception& e) {  // allocation: nothing may leave the others waiting
     for (LocalWrite* b : batch) b->status = Status::Storage(std::string("local write failed: ") + e.what());
   }
   lock.lock();
   for (LocalWrite* b : batch) {
-    c.queue.pop_front();
-    c.queued_requests -= b->items.size();
+    queue.pop_front();
+    queued_requests -= b->items.size();
     b->done = true;
     if (b != &w) b->wake.notify_one();
   }
-  if (!c.queue.empty()) c.queue.front()->wake.notify_one();
+  if (!queue.empty()) queue.front()->wake.notify_one();
 }
 
-}  // namespace
-
-Result<Document> Store::Set(const Signer& signer, const std::string& workspace, const std::string& path,
-                            std::string content, std::optional<int64_t> delete_after) {
-  Impl::LocalWrite w;
+Result<Document> Replica::Set(const Signer& signer, const std::string& workspace, const std::string& path,
+                              std::string content, std::optional<int64_t> delete_after) {
+  LocalWrite w;
   w.signer = &signer;
   w.content_bytes = content.size();
   w.items.push_back({&workspace, &path, delete_after, Document{}});
   // Moved in once, outside the transaction, which may run again (a full
   // map grows and retries): a 4 MB save is not copied again.
   w.items[0].doc.content = std::move(content);
-  CommitLocalWrite(*impl_, w);
+  committer_->Commit(state_, w);
   if (!w.status.ok()) return w.status;
   return std::move(w.items[0].doc);
 }
 
-Result<std::vector<Document>> Store::SetMany(const Signer& signer, std::span<const SetRequest> requests) {
+Result<std::vector<Document>> Replica::SetMany(const Signer& signer, std::span<const SetRequest> requests) {
   if (requests.empty()) return std::vector<Document>{};
-  Impl::LocalWrite w;
+  LocalWrite w;
   w.signer = &signer;
   w.name_paths = true;
   w.items.reserve(requests.size());
@@ -200,7 +221,7 @@ Result<std::vector<Document>> Store::SetMany(const Signer& signer, std::span<con
     w.items.back().doc.content = r.content;
     w.content_bytes += r.content.size();
   }
-  CommitLocalWrite(*impl_, w);
+  committer_->Commit(state_, w);
   if (!w.status.ok()) return w.status;
   std::vector<Document> docs;
   docs.reserve(w.items.size());
@@ -208,8 +229,8 @@ Result<std::vector<Document>> Store::SetMany(const Signer& signer, std::span<con
   return docs;
 }
 
-void Store::HoldCommitsForTest(size_t requests) {
-  Impl::Committer& c = impl_->committer;
+void Replica::HoldCommitsForTest(size_t requests) {
+  Committer& c = *committer_;
   std::scoped_lock lock(c.mu);
   c.hold_until = requests;
   c.queued.notify_all();

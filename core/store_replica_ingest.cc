@@ -1,15 +1,15 @@
 // Ingest from outside (spec §9): one document, a batch in one transaction,
 // and many batches pipelined (signatures of one checked while the one
 // before is written). The per-document rules are ApplyValidated, in
-// core/store.cc, shared with local writes.
+// core/store_replica.cc, shared with local writes.
 #include <algorithm>
 #include <deque>
 #include <future>
 #include <iterator>
 
 #include "core/js_compat.h"
-#include "core/store.h"
-#include "core/store_impl.h"
+#include "core/store_replica.h"
+#include "core/store_state.h"
 #include "core/validate.h"
 
 namespace esfs::core {
@@ -18,13 +18,13 @@ using namespace store_codec;
 
 // ---- ingest ----
 
-Result<IngestOutcome> Store::Ingest(const std::string& workspace, const Document& doc) {
+Result<IngestOutcome> Replica::Ingest(const std::string& workspace, const Document& doc) {
   auto outcomes = IngestBatch(workspace, std::span<const Document>(&doc, 1));
   if (!outcomes.ok()) return outcomes.status();
   return std::move((*outcomes)[0]);
 }
 
-Result<IngestOutcome> Store::IngestJson(const std::string& workspace, const OrderedJson& json) {
+Result<IngestOutcome> Replica::IngestJson(const std::string& workspace, const OrderedJson& json) {
   // The reference's ingest checks the format first, with its own message.
   auto format = json.is_object() ? json.find("format") : json.end();
   if (!json.is_object() || format == json.end() || !format->is_string() || *format != kFormat) {
@@ -40,15 +40,14 @@ namespace {
 
 // A batch whose signatures have been checked, ready to be written.
 struct CheckedBatch {
-  int64_t now = 0;                     // the clock reading both steps use
+  int64_t now = 0;                      // the clock reading both steps use
   std::vector<IngestOutcome> outcomes;  // filled for known documents so far
   std::vector<size_t> to_apply;         // the others, by index in the batch
   std::vector<Status> verdicts;         // parallel to to_apply
 };
 
 // Steps 1-2 of a batch ingest; reads the store, writes nothing.
-Result<CheckedBatch> CheckBatch(const Store::Impl& impl, const std::string& workspace,
-                                std::span<const Document> docs) {
+Result<CheckedBatch> CheckBatch(const StoreState& impl, const std::string& workspace, std::span<const Document> docs) {
   CheckedBatch checked;
   checked.now = impl.Now();
   checked.outcomes.resize(docs.size());
@@ -64,7 +63,7 @@ Result<CheckedBatch> CheckBatch(const Store::Impl& impl, const std::string& work
       auto existing = txn->Get(impl.docs, DocKey(*ws, docs[i].path, docs[i].author));
       StoredDoc stored;
       if (existing.ok() && DecodeDoc(*existing, workspace, &stored) && stored.doc == docs[i] &&
-          !Store::Impl::Expired(stored.doc, checked.now)) {
+          !StoreState::Expired(stored.doc, checked.now)) {
         checked.outcomes[i] = {IngestResult::kIgnored, "already stored"};
       } else {
         checked.to_apply.push_back(i);
@@ -80,7 +79,7 @@ Result<CheckedBatch> CheckBatch(const Store::Impl& impl, const std::string& work
 }
 
 // Step 3: applies the valid documents in order, in one write transaction.
-Status WriteBatch(Store::Impl& impl, const std::string& workspace, std::span<const Document> docs,
+Status WriteBatch(StoreState& impl, const std::string& workspace, std::span<const Document> docs,
                   CheckedBatch& checked) {
   // Nothing valid and new (all stored already, or all invalid): no write
   // transaction at all, so a flood of junk or of copies costs no writer
@@ -112,15 +111,15 @@ Status WriteBatch(Store::Impl& impl, const std::string& workspace, std::span<con
 
 }  // namespace
 
-Result<std::vector<IngestOutcome>> Store::IngestBatch(const std::string& workspace, std::span<const Document> docs) {
-  auto checked = CheckBatch(*impl_, workspace, docs);
+Result<std::vector<IngestOutcome>> Replica::IngestBatch(const std::string& workspace, std::span<const Document> docs) {
+  auto checked = CheckBatch(state_, workspace, docs);
   if (!checked.ok()) return checked.status();
-  if (Status s = WriteBatch(*impl_, workspace, docs, *checked); !s.ok()) return s;
+  if (Status s = WriteBatch(state_, workspace, docs, *checked); !s.ok()) return s;
   return std::move(checked->outcomes);
 }
 
-struct Store::Ingester::State {
-  Store::Impl* impl;
+struct Replica::Ingester::State {
+  StoreState* impl;
   std::string workspace;
   IngestProgress progress;
   struct Part {
@@ -144,16 +143,15 @@ struct Store::Ingester::State {
   }
 };
 
-Store::Ingester::Ingester(std::unique_ptr<State> state) : state_(std::move(state)) {}
-Store::Ingester::Ingester(Ingester&&) noexcept = default;
-Store::Ingester::~Ingester() = default;  // a std::async future waits for its task
+Replica::Ingester::Ingester(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Replica::Ingester::Ingester(Ingester&&) noexcept = default;
+Replica::Ingester::~Ingester() = default;  // a std::async future waits for its task
 
-Status Store::Ingester::Add(std::span<const Document> docs) {
+Status Replica::Ingester::Add(std::span<const Document> docs) {
   State& st = *state_;
   if (!st.error.ok()) return st.error;
-  st.in_flight.push_back({docs, std::async(std::launch::async, [&st, docs] {
-                            return CheckBatch(*st.impl, st.workspace, docs);
-                          })});
+  st.in_flight.push_back(
+      {docs, std::async(std::launch::async, [&st, docs] { return CheckBatch(*st.impl, st.workspace, docs); })});
   // A document repeated in two parts in flight is checked twice; the write
   // of the later part decides, as one IngestBatch would.
   while (st.in_flight.size() > 1) {
@@ -162,7 +160,7 @@ Status Store::Ingester::Add(std::span<const Document> docs) {
   return Status::Ok();
 }
 
-Result<std::vector<IngestOutcome>> Store::Ingester::Finish() {
+Result<std::vector<IngestOutcome>> Replica::Ingester::Finish() {
   State& st = *state_;
   while (st.error.ok() && !st.in_flight.empty()) {
     if (Status s = st.WriteOldest(); !s.ok()) st.error = s;
@@ -171,16 +169,16 @@ Result<std::vector<IngestOutcome>> Store::Ingester::Finish() {
   return std::move(st.outcomes);
 }
 
-Store::Ingester Store::StartIngest(const std::string& workspace, IngestProgress progress) {
+Replica::Ingester Replica::StartIngest(const std::string& workspace, IngestProgress progress) {
   auto state = std::make_unique<Ingester::State>();
-  state->impl = impl_.get();
+  state->impl = &state_;
   state->workspace = workspace;
   state->progress = std::move(progress);
   return Ingester(std::move(state));
 }
 
-Result<std::vector<IngestOutcome>> Store::IngestMany(const std::string& workspace, std::span<const Document> docs,
-                                                     size_t batch_size, const IngestProgress& progress) {
+Result<std::vector<IngestOutcome>> Replica::IngestMany(const std::string& workspace, std::span<const Document> docs,
+                                                       size_t batch_size, const IngestProgress& progress) {
   batch_size = std::max<size_t>(1, batch_size);
   Ingester ingester = StartIngest(workspace, progress);
   for (size_t from = 0; from < docs.size(); from += batch_size) {

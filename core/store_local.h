@@ -1,0 +1,88 @@
+// Local state: the part of the store (core/store.h) that holds what this
+// machine knows and no peer ever sees. Attributes a user set on a file
+// (chmod, utimensat) that es.4 cannot carry, and small values (sync
+// progress and status).
+//
+// Owns the local_attrs database, meta's "local:" keys, and the local
+// attributes not yet written (Durability::kSoon) with the thread that
+// writes them.
+//
+// Thread safety: every method may be called from any thread at once. Lock
+// order: write_mu (held across the write transaction of local attributes,
+// so that writes land in the order they were made) before pending mu
+// (never held across a transaction or a flush); StoreState::ids_mu is a
+// leaf below both.
+//
+// Status codes: NotFound when the workspace is not in the store (attrs);
+// Storage when LMDB fails or the store is closing. Nothing set is an
+// ordinary answer (nullopt).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/document.h"
+#include "core/status.h"
+
+namespace esfs::core {
+
+struct StoreState;
+
+// Attributes a user set on a file (chmod, utimensat) that es.4 cannot
+// carry: kept locally. The time is valid while the document with
+// |signature| is the winner at its path ("until the document changes");
+// the mode stays with the path through later versions (a file made
+// private stays private when it is saved again or a peer updates it).
+struct LocalAttrs {
+  std::string signature;
+  std::optional<uint32_t> mode;
+  std::optional<int64_t> mtime_ns;
+};
+
+class LocalState {
+ public:
+  // Made by Store::Open only; lives as long as its Store.
+  explicit LocalState(StoreState& state);
+  ~LocalState();  // Stop()
+  LocalState(const LocalState&) = delete;
+  LocalState& operator=(const LocalState&) = delete;
+
+  // kNow: in the store when this returns. kSoon: seen by GetAttrs at once
+  // and written within kAttrsDelayMs, many in one transaction (or at
+  // FlushAttrs, or when the store closes), as a disk keeps inode changes
+  // in its journal for a few seconds: tar and rsync set the time of every
+  // file they write, and a commit each doubled their cost.
+  enum class Durability { kNow, kSoon };
+  static constexpr int kAttrsDelayMs = 200;
+  Status SetAttrs(const std::string& workspace, const std::string& path, const LocalAttrs& attrs,
+                  Durability durability = Durability::kNow);
+  // nullopt when none were set. For a document other than the one they
+  // were set on (|current_signature| differs): the mode alone, if one was
+  // set, with |signature| = |current_signature|.
+  Result<std::optional<LocalAttrs>> GetAttrs(const std::string& workspace, const std::string& path,
+                                             const std::string& current_signature) const;
+  // Writes every kSoon change still pending; the error of the last failed
+  // attempt, if the write fails again.
+  Status FlushAttrs();
+  // The same, but only if a change of this path is pending (fsync of one
+  // file must not pay for writing what other files changed).
+  Status FlushAttrs(const std::string& workspace, const std::string& path);
+
+  // Small local, never-synced values: keys are free text, values JSON.
+  Status SetValue(const std::string& key, const OrderedJson& value);
+  Result<std::optional<OrderedJson>> GetValue(const std::string& key) const;
+
+  // Stops the writer thread and writes what is pending. Later kSoon
+  // changes are refused (Storage). Idempotent; the Store calls it first
+  // when it closes.
+  void Stop();
+
+ private:
+  struct Pending;  // core/store_local.cc
+  StoreState& state_;
+  std::unique_ptr<Pending> pending_;
+};
+
+}  // namespace esfs::core

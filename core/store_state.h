@@ -1,0 +1,64 @@
+// Internal to the store: the state its parts share (core/store_*.cc), and
+// the replica's write rule that ingest and local writes both use. Not part
+// of the store's interface: outside core/store_*.cc, use core/store.h.
+//
+// Store::Open fills a StoreState and owns it; every part (Replica,
+// FolderIndex, LocalState, Workspaces) holds a reference for its life.
+// After Open everything here is read-only except the workspace id cache,
+// guarded by ids_mu. Lock order: ids_mu is a leaf (taken inside
+// transactions, nothing is locked while holding it).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/lmdb_txn.h"
+#include "core/store_codec.h"
+#include "core/store_replica.h"
+
+namespace esfs::core {
+
+struct StoreState {
+  std::string data_dir;
+  std::unique_ptr<Clock> owned_clock;
+  const Clock* clock = nullptr;
+  std::unique_ptr<LmdbEnv> env;
+  // The databases (docs/store.md). Who writes which: workspaces and the
+  // removal of a workspace's entries: Workspaces; local_attrs and meta's
+  // "local:" keys: LocalState; everything else: Replica.
+  MDB_dbi meta, workspaces, docs, winners, by_author, by_time, expiry, changes, local_attrs;
+
+  // Workspace address <-> id, filled lazily from the workspaces database
+  // (another process may add workspaces at any time).
+  mutable std::mutex ids_mu;  // guards id_of, address_of; a leaf
+  mutable std::map<std::string, uint32_t> id_of;
+  mutable std::map<uint32_t, std::string> address_of;
+
+  int64_t Now() const { return clock->NowMicros(); }
+
+  // The id of a workspace, NotFound if it is not in the store.
+  Result<uint32_t> WorkspaceId(const ReadTxn& txn, const std::string& address) const;
+  std::string WorkspaceAddress(const ReadTxn& txn, uint32_t id) const;
+  // Drops a removed workspace from the id cache.
+  void ForgetWorkspace(const std::string& address);
+
+  // Every stored document at one path (all authors), expired ones included.
+  std::vector<store_codec::StoredDoc> VersionsAt(const ReadTxn& txn, uint32_t ws, const std::string& address,
+                                                 const std::string& path) const;
+  // The winner among |versions| that are alive at |now|, or nullptr.
+  static const store_codec::StoredDoc* PickWinner(const std::vector<store_codec::StoredDoc>& versions, int64_t now);
+  static bool Expired(const Document& doc, int64_t now) { return doc.deleteAfter && now > *doc.deleteAfter; }
+};
+
+// Spec §9 steps 3-6 for a document that passed validation at |now|: the
+// per-author replacement, the indexes, the change feed and the winner, in
+// |txn| (core/store_replica.cc; ingest and local writes share it).
+Result<IngestOutcome> ApplyValidated(StoreState& state, WriteTxn& txn, uint32_t ws, const std::string& address,
+                                     const Document& doc, int64_t now);
+IngestOutcome InvalidOutcome(const Status& s);
+
+}  // namespace esfs::core
