@@ -71,7 +71,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.clock == nullptr) state->owned_clock = std::make_unique<SystemClock>();
   state->clock = options.clock ? options.clock : state->owned_clock.get();
   auto env = LmdbEnv::Open(store_dir, options.initial_map_bytes, 16);
-  if (!env.ok()) return env.status();  // InvalidArgument: not an LMDB environment
+  if (!env.ok()) return env.status();  // InvalidArgument: not an LMDB environment (LmdbEnv::Open)
   state->env = std::move(env.value());
   // Everything up to here only reads, so opening never waits for another
   // process's long write. An environment with data of another program is

@@ -159,6 +159,8 @@ class FileSystem {
   struct RenamePlan;
   Result<RenamePlan> PlanRename(uint64_t parent, const std::string& name, uint64_t new_parent,
                                 const std::string& new_name, bool noreplace);
+  struct MovingFile;
+  Result<MovingFile> ContentToMove(const Location& from, Node* moving);
   Status RenameFile(const Location& from, const Location& to, const std::shared_ptr<Node>& moving);
   Status RenameFolder(const Location& from, const Location& to);
   void Log(const std::string& line) const;

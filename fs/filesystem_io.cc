@@ -94,6 +94,7 @@ Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const 
   const uint64_t fh = open_files_.Add({node, (flags & O_APPEND) != 0, true});
   auto attr = AttrOf(*node);
   if (!attr.ok()) {
+    tree.unlock();  // Release may commit, which takes tree_mu_ itself
     (void)Release(node->ino, fh);
     inodes_.Forget(node->ino, 1);
     return attr.status();

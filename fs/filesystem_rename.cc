@@ -104,52 +104,69 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
   return Status::Ok();
 }
 
-Status FileSystem::RenameFile(const Location& from, const Location& to, const std::shared_ptr<Node>& moving) {
-  const auto from_local = LocalRelOf(from);
-  auto to_local = local_.CheckedPath(to, "rename");
-  if (!to_local.ok()) return to_local.status();
-  const bool from_local_only = resolver_.LocalOnly(from), to_local_only = resolver_.LocalOnly(to);
-  // The content that moves: an open buffer, a local file, or the document.
-  // ... and its time, which a rename keeps (rsync sets it on its temp file).
+// The content that moves: an open buffer, a local file, or the document;
+// and its time, which a rename keeps (rsync sets it on its temp file).
+struct FileSystem::MovingFile {
   std::string content;
   mode_t mode = kDefaultFileMode;
   std::optional<int64_t> mtime_ns;
   bool from_buffer = false;
-  uint64_t version = 0;
+  uint64_t version = 0;  // of the buffer, when it is the content
+};
+
+Result<FileSystem::MovingFile> FileSystem::ContentToMove(const Location& from, Node* moving) {
+  MovingFile file;
   std::optional<mode_t> mode_override;
   std::optional<int64_t> mtime_override;
   if (moving) {
     std::scoped_lock lock(moving->mu);
     if (moving->loaded) {
-      content = moving->content;
-      version = moving->version;
-      from_buffer = true;
+      file.content = moving->content;
+      file.version = moving->version;
+      file.from_buffer = true;
     }
     mode_override = moving->mode_override;
     mtime_override = moving->mtime_override;
   }
+  const bool from_local_only = resolver_.LocalOnly(from);
+  const auto from_local = LocalRelOf(from);
   struct stat st;
   const bool has_local = from_local.ok() && local_.root().Stat(*from_local, &st);
-  if (has_local) mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  if (from_buffer) {
-    // content is the buffer
+  if (has_local) file.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  if (file.from_buffer) {
+    // The buffer is the content.
   } else if (has_local && (from_local_only || st.st_size > 0)) {
     auto data = local_.root().ReadFile(*from_local);
     if (!data.ok()) return data.status();
-    content = std::move(data.value());
-    mode = st.st_mode & 07777;
+    file.content = std::move(data.value());
+    file.mode = st.st_mode & 07777;
   } else if (!from_local_only) {
     auto winner = store_.Winner(from.ws, from.EsPath());
     if (!winner.ok()) return winner.status();
     if (winner->has_value()) {
-      content = FileBytes(from, std::move((*winner)->content));
-      mtime_ns = (*winner)->timestamp * 1000;
+      file.content = FileBytes(from, std::move((*winner)->content));
+      file.mtime_ns = (*winner)->timestamp * 1000;
       auto attrs = store_.GetLocalAttrs(from.ws, from.EsPath(), (*winner)->signature);
-      if (attrs.ok() && attrs->has_value() && (*attrs)->mtime_ns) mtime_ns = (*attrs)->mtime_ns;
+      if (attrs.ok() && attrs->has_value() && (*attrs)->mtime_ns) file.mtime_ns = (*attrs)->mtime_ns;
     }
   }
-  if (mode_override) mode = *mode_override;
-  if (mtime_override) mtime_ns = mtime_override;
+  if (mode_override) file.mode = *mode_override;
+  if (mtime_override) file.mtime_ns = mtime_override;
+  return file;
+}
+
+Status FileSystem::RenameFile(const Location& from, const Location& to, const std::shared_ptr<Node>& moving) {
+  const auto from_local = LocalRelOf(from);
+  auto to_local = local_.CheckedPath(to, "rename");
+  if (!to_local.ok()) return to_local.status();
+  const bool from_local_only = resolver_.LocalOnly(from), to_local_only = resolver_.LocalOnly(to);
+  auto moved = ContentToMove(from, moving.get());
+  if (!moved.ok()) return moved.status();
+  const std::string& content = moved->content;
+  const mode_t mode = moved->mode;
+  const std::optional<int64_t> mtime_ns = moved->mtime_ns;
+  const bool from_buffer = moved->from_buffer;
+  const uint64_t version = moved->version;
   // 1. The target gets the content (replacing what was there at once).
   Saved saved;
   if (to_local_only || content.empty()) {

@@ -66,10 +66,12 @@ void Invalidator::InvalidateLevel(const Location& level, std::vector<Invalidatio
       // It already shows the current winner (this mount's own save, or a
       // notice that arrived after a newer change): keep its pages.
       inv.attributes_only = true;
-    } else if (facts.open_count > 0 && node->writers == 0 && parent_ino != 0) {
+    } else if (facts.open_count > 0 && node->writers == 0 && !node->dirty && parent_ino != 0) {
       // Only readers have it open: they keep the version they opened on
       // this inode (pages included), and the name gets a fresh inode with
-      // the new version at the next lookup.
+      // the new version at the next lookup. Not while a save is pending
+      // (the last writer's release commits after it counted itself out):
+      // an unhashed node's save would go nowhere.
       inodes_.UnhashIf(level, node->ino);
       inv.attributes_only = true;
       inv.parent = parent_ino;
