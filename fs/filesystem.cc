@@ -103,7 +103,7 @@ Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bo
   if (!local_only) {
     bool live = false;
     std::string signature;
-    auto found = store_.VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) {
+    auto found = store_.replica().VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) {
       live = !doc.IsTombstone();
       if (!live) return;
       if (!loaded) attr.size = FileSize(loc, doc.content);
@@ -113,7 +113,7 @@ Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bo
     if (!found.ok()) return found.status();
     if (!live && local_mode && writable) attr.mode = *local_mode;
     if (live) {
-      auto local_attrs = store_.GetLocalAttrs(loc.ws, loc.EsPath(), signature);
+      auto local_attrs = store_.local().GetAttrs(loc.ws, loc.EsPath(), signature);
       if (local_attrs.ok() && local_attrs->has_value()) {
         if ((*local_attrs)->mtime_ns) attr.mtime_ns = *(*local_attrs)->mtime_ns;
         if ((*local_attrs)->mode && writable) attr.mode = *(*local_attrs)->mode & 07777;
@@ -182,7 +182,7 @@ Result<std::vector<std::pair<std::string, std::string>>> FileSystem::Xattrs(uint
     if (doc.deleteAfter) attrs.emplace_back("user.earthstar.deleteAfter", std::to_string(*doc.deleteAfter));
   };
   if (!loc.IsHistory()) {
-    auto found = store_.VisitWinner(loc.ws, loc.EsPath(), add);
+    auto found = store_.replica().VisitWinner(loc.ws, loc.EsPath(), add);
     if (!found.ok()) return found.status();
     return attrs;
   }

@@ -44,9 +44,9 @@ Status FileSystem::LoadContentLocked(Node& node, const Location& loc) {
       node.content = data.ok() ? std::move(data.value()) : "";
     } else {
       std::string content = open_files_.TakeSpare();
-      auto found = store_.VisitWinner(
+      auto found = store_.replica().VisitWinner(
           loc.ws, loc.EsPath(), [&](const core::DocView& doc) { AssignFileBytes(loc, doc.content, &content); },
-          core::Store::WinnerUse::kContent);
+          core::Replica::WinnerUse::kContent);
       if (!found.ok()) return found.status();
       node.content = std::move(content);
     }
@@ -123,7 +123,7 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
       // Published and not open: keep the kernel's pages if the winner is
       // the one they were read from (no local placeholder in between).
       struct stat st;
-      auto seq = store_.WinnerSeq(loc.ws, loc.EsPath());
+      auto seq = store_.replica().WinnerSeq(loc.ws, loc.EsPath());
       const uint64_t now_seq = seq.ok() && !local_.Stat(loc, &st) ? *seq : 0;
       *keep_cache = now_seq != 0 && now_seq == node->cached_seq;
       node->cached_seq = now_seq;

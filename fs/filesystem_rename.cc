@@ -141,12 +141,12 @@ Result<FileSystem::MovingFile> FileSystem::ContentToMove(const Location& from, N
     file.content = std::move(data.value());
     file.mode = st.st_mode & 07777;
   } else if (!from_local_only) {
-    auto winner = store_.Winner(from.ws, from.EsPath());
+    auto winner = store_.replica().Winner(from.ws, from.EsPath());
     if (!winner.ok()) return winner.status();
     if (winner->has_value()) {
       file.content = FileBytes(from, std::move((*winner)->content));
       file.mtime_ns = (*winner)->timestamp * 1000;
-      auto attrs = store_.GetLocalAttrs(from.ws, from.EsPath(), (*winner)->signature);
+      auto attrs = store_.local().GetAttrs(from.ws, from.EsPath(), (*winner)->signature);
       if (attrs.ok() && attrs->has_value() && (*attrs)->mtime_ns) file.mtime_ns = (*attrs)->mtime_ns;
     }
   }
@@ -231,7 +231,7 @@ Status FileSystem::RenameFolder(const Location& from, const Location& to) {
   if (docs_move) {
     core::Query below;
     below.pathPrefix = from_prefix;
-    auto found = store_.QueryDocuments(from.ws, below);
+    auto found = store_.replica().QueryDocuments(from.ws, below);
     if (!found.ok()) return found.status();
     for (auto& doc : *found) {
       if (doc.IsTombstone()) continue;

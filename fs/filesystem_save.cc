@@ -110,7 +110,7 @@ Result<FileSystem::Saved> FileSystem::CommitPublished(const Location& loc, const
   // Saving what is already there (an editor rewriting an unchanged file)
   // makes no new version.
   bool unchanged = false;
-  (void)store_.VisitWinner(loc.ws, path, [&](const core::DocView& doc) { unchanged = doc.content == content; });
+  (void)store_.replica().VisitWinner(loc.ws, path, [&](const core::DocView& doc) { unchanged = doc.content == content; });
   const auto local_path = LocalRelOf(loc);
   if (unchanged) {
     if (local_path.ok()) (void)local_.root().Unlink(*local_path);
@@ -129,10 +129,10 @@ Result<FileSystem::Saved> FileSystem::CommitPublished(const Location& loc, const
   if (mtime_ns || mode) {
     core::LocalAttrs attrs{saved->signature, mode, mtime_ns};
     if (!attrs.mode) {
-      auto kept = store_.GetLocalAttrs(loc.ws, path, saved->signature);
+      auto kept = store_.local().GetAttrs(loc.ws, path, saved->signature);
       if (kept.ok() && kept->has_value()) attrs.mode = (*kept)->mode;
     }
-    (void)store_.SetLocalAttrs(loc.ws, path, attrs, core::Store::Durability::kSoon);
+    (void)store_.local().SetAttrs(loc.ws, path, attrs, core::LocalState::Durability::kSoon);
   }
   return result;
 }
@@ -144,7 +144,7 @@ Status FileSystem::Flush(uint64_t, uint64_t fh) {
 }
 
 // fsync also writes the file's time and mode if they still wait to be
-// stored (Store::Durability::kSoon): after it, everything about the file
+// stored (LocalState::Durability::kSoon): after it, everything about the file
 // is on disk. Only this file's: the temp file of an atomic save is fsynced
 // right after the previous save queued the target's time.
 Status FileSystem::Fsync(uint64_t ino, uint64_t fh) {
@@ -154,7 +154,7 @@ Status FileSystem::Fsync(uint64_t ino, uint64_t fh) {
   const Location loc = inodes_.LocationOf(*node);
   // Local-only files are written with their own fsync (LocalRoot).
   if (resolver_.LocalOnly(loc) || loc.IsHistory() || loc.parts.empty()) return Status::Ok();
-  if (Status s = store_.FlushLocalAttrs(loc.ws, loc.EsPath()); !s.ok()) return s;
+  if (Status s = store_.local().FlushAttrs(loc.ws, loc.EsPath()); !s.ok()) return s;
   // The commit at flush cost one disk flush (its data pages, MDB_NOMETASYNC);
   // this second one (the meta page) makes it survive a power cut. No lock.
   return store_.Sync();
@@ -246,11 +246,11 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
   // its current document (they are shown until the document changes).
   if ((request.mode || request.mtime_ns) && !facts.is_dir && !dirty && !resolver_.LocalOnly(loc)) {
     std::string signature;
-    (void)store_.VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) {
+    (void)store_.replica().VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) {
       if (!doc.IsTombstone()) signature = doc.signature;
     });
     if (!signature.empty()) {
-      auto existing = store_.GetLocalAttrs(loc.ws, loc.EsPath(), signature);
+      auto existing = store_.local().GetAttrs(loc.ws, loc.EsPath(), signature);
       core::LocalAttrs attrs;
       if (existing.ok() && existing->has_value()) attrs = **existing;
       attrs.signature = signature;
@@ -258,7 +258,7 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
       if (request.mtime_ns) attrs.mtime_ns = *request.mtime_ns;
       // Written within a moment, as a disk journals inode changes; fsync
       // and unmount write it at once.
-      Status s = store_.SetLocalAttrs(loc.ws, loc.EsPath(), attrs, core::Store::Durability::kSoon);
+      Status s = store_.local().SetAttrs(loc.ws, loc.EsPath(), attrs, core::LocalState::Durability::kSoon);
       if (!s.ok()) return s;
     }
   }

@@ -21,7 +21,7 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
   if (!dir.is_dir) return Status::NotFolder("not a folder");
   std::map<std::string, bool> names;  // name -> is_dir
   if (dir.loc.IsMountRoot()) {
-    auto all = store_.ListWorkspaces();
+    auto all = store_.workspaces().List();
     if (!all.ok()) return all.status();
     for (const auto& ws : *all) names[ws.address] = true;
     // Local-only junk made at the mount root (gio's .Trash-0).
@@ -41,7 +41,7 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
       for (const auto& [name, is_dir] : *local_entries) names[name] = is_dir;
     }
     if (!resolver_.LocalOnly(dir.loc)) {
-      auto listed = store_.ListFolder(dir.loc.ws, dir.loc.parts.empty() ? "/" : dir.loc.EsFolderPrefix());
+      auto listed = store_.folders().List(dir.loc.ws, dir.loc.parts.empty() ? "/" : dir.loc.EsFolderPrefix());
       if (!listed.ok()) return listed.status();
       const std::set<std::string> twins = Resolver::TwinSegments(*listed);
       // Documents under names that stay local-only are not shown (a lookup
@@ -85,7 +85,7 @@ Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mod
           "can be made here (" + parsed.status().message() + ")");
       return Status::InvalidArgument(parsed.status().message());
     }
-    if (Status s = store_.AddWorkspace(name); !s.ok()) return s;
+    if (Status s = store_.workspaces().Add(name); !s.ok()) return s;
     Log("joined workspace " + name);
   } else {
     if (Status s = resolver_.CheckWritable(*loc, "mkdir"); !s.ok()) return s;

@@ -11,7 +11,7 @@ Result<std::optional<core::Document>> HistoryView::Version(const Location& loc) 
     return std::optional<core::Document>();
   }
   const std::string author = subject.parts.back();
-  auto doc = store_.GetDocument(loc.ws, subject.Parent().EsPath(), author);
+  auto doc = store_.replica().GetDocument(loc.ws, subject.Parent().EsPath(), author);
   if (!doc.ok()) return doc.status();
   return *doc;
 }
@@ -27,22 +27,22 @@ Result<bool> HistoryView::Exists(const Location& loc, bool* is_dir) const {
     return true;
   }
   // A folder: a path with versions, or a prefix of some (deleted ones too).
-  auto versions = store_.Versions(loc.ws, subject.EsPath());
+  auto versions = store_.replica().Versions(loc.ws, subject.EsPath());
   if (!versions.ok()) return versions.status();
   if (!versions->empty()) return true;
-  auto below = store_.ListFolder(loc.ws, subject.EsFolderPrefix());
+  auto below = store_.folders().List(loc.ws, subject.EsFolderPrefix());
   if (!below.ok()) return below.status();
   return !below->empty();
 }
 
 Status HistoryView::List(const Location& loc, std::map<std::string, bool>* names) const {
   const Location subject = loc.HistorySubject();
-  auto below = store_.ListFolder(loc.ws, subject.parts.empty() ? "/" : subject.EsFolderPrefix());
+  auto below = store_.folders().List(loc.ws, subject.parts.empty() ? "/" : subject.EsFolderPrefix());
   if (!below.ok()) return below.status();
   // Every name below is a folder here: a sub-folder, or a path's versions.
   for (const auto& e : *below) (*names)[SegmentToName(e.name, subject.parts.empty())] = true;
   if (subject.parts.empty()) return Status::Ok();
-  auto versions = store_.Versions(loc.ws, subject.EsPath());
+  auto versions = store_.replica().Versions(loc.ws, subject.EsPath());
   if (!versions.ok()) return versions.status();
   for (const auto& doc : *versions) names->emplace(doc.author, false);
   return Status::Ok();

@@ -169,7 +169,7 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
   auto store = core::Store::Open({options.data_dir});
   if (!store.ok()) return fail(store.status().message());
   if (options.workspace) {
-    if (auto ws = (*store)->GetWorkspace(*options.workspace); !ws.ok()) return fail(ws.status().message());
+    if (auto ws = (*store)->workspaces().Get(*options.workspace); !ws.ok()) return fail(ws.status().message());
   }
   MountConfig config{options.data_dir, options.workspace, [&log](const std::string& l) { log.Line(l); }};
   if (options.ephemeral_lifetime_us > 0) config.ephemeral_lifetime_us = options.ephemeral_lifetime_us;

@@ -26,7 +26,7 @@ std::optional<int64_t> Publisher::DeleteAfterFor(const std::string& path) const 
 }
 
 Result<core::Document> Publisher::Publish(const std::string& ws, const std::string& path, std::string content) const {
-  return store_.Set(signer_, ws, path, std::move(content), DeleteAfterFor(path));
+  return store_.replica().Set(signer_, ws, path, std::move(content), DeleteAfterFor(path));
 }
 
 Result<std::vector<core::Document>> Publisher::PublishMany(std::vector<Item> items) const {
@@ -36,7 +36,7 @@ Result<std::vector<core::Document>> Publisher::PublishMany(std::vector<Item> ite
     std::optional<int64_t> delete_after = DeleteAfterFor(item.path);
     requests.push_back({std::move(item.ws), std::move(item.path), std::move(item.content), delete_after});
   }
-  return store_.SetMany(signer_, requests);
+  return store_.replica().SetMany(signer_, requests);
 }
 
 }  // namespace esfs::fs

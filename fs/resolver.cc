@@ -55,7 +55,7 @@ Result<Location> Resolver::ChildLocation(const Location& parent, const std::stri
 }
 
 bool Resolver::PublishedAt(const Location& loc, bool* is_folder) const {
-  auto folder = store_.FolderExists(loc.ws, loc.EsFolderPrefix());
+  auto folder = store_.folders().Exists(loc.ws, loc.EsFolderPrefix());
   *is_folder = folder.ok() && *folder;
   if (*is_folder) return true;
   auto live = LiveWinner(loc);
@@ -64,13 +64,13 @@ bool Resolver::PublishedAt(const Location& loc, bool* is_folder) const {
 
 Result<bool> Resolver::LiveWinner(const Location& loc) const {
   bool live = false;
-  auto found = store_.VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) { live = !doc.IsTombstone(); });
+  auto found = store_.replica().VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) { live = !doc.IsTombstone(); });
   if (!found.ok()) return found.status();
   return live;
 }
 
 uint64_t Resolver::CurrentSeq(const Location& loc) const {
-  auto seq = store_.WinnerSeq(loc.ws, loc.EsPath());
+  auto seq = store_.replica().WinnerSeq(loc.ws, loc.EsPath());
   return seq.ok() ? *seq : 0;
 }
 
@@ -97,7 +97,7 @@ Location Resolver::ResolveForeign(const Location& parent, Location child) const 
   if (name.find_first_of("%~") == std::string::npos) return child;
   bool is_folder = false;
   if (PublishedAt(child, &is_folder)) return child;
-  auto listed = store_.ListFolder(parent.ws, parent.parts.empty() ? "/" : parent.EsFolderPrefix());
+  auto listed = store_.folders().List(parent.ws, parent.parts.empty() ? "/" : parent.EsFolderPrefix());
   if (!listed.ok()) return child;
   const std::set<std::string> twins = TwinSegments(*listed);
   for (const auto& e : *listed) {
@@ -116,7 +116,7 @@ Result<bool> Resolver::Exists(const Location& loc, bool* is_dir) const {
   if (loc.IsHistory()) return history_.Exists(loc, is_dir);
   if (loc.IsWorkspaceRoot()) {
     *is_dir = true;
-    auto ws = store_.GetWorkspace(loc.ws);
+    auto ws = store_.workspaces().Get(loc.ws);
     if (ws.ok()) return true;
     if (ws.status().code() == StatusCode::kNotFound) return false;
     return ws.status();
@@ -131,7 +131,7 @@ Result<bool> Resolver::Exists(const Location& loc, bool* is_dir) const {
   }
   if (LocalOnly(loc)) return false;
   if (!loc.file_twin) {
-    auto folder = store_.FolderExists(loc.ws, loc.EsFolderPrefix());
+    auto folder = store_.folders().Exists(loc.ws, loc.EsFolderPrefix());
     if (!folder.ok()) return folder.status();
     if (*folder) {
       *is_dir = true;

@@ -103,7 +103,7 @@ TEST_F(ChangeFeedTest, ACommitByAnotherProcessReachesASubscriber) {
   if (child == 0) {
     auto other = Store::Open({data_dir()});
     if (!other.ok()) _exit(2);
-    auto doc = (*other)->Set(MakeIdentity("matt", 2), kWs, "/from-elsewhere.txt", "hello");
+    auto doc = (*other)->replica().Set(MakeIdentity("matt", 2), kWs, "/from-elsewhere.txt", "hello");
     _exit(doc.ok() ? 0 : 3);
   }
   int status = 0;

@@ -1,7 +1,6 @@
 // The store's parts (core/store.h) against the contracts in their headers:
-// what each owns, the Status codes each returns, and that the old Store
-// methods still reach them (the forwarders of issue #16). Real LMDB in a
-// temp folder, an injected clock.
+// what each owns and the Status codes each returns. Real LMDB in a temp
+// folder, an injected clock.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -35,34 +34,6 @@ class StorePartsTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   keys::Identity suzy_ = MakeIdentity("suzy", 1);
 };
-
-TEST_F(StorePartsTest, TheOldStoreMethodsForwardToTheParts) {
-  // Written through the old names, read through the parts, and back.
-  ASSERT_TRUE(store_->AddWorkspace("+second.ws", {{"pubs", {"http://127.0.0.1:9"}}}).ok());
-  EXPECT_EQ(store_->workspaces().Get("+second.ws")->config["pubs"][0], "http://127.0.0.1:9");
-  auto saved = store_->Set(suzy_, kWs, "/wiki/a.md", "a");
-  ASSERT_TRUE(saved.ok()) << saved.status().message();
-  EXPECT_EQ(*store_->replica().Winner(kWs, "/wiki/a.md").value(), *saved);
-  const std::vector<SetRequest> more = {{kWs, "/wiki/b.md", "b", std::nullopt}};
-  ASSERT_TRUE(store_->SetMany(suzy_, more).ok());
-  EXPECT_EQ(store_->ListFolder(kWs, "/wiki/")->size(), store_->folders().List(kWs, "/wiki/")->size());
-  EXPECT_EQ(store_->ListFolder(kWs, "/wiki/")->size(), 2u);
-  EXPECT_TRUE(store_->FolderExists(kWs, "/wiki/").value());
-  EXPECT_EQ(store_->LastSeq().value(), store_->replica().LastSeq().value());
-  EXPECT_EQ(store_->ChangesSince(0)->size(), 2u);
-  EXPECT_EQ(store_->Versions(kWs, "/wiki/a.md")->size(), 1u);
-  EXPECT_EQ(store_->WinnerSeq(kWs, "/wiki/a.md").value(), 1u);
-  ASSERT_TRUE(
-      store_->SetLocalAttrs(kWs, "/wiki/a.md", {saved->signature, 0600u, std::nullopt}, Store::Durability::kSoon).ok());
-  EXPECT_EQ(store_->local().GetAttrs(kWs, "/wiki/a.md", saved->signature)->value().mode, 0600u);
-  ASSERT_TRUE(store_->FlushLocalAttrs().ok());
-  ASSERT_TRUE(store_->SetLocalValue("k", OrderedJson{{"n", 1}}).ok());
-  EXPECT_EQ(store_->local().GetValue("k")->value()["n"], 1);
-  EXPECT_EQ(store_->ListWorkspaces()->size(), 2u);
-  ASSERT_TRUE(store_->RemoveWorkspace("+second.ws").ok());
-  EXPECT_EQ(store_->workspaces().List()->size(), 1u);
-  static_assert(Store::kLocalAttrsDelayMs == LocalState::kAttrsDelayMs);
-}
 
 TEST_F(StorePartsTest, FolderIndexStatusCodes) {
   EXPECT_EQ(store_->folders().List(kWs, "wiki/").status().code(), StatusCode::kInvalidArgument);

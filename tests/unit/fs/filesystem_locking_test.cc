@@ -25,7 +25,7 @@ constexpr auto kDeadline = 20s;
 
 class LockingTest : public FsTest {
  protected:
-  void TearDown() override { store_->HoldCommitsForTest(0); }
+  void TearDown() override { store_->replica().HoldCommitsForTest(0); }
   std::string ReadFile(uint64_t parent, const std::string& name) {
     auto attr = fs_->Lookup(parent, name);
     if (!attr.ok()) return "lookup: " + attr.status().message();
@@ -42,7 +42,7 @@ class LockingTest : public FsTest {
 
 TEST_F(LockingTest, SavesOfDifferentFilesShareOneCommit) {
   constexpr int kSavers = 4;
-  store_->HoldCommitsForTest(kSavers);
+  store_->replica().HoldCommitsForTest(kSavers);
   const uint64_t before = store_->CommitCount();
   std::vector<std::future<Status>> saves;
   for (int i = 0; i < kSavers; ++i) {
@@ -52,7 +52,7 @@ TEST_F(LockingTest, SavesOfDifferentFilesShareOneCommit) {
   }
   for (auto& save : saves) {
     if (save.wait_for(kDeadline) != std::future_status::ready) {
-      store_->HoldCommitsForTest(0);  // let them finish, then fail
+      store_->replica().HoldCommitsForTest(0);  // let them finish, then fail
       FAIL() << "the saves did not reach the store together (serialized by a lock?)";
     }
     EXPECT_TRUE(save.get().ok());
@@ -65,7 +65,7 @@ TEST_F(LockingTest, SavesOfDifferentFilesShareOneCommit) {
 
 TEST_F(LockingTest, RequestsAnswerWhileASaveWaitsForTheDisk) {
   ASSERT_TRUE(Save(kRootInode, "other.txt", "other").ok());
-  store_->HoldCommitsForTest(2);
+  store_->replica().HoldCommitsForTest(2);
   auto waiting = std::async(std::launch::async, [this] { return Save(kRootInode, "a.txt", "a"); });
   // The save above is inside Store::Set (or about to be); everything else answers.
   EXPECT_EQ(ReadFile(kRootInode, "other.txt"), "other");
@@ -88,21 +88,21 @@ TEST_F(LockingTest, AFolderRenameIsOneCommitAndOthersAnswerWhileItRuns) {
     files.push_back({kWs, "/dir/sub" + std::to_string(i % 3) + "/f" + std::to_string(i) + ".txt",
                      "file " + std::to_string(i), std::nullopt});
   }
-  ASSERT_TRUE(store_->SetMany(identity_, files).ok());
+  ASSERT_TRUE(store_->replica().SetMany(identity_, files).ok());
   ASSERT_TRUE(Save(kRootInode, "outside.txt", "outside").ok());
   const uint64_t dir_ino = Ino(kRootInode, "dir");  // the kernel knows the folder and a file in it
   const uint64_t sub_ino = Ino(dir_ino, "sub0");
   const uint64_t file_ino = Ino(sub_ino, "f0.txt");
   const uint64_t before = store_->CommitCount();
   // Held until one more write than the rename's 600 is queued: released below.
-  store_->HoldCommitsForTest(2 * kFiles + 1);
+  store_->replica().HoldCommitsForTest(2 * kFiles + 1);
   auto rename = std::async(std::launch::async, [&] { return fs_->Rename(kRootInode, "dir", kRootInode, "moved", false); });
   // Meanwhile: lookups, reads and listings of other files answer.
   for (int i = 0; i < 5; ++i) EXPECT_EQ(ReadFile(kRootInode, "outside.txt"), "outside");
   EXPECT_TRUE(fs_->ReadDir(kRootInode).ok());
   EXPECT_TRUE(fs_->GetAttr(file_ino).ok());
   EXPECT_EQ(rename.wait_for(0s), std::future_status::timeout) << "the rename should still wait in the store";
-  store_->HoldCommitsForTest(0);
+  store_->replica().HoldCommitsForTest(0);
   ASSERT_EQ(rename.wait_for(kDeadline), std::future_status::ready);
   Status renamed = rename.get();
   ASSERT_TRUE(renamed.ok()) << renamed.message();
@@ -110,7 +110,7 @@ TEST_F(LockingTest, AFolderRenameIsOneCommitAndOthersAnswerWhileItRuns) {
   for (int i = 0; i < kFiles; ++i) {
     const std::string rest = "/sub" + std::to_string(i % 3) + "/f" + std::to_string(i) + ".txt";
     EXPECT_EQ(Published("/moved" + rest), "file " + std::to_string(i)) << rest;
-    auto old = store_->Winner(kWs, "/dir" + rest);
+    auto old = store_->replica().Winner(kWs, "/dir" + rest);
     ASSERT_TRUE(old.ok() && old->has_value());
     EXPECT_TRUE((*old)->IsTombstone()) << rest;
   }

@@ -28,8 +28,8 @@ class FsTest : public ::testing::Test {
     auto opened = core::Store::Open({dir_.path() + "/data"});
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     store_ = std::move(opened.value());
-    ASSERT_TRUE(store_->AddWorkspace(kWs).ok());
-    ASSERT_TRUE(store_->AddWorkspace(kOtherWs).ok());
+    ASSERT_TRUE(store_->workspaces().Add(kWs).ok());
+    ASSERT_TRUE(store_->workspaces().Add(kOtherWs).ok());
     MountConfig config{dir_.path() + "/data", std::nullopt, [this](const std::string& l) { log_.push_back(l); }};
     if (!all_workspaces_) config.single_workspace = kWs;
     fs_ = std::make_unique<FileSystem>(*store_, identity_, config);
@@ -57,7 +57,7 @@ class FsTest : public ::testing::Test {
   }
 
   std::optional<std::string> Published(const std::string& path, const std::string& ws = kWs) {
-    auto winner = store_->Winner(ws, path);
+    auto winner = store_->replica().Winner(ws, path);
     if (!winner.ok() || !winner->has_value() || (*winner)->content.empty()) return std::nullopt;
     return (*winner)->content;
   }

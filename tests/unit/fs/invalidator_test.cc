@@ -15,11 +15,11 @@ using testing::kWs;
 class InvalidatorTest : public FsTest {
  protected:
   std::vector<Invalidation> ChangesSince(uint64_t seq) {
-    auto changes = store_->ChangesSince(seq);
+    auto changes = store_->replica().ChangesSince(seq);
     EXPECT_TRUE(changes.ok());
     return fs_->OnChanges(changes.ok() ? *changes : std::vector<core::Change>{});
   }
-  uint64_t LastSeq() { return store_->LastSeq().ok() ? *store_->LastSeq() : 0; }
+  uint64_t LastSeq() { return store_->replica().LastSeq().ok() ? *store_->replica().LastSeq() : 0; }
   static const Invalidation* For(const std::vector<Invalidation>& all, uint64_t ino) {
     for (const auto& inv : all) {
       if (inv.inode == ino) return &inv;
@@ -48,7 +48,7 @@ TEST_F(InvalidatorTest, OwnSaveKeepsThePagesAnotherAuthorsChangeDropsThem) {
   EXPECT_TRUE(mine->attributes_only);
 
   const uint64_t after_own = LastSeq();
-  ASSERT_TRUE(store_->Set(bob_, kWs, "/a.txt", "bob's").ok());
+  ASSERT_TRUE(store_->replica().Set(bob_, kWs, "/a.txt", "bob's").ok());
   auto theirs = ChangesSince(after_own);
   const Invalidation* dropped = For(theirs, ino);
   ASSERT_NE(dropped, nullptr);
@@ -67,7 +67,7 @@ TEST_F(InvalidatorTest, AReaderKeepsItsVersionAndTheNameGetsAFreshInode) {
   auto fh = fs_->Open(ino, O_RDONLY, &keep);
   ASSERT_TRUE(fh.ok());
   const uint64_t before = LastSeq();
-  ASSERT_TRUE(store_->Set(bob_, kWs, "/a.txt", "new").ok());
+  ASSERT_TRUE(store_->replica().Set(bob_, kWs, "/a.txt", "new").ok());
   auto invs = ChangesSince(before);
   bool entry_dropped = false;
   for (const auto& inv : invs) entry_dropped |= inv.parent == kRootInode && inv.name == "a.txt";
@@ -86,7 +86,7 @@ TEST_F(InvalidatorTest, ANewDocumentDropsTheNegativeEntryInItsFolder) {
   auto dir = fs_->Mkdir(kRootInode, "notes", 0755);
   ASSERT_TRUE(dir.ok());
   const uint64_t before = LastSeq();
-  ASSERT_TRUE(store_->Set(bob_, kWs, "/notes/new.txt", "hello").ok());
+  ASSERT_TRUE(store_->replica().Set(bob_, kWs, "/notes/new.txt", "hello").ok());
   auto invs = ChangesSince(before);
   bool entry = false;
   for (const auto& inv : invs) entry |= inv.parent == dir->ino && inv.name == "new.txt";

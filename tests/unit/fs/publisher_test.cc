@@ -20,7 +20,7 @@ class PublisherTest : public ::testing::Test {
     auto opened = core::Store::Open({dir_.path() + "/data"});
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     store_ = std::move(opened.value());
-    ASSERT_TRUE(store_->AddWorkspace(kWs).ok());
+    ASSERT_TRUE(store_->workspaces().Add(kWs).ok());
   }
   esfs::testing::TempDir dir_;
   keys::Identity identity_ = esfs::testing::MakeIdentity("suzy", 7);
@@ -52,7 +52,7 @@ TEST_F(PublisherTest, PublishManyIsOneCommit) {
   ASSERT_TRUE(docs.ok()) << docs.status().message();
   EXPECT_EQ(store_->CommitCount(), before + 1);
   EXPECT_EQ(docs->size(), 300u);
-  auto winner = store_->Winner(kWs, "/new/299.txt");
+  auto winner = store_->replica().Winner(kWs, "/new/299.txt");
   ASSERT_TRUE(winner.ok() && winner->has_value());
   EXPECT_EQ((*winner)->content, "doc 299");
 }
@@ -64,7 +64,7 @@ TEST_F(PublisherTest, PublishManyStoresNothingIfOneFails) {
   auto docs = publisher.PublishMany(items);
   EXPECT_FALSE(docs.ok());
   EXPECT_EQ(store_->CommitCount(), before);
-  auto winner = store_->Winner(kWs, "/ok/1.txt");
+  auto winner = store_->replica().Winner(kWs, "/ok/1.txt");
   ASSERT_TRUE(winner.ok());
   EXPECT_FALSE(winner->has_value());
 }

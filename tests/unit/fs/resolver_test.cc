@@ -19,14 +19,14 @@ class ResolverTest : public ::testing::Test {
     auto opened = core::Store::Open({dir_.path() + "/data"});
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     store_ = std::move(opened.value());
-    ASSERT_TRUE(store_->AddWorkspace(kWs).ok());
+    ASSERT_TRUE(store_->workspaces().Add(kWs).ok());
     local_ = std::make_unique<LocalArea>(dir_.path() + "/data", log_fn_);
     history_ = std::make_unique<HistoryView>(*store_, 42);
     resolver_ = std::make_unique<Resolver>(*store_, *local_, *history_, suzy_.address(), log_fn_);
     root_.ws = kWs;
   }
   void Set(const keys::Identity& who, const std::string& path, const std::string& content) {
-    ASSERT_TRUE(store_->Set(who, kWs, path, content).ok()) << path;
+    ASSERT_TRUE(store_->replica().Set(who, kWs, path, content).ok()) << path;
   }
 
   esfs::testing::TempDir dir_;
