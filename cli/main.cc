@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "core/crypto.h"
 #include "cli/command.h"
+#include "core/crypto.h"
 
 namespace esfs::cli {
 namespace {

@@ -39,17 +39,6 @@ bool Exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-size_t CountLinesWith(const std::string& text, const std::string& needle) {
-  size_t count = 0, start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (text.substr(start, end - start).find(needle) != std::string::npos) ++count;
-    start = end + 1;
-  }
-  return count;
-}
-
 // Signs |path| by a second identity and imports it into |m|'s store.
 void ImportPeerDocument(const MountedEsfs& m, const TempDir& tmp, const std::string& path,
                         const std::string& content) {
