@@ -25,7 +25,7 @@ struct ParsedArgs {
   std::vector<std::string> positional;
   bool help = false;
 
-  bool Has(const std::string& name) const { return values.count(name) > 0; }
+  bool Has(const std::string& name) const { return values.contains(name); }
   std::optional<std::string> Get(const std::string& name) const;
   std::vector<std::string> GetAll(const std::string& name) const;
 };

@@ -2,11 +2,11 @@
 // tools (same flags and JSON shapes as shared/interop/refclient.js).
 #include <iostream>
 
+#include "cli/command.h"
 #include "core/clock.h"
 #include "core/signing.h"
 #include "core/utf8.h"
 #include "core/validate.h"
-#include "cli/command.h"
 #include "keys/identity.h"
 
 namespace esfs::cli {

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <iostream>
 
+#include "cli/command.h"
 #include "core/printable.h"
 #include "core/store.h"
 #include "core/utf8.h"
-#include "cli/command.h"
 #include "keys/identity.h"
 
 namespace esfs::cli {

@@ -11,10 +11,10 @@
 #include <map>
 #include <thread>
 
+#include "cli/command.h"
 #include "core/log.h"
 #include "core/printable.h"
 #include "core/store.h"
-#include "cli/command.h"
 #include "sync/syncer.h"
 
 namespace esfs::cli {

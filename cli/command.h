@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/args.h"
 #include "core/document.h"
 #include "core/status.h"
-#include "cli/args.h"
 
 namespace esfs::cli {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "core/crypto.h"
 #include "cli/command.h"
+#include "core/crypto.h"
 
 namespace esfs::cli {
 namespace {
@@ -92,7 +92,7 @@ int Main(int argc, char** argv) {
     }
     if (word.rfind("--data=", 0) == 0) { globals.data_dir = word.substr(7); continue; }
     if (word.rfind("--key=", 0) == 0) { globals.key_file = word.substr(6); continue; }
-    if (word.rfind("-", 0) == 0) {
+    if (word.rfind('-', 0) == 0) {
       std::cerr << "esfs: unknown option " << word << " (see: esfs --help)\n";
       return kExitUsage;
     }

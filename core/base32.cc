@@ -7,11 +7,12 @@ namespace {
 
 constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 
-// Value of a base32 character, or -1.
-constexpr std::array<int8_t, 256> MakeDecodeTable() {
-  std::array<int8_t, 256> table{};
-  for (auto& v : table) v = -1;
-  for (int i = 0; i < 32; ++i) table[static_cast<uint8_t>(kAlphabet[i])] = static_cast<int8_t>(i);
+// Value of a base32 character, or kNotBase32.
+constexpr uint8_t kNotBase32 = 0xff;
+constexpr std::array<uint8_t, 256> MakeDecodeTable() {
+  std::array<uint8_t, 256> table{};
+  for (auto& v : table) v = kNotBase32;
+  for (int i = 0; i < 32; ++i) table[static_cast<uint8_t>(kAlphabet[i])] = static_cast<uint8_t>(i);
   return table;
 }
 constexpr auto kDecodeTable = MakeDecodeTable();
@@ -52,8 +53,8 @@ Result<std::vector<uint8_t>> Base32Decode(std::string_view text) {
   uint32_t buffer = 0;
   int bits = 0;
   for (char c : body) {
-    int value = kDecodeTable[static_cast<uint8_t>(c)];
-    if (value < 0) return Status::InvalidArgument(std::string("Invalid character ") + c);
+    const uint8_t value = kDecodeTable[static_cast<uint8_t>(c)];
+    if (value == kNotBase32) return Status::InvalidArgument(std::string("Invalid character ") + c);
     buffer = (buffer << 5) | static_cast<uint32_t>(value);
     bits += 5;
     if (bits >= 8) {

@@ -12,8 +12,8 @@ const uint8_t* Bytes(std::string_view s) { return reinterpret_cast<const uint8_t
 }  // namespace
 
 bool InitCrypto() {
-  static const bool ok = sodium_init() >= 0;
-  return ok;
+  static const bool kSodiumReady = sodium_init() >= 0;
+  return kSodiumReady;
 }
 
 Sha256Digest Sha256(std::string_view bytes) {

@@ -19,7 +19,7 @@
 namespace esfs::keys {
 namespace {
 
-constexpr size_t kMaxKeyFileBytes = 64 * 1024;
+constexpr size_t kMaxKeyFileBytes = size_t{64} * 1024;
 constexpr std::string_view kTestMessage = "a test message to sign";
 
 std::string ErrnoText() { return std::strerror(errno); }

@@ -11,7 +11,7 @@ packages=(
   build-essential cmake pkg-config git
   libsodium-dev liblmdb-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libfuse3-dev fuse3 libcurl4-openssl-dev libcpp-httplib-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format clang-tidy
   nodejs npm curl python3 util-linux
   # The editors and file tools the integration tests drive on real mounts.
   vim nano emacs-nox ed rsync git strace tmux attr libglib2.0-bin

@@ -176,14 +176,14 @@ size_t DefaultMaxReplyBytes() { return EnvNumber("ESFS_MAX_REPLY_BYTES", uint64_
 std::chrono::seconds PassDeadline() { return std::chrono::seconds(EnvNumber("ESFS_PASS_DEADLINE_S", 600)); }
 
 const std::string& UserAgent() {
-  static const std::string agent = [] {
+  static const std::string kAgent = [] {
     std::string a = std::string("esfs/") + ESFS_VERSION + " (+Earthstar es.4";
     if (const auto* info = curl_version_info(CURLVERSION_NOW); info && info->version) {
       a += "; libcurl/" + std::string(info->version);
     }
     return a + ")";
   }();
-  return agent;
+  return kAgent;
 }
 
 void InitHttp() {

@@ -27,7 +27,7 @@ Status BadReply(const std::string& url, long status, const std::string& body) {
 
 }  // namespace
 
-PubClient::PubClient(std::string pub_url, HttpOptions options) : base_(std::move(pub_url)), options_(options) {
+PubClient::PubClient(std::string pub_url, HttpOptions options) : base_(std::move(pub_url)), options_(std::move(options)) {
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
 

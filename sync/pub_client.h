@@ -26,7 +26,7 @@ struct PushStats {
 };
 
 // The pub's body limit for application/json is 10 MB; batches stay under.
-inline constexpr size_t kMaxPushBytes = 8 * 1000 * 1000;
+inline constexpr size_t kMaxPushBytes = size_t{8} * 1000 * 1000;
 // And at most this many documents per batch: a sqlite pub ingests ~600
 // documents/s, so a batch is answered within seconds (well inside the stall
 // timeout), and a push cut off half way has most of its batches on the pub.

@@ -11,7 +11,7 @@ build_bench_target() {
   bdir="$repo/build"
   if [[ -f "$bdir/CMakeCache.txt" ]]; then
     btype="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$bdir/CMakeCache.txt")"
-    sanitize="$(sed -n 's/^ESFS_SANITIZE:BOOL=//p' "$bdir/CMakeCache.txt")"
+    sanitize="$(sed -n 's/^ESFS_SANITIZE:[A-Z]*=//p' "$bdir/CMakeCache.txt")"
     bench="$(sed -n 's/^ESFS_BENCH:BOOL=//p' "$bdir/CMakeCache.txt")"
     case "$btype" in ""|Release|RelWithDebInfo) ;; *) bdir="$repo/build-bench" ;; esac
     [[ "${sanitize:-OFF}" == OFF && "${bench:-ON}" == ON ]] || bdir="$repo/build-bench"

@@ -107,7 +107,7 @@ else
     cmake -S "$repo" -B "$bdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
   fi
   btype="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$bdir/CMakeCache.txt")"
-  sanitize="$(sed -n 's/^ESFS_SANITIZE:BOOL=//p' "$bdir/CMakeCache.txt")"
+  sanitize="$(sed -n 's/^ESFS_SANITIZE:[A-Z]*=//p' "$bdir/CMakeCache.txt")"
   case "$btype" in ""|Release|RelWithDebInfo) ;; *) log "WARNING: $bdir is a $btype build: numbers will be slow" ;; esac
   [[ "${sanitize:-OFF}" == OFF ]] || log "WARNING: $bdir is a sanitizer build: numbers will be slow"
   log "building esfs in $bdir"
