@@ -61,11 +61,13 @@ if [ "$sanitize" = 1 ]; then
   # RelWithDebInfo: TSan's slowdown on -O0 code would make the mount tests time out.
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
   [ -f tests/tsan.supp ] && TSAN_OPTIONS="$TSAN_OPTIONS:suppressions=$here/tests/tsan.supp"
-  targets="esfs esfs_store_process_tests esfs_sync_tests esfs_mount_tests"
+  targets="esfs esfs_unit_tests esfs_store_process_tests esfs_sync_tests esfs_mount_tests"
   # SyncHostile.JunkListing... is left out: its in-process hostile pub writes a large junk
   # listing too slowly under TSan on a loaded 2-core machine and trips the client's 30 s stall
   # timeout (73 s alone; a resource bound, not a concurrency test; release and ASan run it).
-  ctest_args=(-R '^(StoreProcess|Sync[A-Za-z]*|Mount[A-Za-z]*|BackgroundMount)\.'
+  # The unit suites with threads: the change feed, group commit, the store's parts and the mount's
+  # parts (locking: saves and reads while a commit is held).
+  ctest_args=(-R '^(StoreProcess|Sync[A-Za-z]*|Mount[A-Za-z]*|BackgroundMount|ChangeFeedTest|StoreCommitTest|StorePartsTest|LockingTest|InodeTableTest|InvalidatorTest|PublisherTest)\.'
               -E '_NOT_BUILT$|^SyncHostile\.JunkListingGivesOneBoundedSummaryLine$')
   run_suite "tsan" "$here/build-tsan" -DESFS_TESTS=ON -DESFS_SANITIZE=thread -DESFS_BENCH=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo
