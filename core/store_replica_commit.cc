@@ -44,7 +44,6 @@ struct LocalWrite {
   };
   const Signer* signer = nullptr;
   std::vector<Item> items;
-  bool name_paths = false;  // SetMany: every error message names the path
   size_t content_bytes = 0;
   // Written by the leader, read by the caller once |done|.
   Status status = Status::Ok();
@@ -81,7 +80,7 @@ Status ApplyItem(StoreState& state, WriteTxn& txn, const Signer& signer, LocalWr
   const std::string& workspace = *item.workspace;
   const std::string& path = *item.path;
   auto ws = state.WorkspaceId(txn, workspace);
-  if (!ws.ok()) return ws.status();
+  if (!ws.ok()) return ws.status().WithContext("doc " + path);
   const int64_t now = state.Now();
   Document& doc = item.doc;
   doc.workspace = workspace;
@@ -103,7 +102,7 @@ Status ApplyItem(StoreState& state, WriteTxn& txn, const Signer& signer, LocalWr
   }
   *wrote = true;
   auto applied = ApplyValidated(state, txn, *ws, workspace, doc, now);
-  if (!applied.ok()) return applied.status();
+  if (!applied.ok()) return applied.status().WithContext("doc " + path);
   if (applied->result != IngestResult::kAccepted) {
     return Status::Storage("doc " + path + ": local write was not accepted: " + applied->reason);
   }
@@ -112,10 +111,8 @@ Status ApplyItem(StoreState& state, WriteTxn& txn, const Signer& signer, LocalWr
 
 Status ApplyLocalWrite(StoreState& state, WriteTxn& txn, LocalWrite& w, bool* wrote) {
   for (LocalWrite::Item& item : w.items) {
-    Status s = ApplyItem(state, txn, *w.signer, item, wrote);
-    if (s.ok()) continue;
-    if (w.name_paths && s.message().find(*item.path) == std::string::npos) s = s.WithContext("doc " + *item.path);
-    return s;
+    // Every error of ApplyItem names the path it is about.
+    if (Status s = ApplyItem(state, txn, *w.signer, item, wrote); !s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -214,7 +211,6 @@ Result<std::vector<Document>> Replica::SetMany(const Signer& signer, std::span<c
   if (requests.empty()) return std::vector<Document>{};
   LocalWrite w;
   w.signer = &signer;
-  w.name_paths = true;
   w.items.reserve(requests.size());
   for (const SetRequest& r : requests) {
     w.items.push_back({&r.workspace, &r.path, r.delete_after, Document{}});
