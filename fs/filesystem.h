@@ -138,6 +138,9 @@ class FileSystem {
   const OpenFiles& open_files() const { return open_files_; }
 
  private:
+  // Where |name| in folder |parent_ino| is (fs/resolver.h ChildLocation);
+  // NotFound("stale inode") if the kernel's folder inode is gone.
+  Result<Location> ChildOf(uint64_t parent_ino, const std::string& name);
   // |no_local_file|: the caller just saw that the node has no local file.
   Result<Attr> AttrOf(Node& node, bool no_local_file = false);
   Result<Attr> FileAttr(Node& node, const Location& loc, Attr attr, bool writable, bool no_local_file);

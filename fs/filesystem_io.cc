@@ -60,9 +60,7 @@ Status FileSystem::LoadContentLocked(Node& node, const Location& loc) {
 Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const std::string& name, mode_t mode,
                                                      int flags) {
   std::shared_lock tree(tree_mu_);
-  auto parent = inodes_.Find(parent_ino);
-  if (parent == nullptr) return Status::NotFound("stale inode");
-  auto loc = resolver_.ChildLocation(inodes_.LocationOf(*parent), name);
+  auto loc = ChildOf(parent_ino, name);
   if (!loc.ok()) return loc.status();
   if (loc->IsWorkspaceRoot()) return Status::InvalidArgument("only workspace folders live at the mount root");
   if (Status s = resolver_.CheckWritable(*loc, "create"); !s.ok()) return s;

@@ -72,11 +72,15 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
 
 // ---- mkdir, unlink, rmdir ----
 
-Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mode_t mode) {
-  std::shared_lock tree(tree_mu_);
+Result<Location> FileSystem::ChildOf(uint64_t parent_ino, const std::string& name) {
   auto parent = inodes_.Find(parent_ino);
   if (parent == nullptr) return Status::NotFound("stale inode");
-  auto loc = resolver_.ChildLocation(inodes_.LocationOf(*parent), name);
+  return resolver_.ChildLocation(inodes_.LocationOf(*parent), name);
+}
+
+Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mode_t mode) {
+  std::shared_lock tree(tree_mu_);
+  auto loc = ChildOf(parent_ino, name);
   if (!loc.ok()) return loc.status();
   if (loc->IsWorkspaceRoot()) {
     // mkdir at the mount root joins a workspace.
@@ -110,9 +114,7 @@ Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mod
 
 Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
   std::shared_lock tree(tree_mu_);
-  auto parent = inodes_.Find(parent_ino);
-  if (parent == nullptr) return Status::NotFound("stale inode");
-  auto loc = resolver_.ChildLocation(inodes_.LocationOf(*parent), name);
+  auto loc = ChildOf(parent_ino, name);
   if (!loc.ok()) return loc.status();
   if (loc->IsWorkspaceRoot()) return Status::PermissionDenied("workspaces are removed with esfs workspace remove");
   if (Status s = resolver_.CheckWritable(*loc, "delete"); !s.ok()) return s;
@@ -149,9 +151,7 @@ Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
 
 Status FileSystem::Rmdir(uint64_t parent_ino, const std::string& name) {
   std::shared_lock tree(tree_mu_);
-  auto parent = inodes_.Find(parent_ino);
-  if (parent == nullptr) return Status::NotFound("stale inode");
-  auto loc = resolver_.ChildLocation(inodes_.LocationOf(*parent), name);
+  auto loc = ChildOf(parent_ino, name);
   if (!loc.ok()) return loc.status();
   if (loc->IsWorkspaceRoot()) return Status::PermissionDenied("workspaces are removed with esfs workspace remove");
   if (Status s = resolver_.CheckWritable(*loc, "rmdir"); !s.ok()) return s;

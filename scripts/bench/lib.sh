@@ -24,3 +24,19 @@ build_bench_target() {
   cmake --build "$bdir" --target "$target" -j"$(nproc)" >&2 || return 1
   echo "$bdir/$target"
 }
+
+# install_missing_pkgs SCRIPT PKG...: installs the Debian packages named
+# (none: nothing to do), quietly, updating the package lists only if the
+# first attempt fails; then checks that /dev/fuse is there. Progress and
+# errors go to stderr, prefixed with SCRIPT; returns non-zero on failure.
+install_missing_pkgs() {
+  local script="$1"
+  shift
+  if [[ $# -gt 0 ]]; then
+    echo "$script: installing $*" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends "$@" >&2 ||
+      { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >&2; } || return 1
+  fi
+  [[ -e /dev/fuse ]] || { echo "$script: /dev/fuse is missing" >&2; return 1; }
+}

@@ -91,13 +91,8 @@ command -v bindfs >/dev/null || need_pkgs+=(bindfs)
 command -v strace >/dev/null || need_pkgs+=(strace)
 command -v fusermount3 >/dev/null || need_pkgs+=(fuse3)
 python3 -c 'import cryptography.hazmat.primitives.asymmetric.ed25519' 2>/dev/null || need_pkgs+=(python3-cryptography)
-if [[ ${#need_pkgs[@]} -gt 0 ]]; then
-  log "installing ${need_pkgs[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >&2 ||
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >&2; }
-fi
-[[ -e /dev/fuse ]] || die "/dev/fuse is missing"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+install_missing_pkgs load.sh "${need_pkgs[@]}" || die "could not install what the benchmark needs"
 
 if [[ -n "${ESFS_BIN:-}" ]]; then
   esfs="$ESFS_BIN"

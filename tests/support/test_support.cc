@@ -252,4 +252,18 @@ keys::Identity MakeIdentity(const char* name, uint8_t seed_byte) {
   return std::move(keys::Identity::FromSeed(name, seed).value());
 }
 
+std::unique_ptr<core::Store> OpenStoreWith(const std::string& data_dir, const std::string& workspace,
+                                           const core::Clock* clock) {
+  auto opened = core::Store::Open({data_dir, clock});
+  if (!opened.ok()) {
+    ADD_FAILURE() << "cannot open the store in " << data_dir << ": " << opened.status().message();
+    return nullptr;
+  }
+  if (Status added = (*opened)->workspaces().Add(workspace); !added.ok()) {
+    ADD_FAILURE() << "cannot add " << workspace << ": " << added.message();
+    return nullptr;
+  }
+  return std::move(opened.value());
+}
+
 }  // namespace esfs::testing

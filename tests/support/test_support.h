@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/js_compat.h"
+#include "core/store.h"
 #include "keys/identity.h"
 
 namespace esfs::testing {
@@ -100,5 +101,11 @@ std::string HexToBytes(const std::string& hex);
 
 // An identity from a seed of 32 equal bytes: the same keys on every run.
 keys::Identity MakeIdentity(const char* name, uint8_t seed_byte);
+
+// A store in |data_dir| (created if needed) holding the workspace
+// |workspace|; |clock| as in core::StoreOptions. A failure to open or to add
+// the workspace is a test failure (with the reason) and returns nullptr.
+std::unique_ptr<core::Store> OpenStoreWith(const std::string& data_dir, const std::string& workspace,
+                                           const core::Clock* clock = nullptr);
 
 }  // namespace esfs::testing

@@ -11,41 +11,24 @@
 #include "core/validate.h"
 #include "keys/identity.h"
 #include "tests/support/test_support.h"
+#include "tests/unit/core/store_fixture.h"
 
 namespace esfs::core {
 namespace {
 
-using testing::MakeIdentity;
-using testing::TempDir;
 
-constexpr int64_t kNow = 1767229200000000;
-constexpr const char* kWs = "+gardening.friends";
-
-class StoreCommitTest : public ::testing::Test {
+class StoreCommitTest : public StoreFixture {
  protected:
-  void SetUp() override {
-    auto opened = Store::Open({dir_.path() + "/data", &clock_});
-    ASSERT_TRUE(opened.ok()) << opened.status().message();
-    store_ = std::move(opened.value());
-    ASSERT_TRUE(store_->workspaces().Add(kWs).ok());
-  }
-
   std::optional<Document> WinnerAt(const std::string& path) {
     auto winner = store_->replica().Winner(kWs, path);
     EXPECT_TRUE(winner.ok()) << winner.status().message();
     return winner.ok() ? *winner : std::nullopt;
   }
-
-  TempDir dir_;
-  FixedClock clock_{kNow};
-  std::unique_ptr<Store> store_;
-  keys::Identity suzy_ = MakeIdentity("suzy", 1);
-  keys::Identity matt_ = MakeIdentity("matt", 2);
 };
 
 // One Set per thread; returns each thread's result, in thread order.
 std::vector<Result<Document>> SetFromThreads(Store& store, const Signer& signer, const std::vector<std::string>& paths,
-                                             const std::string& workspace = kWs) {
+                                             const std::string& workspace = StoreFixture::kWs) {
   std::vector<std::optional<Result<Document>>> results(paths.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < paths.size(); ++i) {

@@ -10,30 +10,13 @@
 #include "core/store.h"
 #include "keys/identity.h"
 #include "tests/support/test_support.h"
+#include "tests/unit/core/store_fixture.h"
 
 namespace esfs::core {
 namespace {
 
-using testing::MakeIdentity;
-using testing::TempDir;
 
-constexpr int64_t kNow = 1767229200000000;
-constexpr const char* kWs = "+gardening.friends";
-
-class StorePartsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto opened = Store::Open({dir_.path() + "/data", &clock_});
-    ASSERT_TRUE(opened.ok()) << opened.status().message();
-    store_ = std::move(opened.value());
-    ASSERT_TRUE(store_->workspaces().Add(kWs).ok());
-  }
-
-  TempDir dir_;
-  FixedClock clock_{kNow};
-  std::unique_ptr<Store> store_;
-  keys::Identity suzy_ = MakeIdentity("suzy", 1);
-};
+using StorePartsTest = StoreFixture;
 
 TEST_F(StorePartsTest, FolderIndexStatusCodes) {
   EXPECT_EQ(store_->folders().List(kWs, "wiki/").status().code(), StatusCode::kInvalidArgument);

@@ -27,10 +27,8 @@ using testing::WaitUntil;
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = Store::Open({dir_.path() + "/data", &clock_});
-    ASSERT_TRUE(opened.ok()) << opened.status().message();
-    store_ = std::move(opened.value());
-    ASSERT_TRUE(store_->workspaces().Add(kWs).ok());
+    store_ = esfs::testing::OpenStoreWith(dir_.path() + "/data", kWs, &clock_);
+    ASSERT_NE(store_, nullptr);
   }
 
   Document Signed(const keys::Identity& who, const std::string& path, const std::string& content,

@@ -17,10 +17,8 @@ constexpr int64_t kLifetimeUs = 3'600'000'000;
 class PublisherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = core::Store::Open({dir_.path() + "/data"});
-    ASSERT_TRUE(opened.ok()) << opened.status().message();
-    store_ = std::move(opened.value());
-    ASSERT_TRUE(store_->workspaces().Add(kWs).ok());
+    store_ = esfs::testing::OpenStoreWith(dir_.path() + "/data", kWs);
+    ASSERT_NE(store_, nullptr);
   }
   esfs::testing::TempDir dir_;
   keys::Identity identity_ = esfs::testing::MakeIdentity("suzy", 7);

@@ -16,10 +16,8 @@ constexpr const char* kWs = "+garden.friends";
 class ResolverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = core::Store::Open({dir_.path() + "/data"});
-    ASSERT_TRUE(opened.ok()) << opened.status().message();
-    store_ = std::move(opened.value());
-    ASSERT_TRUE(store_->workspaces().Add(kWs).ok());
+    store_ = esfs::testing::OpenStoreWith(dir_.path() + "/data", kWs);
+    ASSERT_NE(store_, nullptr);
     local_ = std::make_unique<LocalArea>(dir_.path() + "/data", log_fn_);
     history_ = std::make_unique<HistoryView>(*store_, 42);
     resolver_ = std::make_unique<Resolver>(*store_, *local_, *history_, suzy_.address(), log_fn_);
