@@ -100,10 +100,7 @@ TEST_F(StorePartsTest, LocalAttrsWrittenLaterReachTheDiskWithoutAFlush) {
   // its commit (polled, with a deadline), then read from a fresh store.
   const uint64_t before = store_->CommitCount();
   ASSERT_TRUE(store_->local().SetAttrs(kWs, "/a", {"sig", 0600u, std::nullopt}, LocalState::Durability::kSoon).ok());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (store_->CommitCount() == before && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  ASSERT_TRUE(testing::WaitUntil([&] { return store_->CommitCount() != before; }, std::chrono::seconds(10)));
   ASSERT_EQ(store_->CommitCount(), before + 1);
   auto other = Store::Open({dir_.path() + "/data", &clock_});  // a second handle, as another process would
   ASSERT_TRUE(other.ok());
