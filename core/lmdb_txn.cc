@@ -190,6 +190,10 @@ Status LmdbEnv::Sync() {
 
 void LmdbEnv::ReleaseMappedPages() {
   std::shared_lock lock(resize_mu_);  // the map does not move meanwhile
+  ReleaseMappedPagesInTxn();
+}
+
+void LmdbEnv::ReleaseMappedPagesInTxn() {
   // LMDB does not tell where it mapped the file (MDB_envinfo::me_mapaddr
   // is only set with MDB_FIXEDMAP): find the mapping of data.mdb's inode.
   mdb_filehandle_t fd;

@@ -132,6 +132,12 @@ class LmdbEnv {
   // kernel's page cache and the next access maps them again. Safe while
   // transactions run.
   void ReleaseMappedPages();
+  // The same, for a long scan to call while its own transaction (of this
+  // env) is open: that transaction already keeps the map in place, so no
+  // lock is taken again. A scan over many records maps far more than it
+  // reads (the kernel maps up to 16 neighbouring pages per fault), so it
+  // lets go every so often instead of holding the whole file mapped.
+  void ReleaseMappedPagesInTxn();
   // Flushes every committed transaction to disk (mdb_env_sync with force):
   // after it, they survive a power cut. Thread-safe; takes no lock of ours.
   Status Sync();

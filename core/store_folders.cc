@@ -17,6 +17,9 @@ bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0
 
 }  // namespace
 
+// Records a listing scans between two releases of its mapped pages.
+constexpr size_t kReleaseEvery = 4096;
+
 Result<std::vector<DirEntry>> FolderIndex::List(const std::string& workspace, const std::string& prefix) const {
   if (prefix.empty() || prefix.front() != '/' || prefix.back() != '/') {
     return Status::InvalidArgument("folder prefix must start and end with '/': " + prefix);
@@ -34,7 +37,11 @@ Result<std::vector<DirEntry>> FolderIndex::List(const std::string& workspace, co
   std::set<std::string> folders;
   Cursor c(*txn, state_.winners);
   bool ok = c.Seek(scan_prefix);
+  size_t scanned = 0;
   while (ok && StartsWith(c.key(), scan_prefix)) {
+    // A folder of 100,000 names would otherwise leave the whole file mapped
+    // (the kernel maps the neighbours of every page read).
+    if (++scanned % kReleaseEvery == 0) state_.env->ReleaseMappedPagesInTxn();
     WinnerSummary s;
     std::string_view key_path = c.key().substr(4);
     if (!DecodeWinner(c.value(), key_path, &s) || !StartsWith(s.path, prefix)) {

@@ -3,26 +3,59 @@
 #include <cstdlib>
 
 #include "fs/fs_types.h"
+#include "fs/names.h"
 
 namespace esfs::fs {
 
+Location InodeTable::PlaceOf(const Node& node) {
+  Location loc;
+  const std::string& key = node.key_;
+  const size_t nul = key.find('\0');
+  loc.ws = key.substr(0, nul);
+  for (size_t start = nul + 1; start < key.size();) {
+    const size_t slash = key.find('/', start);
+    loc.parts.push_back(key.substr(start, slash - start));
+    start = slash + 1;
+  }
+  if (node.odd_segs_) {
+    loc.segs = *node.odd_segs_;
+  } else {
+    loc.segs.reserve(loc.parts.size());
+    for (const auto& part : loc.parts) loc.segs.push_back(NameToSegment(part));
+  }
+  loc.file_twin = node.file_twin_;
+  return loc;
+}
+
+void InodeTable::SetPlace(Node& node, const Location& loc) {
+  node.key_ = loc.Key();
+  node.file_twin_ = loc.file_twin;
+  node.odd_segs_.reset();
+  for (size_t i = 0; i < loc.parts.size(); ++i) {
+    if (loc.segs[i] != NameToSegment(loc.parts[i])) {
+      node.odd_segs_ = std::make_unique<std::vector<std::string>>(loc.segs);
+      break;
+    }
+  }
+}
+
 InodeTable::InodeTable(const Location& root) : next_ino_(kRootInode + 1) {
   auto node = std::make_shared<Node>(kRootInode);
-  node->loc_ = root;
+  SetPlace(*node, root);
   node->is_dir_ = true;
   node->lookups_ = 1;
-  ino_of_[root.Key()] = kRootInode;
+  ino_of_[node->key_] = kRootInode;
   nodes_[kRootInode] = std::move(node);
 }
 
 InodeTable::NodeFacts InodeTable::Facts(const Node& node) const {
   std::scoped_lock lock(mu_);
-  return {node.loc_, node.is_dir_, node.unlinked_, node.open_count_, node.lookups_};
+  return {PlaceOf(node), node.is_dir_, node.unlinked_, node.open_count_, node.lookups_};
 }
 
 Location InodeTable::LocationOf(const Node& node) const {
   std::scoped_lock lock(mu_);
-  return node.loc_;
+  return PlaceOf(node);
 }
 
 std::shared_ptr<Node> InodeTable::Find(uint64_t ino) const {
@@ -56,9 +89,9 @@ std::shared_ptr<Node> InodeTable::NodeForLocked(const Location& loc, bool is_dir
     return node;
   }
   auto node = std::make_shared<Node>(next_ino_++);
-  node->loc_ = loc;
+  SetPlace(*node, loc);
   node->is_dir_ = is_dir;
-  ino_of_[key] = node->ino;
+  ino_of_[node->key_] = node->ino;
   nodes_[node->ino] = node;
   return node;
 }
@@ -84,7 +117,7 @@ std::shared_ptr<Node> InodeTable::RememberOpen(const Location& loc) {
 
 void InodeTable::EraseIfUnusedLocked(Node& node) {
   if (node.lookups_ > 0 || node.open_count_ > 0 || node.ino == kRootInode) return;
-  if (auto it = ino_of_.find(node.loc_.Key()); it != ino_of_.end() && it->second == node.ino) ino_of_.erase(it);
+  if (auto it = ino_of_.find(node.key_); it != ino_of_.end() && it->second == node.ino) ino_of_.erase(it);
   nodes_.erase(node.ino);  // |node| lives on while a caller holds it
 }
 
@@ -119,8 +152,10 @@ std::vector<std::pair<std::string, bool>> InodeTable::OpenChildren(const Locatio
   const std::string prefix = dir.Key();
   for (auto it = ino_of_.lower_bound(prefix); it != ino_of_.end() && it->first.starts_with(prefix); ++it) {
     const Node& node = *nodes_.at(it->second);
-    if (node.open_count_ > 0 && !node.unlinked_ && node.loc_.IsChildOf(dir)) {
-      out.emplace_back(node.loc_.parts.back(), node.is_dir_);
+    // Directly inside: one more name (it ends with the key's last '/').
+    const std::string_view rest = it->first.substr(prefix.size());
+    if (node.open_count_ > 0 && !node.unlinked_ && !rest.empty() && rest.find('/') == rest.size() - 1) {
+      out.emplace_back(std::string(rest.substr(0, rest.size() - 1)), node.is_dir_);
     }
   }
   return out;
@@ -163,14 +198,13 @@ void InodeTable::MoveTree(const Location& from, const Location& to) {
   const auto skip = static_cast<long>(from.parts.size());
   for (const uint64_t ino : moved) {
     Node& node = *nodes_.at(ino);
-    std::vector<std::string> rest(node.loc_.parts.begin() + skip, node.loc_.parts.end());
-    std::vector<std::string> rest_segs(node.loc_.segs.begin() + skip, node.loc_.segs.end());
-    const bool twin = node.loc_.file_twin && !rest.empty();
-    node.loc_ = to;
-    node.loc_.parts.insert(node.loc_.parts.end(), rest.begin(), rest.end());
-    node.loc_.segs.insert(node.loc_.segs.end(), rest_segs.begin(), rest_segs.end());
-    if (twin) node.loc_.file_twin = true;
-    ino_of_[node.loc_.Key()] = ino;
+    const Location old = PlaceOf(node);
+    Location moved_loc = to;
+    moved_loc.parts.insert(moved_loc.parts.end(), old.parts.begin() + skip, old.parts.end());
+    moved_loc.segs.insert(moved_loc.segs.end(), old.segs.begin() + skip, old.segs.end());
+    if (old.file_twin && old.parts.size() > from.parts.size()) moved_loc.file_twin = true;
+    SetPlace(node, moved_loc);
+    ino_of_[node.key_] = ino;
   }
 }
 
@@ -179,8 +213,9 @@ std::vector<std::shared_ptr<Node>> InodeTable::ChildrenOf(const Location& folder
   std::vector<std::shared_ptr<Node>> out;
   const std::string prefix = folder.Key();
   for (auto it = ino_of_.lower_bound(prefix); it != ino_of_.end() && it->first.starts_with(prefix); ++it) {
-    const std::shared_ptr<Node>& node = nodes_.at(it->second);
-    if (node->loc_.parts.size() == folder.parts.size() + 1) out.push_back(node);
+    // One level below: exactly one more name, so one '/' after the prefix.
+    const std::string_view rest = it->first.substr(prefix.size());
+    if (!rest.empty() && rest.find('/') == rest.size() - 1) out.push_back(nodes_.at(it->second));
   }
   return out;
 }

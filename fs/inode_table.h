@@ -5,7 +5,7 @@
 // every entry's generation is 0.
 //
 // Owns: the nodes (ino -> Node, location key -> ino), each node's place
-// (loc, is_dir), its lookup count, its open count and whether it was
+// (its location, is_dir), its lookup count, its open count and whether it was
 // unlinked or replaced; the order of moves (epoch). A Node also carries
 // the open file's buffer and per-file state, guarded by the node's own
 // mutex (below), not by the table.
@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string_view>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -68,8 +69,14 @@ struct Node {
 
  private:
   friend class InodeTable;
-  // Guarded by InodeTable::mu_; read with InodeTable::Facts.
-  Location loc_;
+  // Guarded by InodeTable::mu_; read with InodeTable::Facts. The place is
+  // kept compact (a mount with 100,000 listed files holds 100,000 nodes):
+  // the location's key (Location::Key: workspace, then every name and a
+  // '/') and, only where a segment is not NameToSegment(name) (a path
+  // another app wrote, docs/names.md), the segments themselves.
+  std::string key_;
+  std::unique_ptr<std::vector<std::string>> odd_segs_;
+  bool file_twin_ = false;
   bool is_dir_ = false;
   uint64_t lookups_ = 0;
   int open_count_ = 0;
@@ -139,12 +146,17 @@ class InodeTable {
  private:
   std::shared_ptr<Node> NodeForLocked(const Location& loc, bool is_dir);
   void EraseIfUnusedLocked(Node& node);
+  // A node's place, and setting it (the node must not be in ino_of_).
+  static Location PlaceOf(const Node& node);
+  static void SetPlace(Node& node, const Location& loc);
 
   mutable std::mutex mu_;  // guards everything below and Node's private fields
   uint64_t next_ino_;
   uint64_t epoch_ = 0;
   std::map<uint64_t, std::shared_ptr<Node>> nodes_;
-  std::map<std::string, uint64_t> ino_of_;  // Location::Key() -> ino
+  // Location::Key() -> ino. The key is a view of the node's own key_:
+  // an entry is erased before its node's key_ changes or the node goes.
+  std::map<std::string_view, uint64_t, std::less<>> ino_of_;
 };
 
 }  // namespace esfs::fs

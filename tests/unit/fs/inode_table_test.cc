@@ -104,5 +104,50 @@ TEST_F(InodeTableTest, ChildrenOfListsOneLevel) {
   EXPECT_EQ(table_.ChildrenOf(Loc({"h"})).size(), 2u);
 }
 
+// The table keeps each place compactly (its key, and segments only where
+// they are not the names' own): what comes back must be what went in.
+TEST_F(InodeTableTest, PlacesComeBackWholeWithOddSegmentsAndTwinsAcrossMoves) {
+  Location odd = Loc({"dir", "a b.txt"});
+  odd.segs = {"dir", "a%2Fb.txt"};  // a path another app wrote: not NameToSegment("a b.txt")
+  auto odd_node = table_.Remember(odd, false, 1);
+  Location twin = Loc({"dir", "wiki.esfs-file"});
+  twin.segs = {"dir", "wiki"};
+  twin.file_twin = true;
+  auto twin_node = table_.Remember(twin, false, 1);
+  Location plain = Loc({"dir", "b c.txt"});
+  plain.segs = {"dir", "b%20c.txt"};  // what NameToSegment makes
+  auto plain_node = table_.Remember(plain, false, 1);
+
+  EXPECT_EQ(table_.LocationOf(*odd_node).segs, odd.segs);
+  EXPECT_EQ(table_.LocationOf(*plain_node).segs, plain.segs);
+  EXPECT_TRUE(table_.LocationOf(*twin_node).file_twin);
+  EXPECT_EQ(table_.LocationOf(*twin_node).EsPath(), "/dir/wiki");
+
+  Location to = Loc({"moved dir"});
+  to.segs = {"moved%20dir"};
+  table_.MoveTree(Loc({"dir"}), to);
+  const Location odd_moved = table_.LocationOf(*odd_node);
+  EXPECT_EQ(odd_moved.parts, (std::vector<std::string>{"moved dir", "a b.txt"}));
+  EXPECT_EQ(odd_moved.segs, (std::vector<std::string>{"moved%20dir", "a%2Fb.txt"}));
+  EXPECT_EQ(table_.LocationOf(*twin_node).EsPath(), "/moved%20dir/wiki");
+  EXPECT_TRUE(table_.LocationOf(*twin_node).file_twin);
+  EXPECT_EQ(table_.InoAt(odd_moved), odd_node->ino);
+  EXPECT_EQ(table_.LocationOf(*plain_node).EsPath(), "/moved%20dir/b%20c.txt");
+  EXPECT_EQ(table_.Facts(*plain_node).loc.ws, "+garden.friends");
+}
+
+TEST_F(InodeTableTest, OpenChildrenNamesOnlyTheLevelBelow) {
+  auto a = table_.Remember(Loc({"h", "a"}), false, 1);
+  auto deep = table_.Remember(Loc({"h", "x", "deep"}), false, 1);
+  table_.Opened(*a);
+  table_.Opened(*deep);
+  const auto children = table_.OpenChildren(Loc({"h"}));
+  ASSERT_EQ(children.size(), 1u);
+  EXPECT_EQ(children[0].first, "a");
+  EXPECT_FALSE(children[0].second);
+  table_.Closed(*a);
+  table_.Closed(*deep);
+}
+
 }  // namespace
 }  // namespace esfs::fs
