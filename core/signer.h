@@ -13,9 +13,12 @@ class Signer {
  public:
   virtual ~Signer() = default;
   virtual const std::string& address() const = 0;
-  // Sets doc.author, doc.contentHash and doc.signature. The signature must
-  // verify under address(): Store::Set trusts it and does not check it
-  // again (keys::Identity checks its key pair when it is loaded).
+  // Sets doc.author and doc.signature, and doc.contentHash unless it is
+  // set already (the store hashes a save's content in the saver's own
+  // thread, before it queues for the commit: the caller that sets it sets
+  // ContentHash(doc.content), nothing else). The signature must verify
+  // under address(): Store::Set trusts it and does not check it again
+  // (keys::Identity checks its key pair when it is loaded).
   virtual void Sign(Document& doc) const = 0;
 };
 

@@ -21,6 +21,7 @@
 #include <mutex>
 
 #include "core/store_replica.h"
+#include "core/signing.h"
 #include "core/store_state.h"
 #include "core/validate.h"
 
@@ -96,7 +97,9 @@ Status ApplyItem(StoreState& state, WriteTxn& txn, const Signer& signer, LocalWr
   if (item.delete_after) doc.deleteAfter = *item.delete_after + (doc.timestamp - now);
   signer.Sign(doc);
   // The signer's key pair was checked when it was loaded (core/signer.h):
-  // verifying the signature just made would double the CPU of a save.
+  // verifying the signature just made would double the CPU of a save, and
+  // the content hash was made from this content by Set (hashing it again
+  // would double a big save's hashing).
   if (Status valid = ValidateOwnDocument(doc, now); !valid.ok()) {
     return Status::InvalidDocument("doc " + path + ": " + valid.message());
   }
@@ -202,6 +205,9 @@ Result<Document> Replica::Set(const Signer& signer, const std::string& workspace
   // Moved in once, outside the transaction, which may run again (a full
   // map grows and retries): a 4 MB save is not copied again.
   w.items[0].doc.content = std::move(content);
+  // Hashed here, in the saver's thread: the commit's leader signs for
+  // every saver queued behind it, and 4 MB take milliseconds to hash.
+  w.items[0].doc.contentHash = ContentHash(w.items[0].doc.content);
   committer_->Commit(state_, w);
   if (!w.status.ok()) return w.status;
   return std::move(w.items[0].doc);
@@ -215,6 +221,7 @@ Result<std::vector<Document>> Replica::SetMany(const Signer& signer, std::span<c
   for (const SetRequest& r : requests) {
     w.items.push_back({&r.workspace, &r.path, r.delete_after, Document{}});
     w.items.back().doc.content = r.content;
+    w.items.back().doc.contentHash = ContentHash(r.content);
     w.content_bytes += r.content.size();
   }
   committer_->Commit(state_, w);

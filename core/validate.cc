@@ -30,7 +30,7 @@ Status CheckTimes(const Document& doc, int64_t now) {
 
 namespace {
 
-Status Validate(const Document& doc, int64_t now, bool verify_signature) {
+Status Validate(const Document& doc, int64_t now, bool own) {
   if (doc.format != kFormat) return Bad("invalid format: " + doc.format);
   // 6.8.5 checks the size right after the shape (spec §8 step 1).
   if (doc.content.size() > kMaxContentBytes) {
@@ -43,7 +43,8 @@ Status Validate(const Document& doc, int64_t now, bool verify_signature) {
   if (Status s = CheckPath(doc.path, doc.IsEphemeral()); !s.ok()) return s;
   if (auto author = ParseAuthorAddress(doc.author); !author.ok()) return author.status();
   if (auto ws = ParseWorkspaceAddress(doc.workspace); !ws.ok()) return ws.status();
-  if (verify_signature && !SignatureIsValid(doc)) return Bad("signature is invalid");
+  if (own) return Status::Ok();  // signed and hashed here (validate.h)
+  if (!SignatureIsValid(doc)) return Bad("signature is invalid");
   const std::string computed = ContentHash(doc.content);
   if (computed != doc.contentHash) {
     return Bad("content does not match contentHash.  sha256(content) is " + computed +
@@ -54,9 +55,9 @@ Status Validate(const Document& doc, int64_t now, bool verify_signature) {
 
 }  // namespace
 
-Status ValidateDocument(const Document& doc, int64_t now) { return Validate(doc, now, true); }
+Status ValidateDocument(const Document& doc, int64_t now) { return Validate(doc, now, false); }
 
-Status ValidateOwnDocument(const Document& doc, int64_t now) { return Validate(doc, now, false); }
+Status ValidateOwnDocument(const Document& doc, int64_t now) { return Validate(doc, now, true); }
 
 Result<Document> ParseAndValidate(const OrderedJson& json, int64_t now) {
   auto doc = DocumentFromJson(json);

@@ -23,9 +23,11 @@ inline constexpr int64_t kMaxFutureMicros = 600'000'000;          // 10 minutes
 // size limit, write permission, timestamps, path, author, workspace,
 // signature, content hash. OK or InvalidDocument with the reference's text.
 Status ValidateDocument(const Document& doc, int64_t now);
-// The same without the Ed25519 check, for a document this process has just
-// signed with a key pair checked when it was loaded (a local write): every
-// other rule still applies. Never for a document from outside.
+// The same without the Ed25519 and content-hash checks, for a document
+// this process has just signed with a key pair checked when it was loaded
+// and whose contentHash it made from this very content (a local write,
+// core/signer.h): every other rule still applies. Never for a document
+// from outside.
 Status ValidateOwnDocument(const Document& doc, int64_t now);
 
 // The whole check for a JSON value: shape, then ValidateDocument.

@@ -206,7 +206,7 @@ std::string Identity::ToKeypairJson() const {
 
 void Identity::Sign(core::Document& doc) const {
   doc.author = address_;
-  doc.contentHash = core::ContentHash(doc.content);
+  if (doc.contentHash.empty()) doc.contentHash = core::ContentHash(doc.content);
   core::SignDocument(doc, secret_.bytes());
 }
 

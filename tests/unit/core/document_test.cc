@@ -94,8 +94,9 @@ TEST(Document, SignatureSuffixesAndTamperingAreRejected) {
 }
 
 
-TEST(Document, OwnDocumentCheckSkipsOnlyTheSignature) {
-  // A local write's document: every rule but the Ed25519 check still holds.
+TEST(Document, OwnDocumentCheckSkipsOnlyTheSignatureAndTheHash) {
+  // A local write's document: every rule but the Ed25519 and content-hash
+  // checks still holds (the store signed it and hashed this content).
   Document doc = *DocumentFromJson(SignedJson());
   ASSERT_TRUE(ValidateOwnDocument(doc, kNow).ok());
   Document forged_sig = doc;
@@ -104,7 +105,8 @@ TEST(Document, OwnDocumentCheckSkipsOnlyTheSignature) {
   EXPECT_EQ(ValidateDocument(forged_sig, kNow).message(), "signature is invalid");
   Document changed = doc;
   changed.content = "changed";
-  EXPECT_EQ(ValidateOwnDocument(changed, kNow).message().rfind("content does not match contentHash", 0), 0u);
+  EXPECT_TRUE(ValidateOwnDocument(changed, kNow).ok());
+  EXPECT_EQ(ValidateDocument(changed, kNow).message().rfind("content does not match contentHash", 0), 0u);
   Document bad_path = doc;
   bad_path.path = "no-slash";
   EXPECT_FALSE(ValidateOwnDocument(bad_path, kNow).ok());
