@@ -182,7 +182,8 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
   fuse_entry_param e{};
   e.ino = created->first.ino;
   e.attr = ToStat(created->first);
-  e.attr_timeout = kCacheSeconds;
+  // Not cached: the file's size and time are set when it is saved.
+  e.attr_timeout = CacheSeconds(created->first);
   e.entry_timeout = kCacheSeconds;
   if (fuse_reply_create(req, &e, fi) != 0) {
     // Neither the entry nor the handle reached the kernel: undo both.

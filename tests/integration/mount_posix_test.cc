@@ -154,6 +154,27 @@ TEST_F(MountPosix, SizeAndTimesAfterFtruncateAndCloseAreTheSavedOnesAtOnce) {
   }
 }
 
+TEST_F(MountPosix, ACreatedFileShowsItsSavedTimesAtOnceAfterClose) {
+  // Empty: a local placeholder, written at the close.
+  int fd = open(m_.Path("empty.txt").c_str(), O_CREAT | O_WRONLY, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(close(fd), 0);
+  const struct stat shown = Stat(m_.Path("empty.txt"));
+  const struct stat placeholder = Stat(m_.data_dir() + "/local/" + kWs + "/empty.txt");
+  EXPECT_EQ(Ns(shown.st_mtim), Ns(placeholder.st_mtim)) << "the kernel kept the time of the create";
+  EXPECT_EQ(shown.st_size, 0);
+  // With content: a document, written at the close.
+  fd = open(m_.Path("full.txt").c_str(), O_CREAT | O_WRONLY, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "abc", 3), 3);
+  ASSERT_EQ(close(fd), 0);
+  const struct stat saved = Stat(m_.Path("full.txt"));
+  auto winner = store_->replica().Winner(kWs, "/full.txt");
+  ASSERT_TRUE(winner.ok() && winner->has_value());
+  EXPECT_EQ(Ns(saved.st_mtim), (*winner)->timestamp * 1000);
+  EXPECT_EQ(saved.st_size, 3);
+}
+
 // ---- links ----
 
 TEST_F(MountPosix, AnUnlinkedOpenFileHasNoLinks) {
