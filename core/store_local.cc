@@ -19,10 +19,37 @@ using AttrsBatch = std::map<std::pair<std::string, std::string>, LocalAttrs>;
 
 namespace {
 
+// The value: a flags byte, the mode (4 bytes), mtime (8), then with
+// kTimesFlag atime and ctime (8 each), then the signature. Values written
+// before atime and ctime were kept lack the flag and the two times.
+constexpr char kModeFlag = 1, kMtimeFlag = 2, kAtimeFlag = 4, kCtimeFlag = 8, kTimesFlag = 0x40;
+constexpr size_t kShortHeader = 13, kLongHeader = 29;
+
 std::string EncodeLocalAttrs(const LocalAttrs &attrs) {
-  std::string value(1, static_cast<char>((attrs.mode ? 1 : 0) | (attrs.mtime_ns ? 2 : 0)));
-  value += U32(attrs.mode.value_or(0)) + U64(static_cast<uint64_t>(attrs.mtime_ns.value_or(0))) + attrs.signature;
-  return value;
+  const bool times = attrs.atime_ns || attrs.ctime_ns;
+  std::string value(1, static_cast<char>((attrs.mode ? kModeFlag : 0) | (attrs.mtime_ns ? kMtimeFlag : 0) |
+                                         (attrs.atime_ns ? kAtimeFlag : 0) | (attrs.ctime_ns ? kCtimeFlag : 0) |
+                                         (times ? kTimesFlag : 0)));
+  value += U32(attrs.mode.value_or(0)) + U64(static_cast<uint64_t>(attrs.mtime_ns.value_or(0)));
+  if (times) {
+    value += U64(static_cast<uint64_t>(attrs.atime_ns.value_or(0))) +
+             U64(static_cast<uint64_t>(attrs.ctime_ns.value_or(0)));
+  }
+  return value + attrs.signature;
+}
+
+std::optional<LocalAttrs> DecodeLocalAttrs(std::string_view value) {
+  if (value.size() < kShortHeader) return std::nullopt;
+  const char flags = value[0];
+  const size_t header = (flags & kTimesFlag) ? kLongHeader : kShortHeader;
+  if (value.size() < header) return std::nullopt;
+  LocalAttrs attrs;
+  attrs.signature = std::string(value.substr(header));
+  if (flags & kModeFlag) attrs.mode = ReadU32(value.substr(1));
+  if (flags & kMtimeFlag) attrs.mtime_ns = static_cast<int64_t>(ReadU64(value.substr(5)));
+  if (flags & kAtimeFlag) attrs.atime_ns = static_cast<int64_t>(ReadU64(value.substr(13)));
+  if (flags & kCtimeFlag) attrs.ctime_ns = static_cast<int64_t>(ReadU64(value.substr(21)));
+  return attrs;
 }
 
 // What of |attrs| still holds while the document with |current_signature|
@@ -32,7 +59,7 @@ std::string EncodeLocalAttrs(const LocalAttrs &attrs) {
 std::optional<LocalAttrs> KeptFor(const LocalAttrs &attrs, const std::string &current_signature) {
   if (attrs.signature == current_signature) return attrs;
   if (!attrs.mode) return std::nullopt;
-  return LocalAttrs{current_signature, attrs.mode, std::nullopt};
+  return LocalAttrs{current_signature, attrs.mode, std::nullopt, std::nullopt, std::nullopt};
 }
 
 // One transaction for the whole batch. A workspace removed meanwhile
@@ -79,8 +106,7 @@ struct LocalState::Pending {
     if (!s.ok()) return s;
     for (const auto &[key, written] : batch) {
       auto it = attrs.find(key);
-      if (it != attrs.end() && it->second.signature == written.signature && it->second.mode == written.mode &&
-          it->second.mtime_ns == written.mtime_ns) {
+      if (it != attrs.end() && it->second == written) {
         attrs.erase(it);
       }
     }
@@ -148,13 +174,10 @@ Result<std::optional<LocalAttrs>> LocalState::GetAttrs(const std::string &worksp
   auto ws = state_.WorkspaceId(*txn, workspace);
   if (!ws.ok()) return ws.status();
   auto value = txn->Get(state_.local_attrs, WinnerKey(*ws, path));
-  if (!value.ok() || value->size() < 13) return std::optional<LocalAttrs>();
-  LocalAttrs attrs;
-  attrs.signature = std::string(value->substr(13));
-  const char flags = (*value)[0];
-  if (flags & 1) attrs.mode = ReadU32(value->substr(1));
-  if (flags & 2) attrs.mtime_ns = static_cast<int64_t>(ReadU64(value->substr(5)));
-  return KeptFor(attrs, current_signature);
+  if (!value.ok()) return std::optional<LocalAttrs>();
+  auto attrs = DecodeLocalAttrs(*value);
+  if (!attrs) return std::optional<LocalAttrs>();
+  return KeptFor(*attrs, current_signature);
 }
 
 Status LocalState::FlushAttrs() {

@@ -30,15 +30,21 @@ namespace esfs::core {
 
 struct StoreState;
 
-// Attributes a user set on a file (chmod, utimensat) that es.4 cannot
-// carry: kept locally. The time is valid while the document with
+// Attributes a user set on a file (chmod, chown, utimensat) that es.4
+// cannot carry: kept locally. The times are valid while the document with
 // |signature| is the winner at its path ("until the document changes");
 // the mode stays with the path through later versions (a file made
 // private stays private when it is saved again or a peer updates it).
+// atime, mtime and ctime are kept apart as POSIX does (docs/mount.md,
+// "Times"): utimensat sets atime and mtime, each on its own; every change
+// of attributes sets ctime to its time.
 struct LocalAttrs {
   std::string signature;
   std::optional<uint32_t> mode;
   std::optional<int64_t> mtime_ns;
+  std::optional<int64_t> atime_ns;
+  std::optional<int64_t> ctime_ns;
+  bool operator==(const LocalAttrs&) const = default;
 };
 
 class LocalState {

@@ -2,6 +2,7 @@
 // getattr, xattrs, statfs, and the change feed's invalidations.
 #include "fs/filesystem.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/printable.h"
@@ -51,6 +52,7 @@ Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
   Attr attr;
   attr.ino = node.ino;
   attr.is_dir = facts.is_dir;
+  attr.unlinked = facts.unlinked && !facts.is_dir;
   const bool writable = resolver_.Writable(loc);
   attr.mode = facts.is_dir ? (writable ? 0755 : 0555) : (writable ? kDefaultFileMode : 0444);
   if (loc.IsHistory()) {
@@ -58,36 +60,32 @@ Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
     return attr;
   }
   if (!facts.is_dir) return FileAttr(node, loc, attr, writable, no_local_file);
-  std::optional<mode_t> mode_override;
-  std::optional<int64_t> mtime_override;
-  {
-    std::scoped_lock lock(node.mu);
-    mode_override = node.mode_override;
-    mtime_override = node.mtime_override;
-  }
-  attr.mtime_ns = mount_time_ns_;
-  // The local folder's time and mode (touch, cp -a, rsync), if it has one.
+  Overrides overrides = OverridesOf(node);
+  attr.mtime_ns = attr.atime_ns = attr.ctime_ns = mount_time_ns_;
+  // The local folder's times and mode (touch, cp -a, rsync), if it has one.
   struct stat st;
   if (!loc.IsMountRoot() && local_.Stat(loc, &st)) {
-    attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    SetTimesFromStat(st, &attr);
     if (writable) attr.mode = st.st_mode & 07777;
   }
-  if (mtime_override) attr.mtime_ns = *mtime_override;
-  if (mode_override && writable) attr.mode = *mode_override & 07777;
+  ApplyOverrides(overrides, writable, &attr);
   return attr;
 }
 
 Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bool writable, bool no_local_file) {
   bool loaded;
-  std::optional<mode_t> mode_override;
-  std::optional<int64_t> mtime_override;
+  Overrides overrides;
   {
     std::scoped_lock lock(node.mu);
     loaded = node.loaded;
     if (loaded) attr.size = node.content.size();
-    attr.mtime_ns = node.birth_ns;
-    mode_override = node.mode_override;
-    mtime_override = node.mtime_override;
+    attr.mtime_ns = attr.atime_ns = attr.ctime_ns = node.birth_ns;
+    overrides = OverridesLocked(node);
+    // Open for writing or not saved yet: what the kernel is told now
+    // changes at the next commit (size, the new document's time), so it
+    // must not keep it. After close returned, it asks again and gets the
+    // saved file's attributes at once.
+    attr.uncached = node.writers > 0 || node.dirty;
   }
   const bool local_only = resolver_.LocalOnly(loc);
   // The mode of the local file: a local-only file's, or an empty file's
@@ -96,7 +94,7 @@ Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bo
   struct stat st;
   if (!no_local_file && local_.Stat(loc, &st) && (local_only || st.st_size > 0 || !loaded)) {
     if (!loaded) attr.size = static_cast<uint64_t>(st.st_size);
-    attr.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    SetTimesFromStat(st, &attr);
     local_mode = st.st_mode & 07777;
     if (local_only) attr.mode = *local_mode;
   }
@@ -107,7 +105,8 @@ Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bo
       live = !doc.IsTombstone();
       if (!live) return;
       if (!loaded) attr.size = FileSize(loc, doc.content);
-      attr.mtime_ns = doc.timestamp * 1000;
+      // A published file's times are its document's, unless set here.
+      attr.mtime_ns = attr.atime_ns = attr.ctime_ns = doc.timestamp * 1000;
       signature = doc.signature;
     });
     if (!found.ok()) return found.status();
@@ -115,14 +114,39 @@ Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bo
     if (live) {
       auto local_attrs = store_.local().GetAttrs(loc.ws, loc.EsPath(), signature);
       if (local_attrs.ok() && local_attrs->has_value()) {
-        if ((*local_attrs)->mtime_ns) attr.mtime_ns = *(*local_attrs)->mtime_ns;
-        if ((*local_attrs)->mode && writable) attr.mode = *(*local_attrs)->mode & 07777;
+        const core::LocalAttrs& kept = **local_attrs;
+        if (kept.mtime_ns) attr.mtime_ns = *kept.mtime_ns;
+        attr.atime_ns = kept.atime_ns.value_or(attr.mtime_ns);
+        if (kept.ctime_ns) attr.ctime_ns = std::max(attr.ctime_ns, *kept.ctime_ns);
+        if (kept.mode && writable) attr.mode = *kept.mode & 07777;
       }
     }
   }
-  if (mtime_override) attr.mtime_ns = *mtime_override;
-  if (mode_override && writable) attr.mode = *mode_override & 07777;
+  ApplyOverrides(overrides, writable, &attr);
   return attr;
+}
+
+FileSystem::Overrides FileSystem::OverridesOf(Node& node) {
+  std::scoped_lock lock(node.mu);
+  return OverridesLocked(node);
+}
+
+FileSystem::Overrides FileSystem::OverridesLocked(const Node& node) {
+  return {node.mode_override, node.mtime_override, node.atime_override, node.ctime_override};
+}
+
+void FileSystem::SetTimesFromStat(const struct stat& st, Attr* attr) {
+  auto ns = [](const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; };
+  attr->mtime_ns = ns(st.st_mtim);
+  attr->atime_ns = ns(st.st_atim);
+  attr->ctime_ns = ns(st.st_ctim);
+}
+
+void FileSystem::ApplyOverrides(const Overrides& overrides, bool writable, Attr* attr) {
+  if (overrides.mtime) attr->mtime_ns = *overrides.mtime;
+  if (overrides.atime) attr->atime_ns = *overrides.atime;
+  if (overrides.ctime) attr->ctime_ns = std::max(attr->ctime_ns, *overrides.ctime);
+  if (overrides.mode && writable) attr->mode = *overrides.mode & 07777;
 }
 
 // ---- lookups ----
@@ -137,7 +161,8 @@ Result<Attr> FileSystem::Lookup(uint64_t parent_ino, const std::string& name) {
     const InodeTable::NodeFacts parent_facts = inodes_.Facts(*parent);
     if (!parent_facts.is_dir) return Status::NotFound("no such folder");
     auto loc = resolver_.ChildLocation(parent_facts.loc, name);
-    if (!loc.ok()) return Status::NotFound(name);
+    // A name over 255 bytes: ENAMETOOLONG, as every POSIX file system says.
+    if (!loc.ok()) return loc.status().code() == StatusCode::kNameTooLong ? loc.status() : Status::NotFound(name);
     // A node with an open buffer exists even before its first commit.
     std::shared_ptr<Node> node = inodes_.RememberOpen(*loc);
     if (node == nullptr) {

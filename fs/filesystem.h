@@ -144,6 +144,16 @@ class FileSystem {
   // |no_local_file|: the caller just saw that the node has no local file.
   Result<Attr> AttrOf(Node& node, bool no_local_file = false);
   Result<Attr> FileAttr(Node& node, const Location& loc, Attr attr, bool writable, bool no_local_file);
+  // What chmod, chown and utimensat set on a node (Node's overrides).
+  struct Overrides {
+    std::optional<mode_t> mode;
+    std::optional<int64_t> mtime, atime, ctime;
+  };
+  static Overrides OverridesOf(Node& node);
+  static Overrides OverridesLocked(const Node& node);  // Node::mu held
+  static void SetTimesFromStat(const struct stat& st, Attr* attr);
+  // Shown over what the store or the local file says; ctime only if later.
+  static void ApplyOverrides(const Overrides& overrides, bool writable, Attr* attr);
   // Node::mu held. Loads the buffer if it is not loaded.
   Status LoadContentLocked(Node& node, const Location& loc);
   // Commits |node|'s buffer if it changed; |release|: only if no writer is
@@ -157,7 +167,7 @@ class FileSystem {
   // file's mode and time kept beside it. Empty: a local placeholder, and a
   // tombstone over a living document.
   Result<Saved> CommitPublished(const Location& loc, const std::string& bytes, std::optional<mode_t> mode,
-                                std::optional<int64_t> mtime_ns);
+                                std::optional<int64_t> mtime_ns, std::optional<int64_t> atime_ns = std::nullopt);
   // A rename, checked and planned (RenamePlan), then done.
   struct RenamePlan;
   Result<RenamePlan> PlanRename(uint64_t parent, const std::string& name, uint64_t new_parent,
@@ -166,6 +176,13 @@ class FileSystem {
   Result<MovingFile> ContentToMove(const Location& from, Node* moving);
   Status RenameFile(const Location& from, const Location& to, const std::shared_ptr<Node>& moving);
   Status RenameFolder(const Location& from, const Location& to);
+  // A folder rename's plan (filesystem_rename.cc): the documents below
+  // |from| and the local-only files that become documents.
+  struct FolderMove;
+  Status PlanDocumentsOut(const Location& from, const Location& to, FolderMove* move);
+  Status PlanLocalFilesIn(const Location& from, const Location& to, FolderMove* move);
+  // No entry in |dir|: local (junk included), published, or being written.
+  Result<bool> FolderIsEmpty(const Location& dir);
   void Log(const std::string& line) const;
 
   core::Store& store_;

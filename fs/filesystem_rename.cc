@@ -2,8 +2,10 @@
 #include <map>
 #include <mutex>
 
+#include "core/document.h"
 #include "core/path.h"
 #include "core/printable.h"
+#include "core/utf8.h"
 #include "fs/filesystem.h"
 #include "fs/names.h"
 
@@ -47,6 +49,12 @@ Result<FileSystem::RenamePlan> FileSystem::PlanRename(uint64_t parent_ino, const
   const bool open_new = plan.moving && inodes_.Facts(*plan.moving).open_count > 0;
   if (!*from_exists && !open_new) return Status::NotFound(name);
   if (!*from_exists) plan.from_is_dir = false;
+  // A folder no file could be in: "/<path>/" and one character over 512.
+  if (plan.from_is_dir && !resolver_.LocalOnly(*to) && to->EsFolderPrefix().size() + 1 > core::kMaxPathLength) {
+    Log("rename " + Describe(*from) + " -> " + Describe(*to) + ": refused, no file in that folder could have an es.4 "
+        "path of at most 512 characters");
+    return Status::NameTooLong("es.4 path over 512 characters");
+  }
   auto to_exists = resolver_.Exists(*to, &to_is_dir);
   if (!to_exists.ok()) return to_exists.status();
   if (*to_exists) {
@@ -55,7 +63,31 @@ Result<FileSystem::RenamePlan> FileSystem::PlanRename(uint64_t parent_ino, const
     if (!plan.from_is_dir && to_is_dir) return Status::IsFolder("is a folder");
   }
   plan.same = from->Key() == to->Key();
+  if (*to_exists && plan.from_is_dir && !plan.same) {
+    // POSIX: a folder replaces only an empty folder. (A merge would
+    // overwrite the target's files of the same names: data loss.)
+    auto empty = FolderIsEmpty(*to);
+    if (!empty.ok()) return empty.status();
+    if (!*empty) return Status::NotEmpty("folder not empty");
+  }
   return plan;
+}
+
+Result<bool> FileSystem::FolderIsEmpty(const Location& dir) {
+  // Local entries, junk names included: they would be lost too.
+  if (auto local_dir = LocalRelOf(dir); local_dir.ok()) {
+    auto entries = local_.root().ListDir(*local_dir);
+    if (!entries.ok()) return entries.status();
+    if (!entries->empty()) return false;
+  }
+  if (!resolver_.LocalOnly(dir)) {
+    auto listed = store_.folders().List(dir.ws, dir.EsFolderPrefix());
+    if (!listed.ok()) return listed.status();
+    for (const auto& e : *listed) {
+      if (e.is_folder || e.content_bytes > 0) return false;
+    }
+  }
+  return inodes_.OpenChildren(dir).empty();  // files being written
 }
 
 Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t new_parent_ino,
@@ -198,14 +230,15 @@ Status FileSystem::RenameFile(const Location& from, const Location& to, const st
 
 namespace {
 
-// Where the document at |rest| (the es.4 path below a folder, "a/b%20c")
-// lands below the local folder |dir|: each segment's name, checked.
-Result<LocalRelPath> LocalTargetBelow(const LocalRelPath& dir, const std::string& rest) {
-  LocalRelPath target = dir;
+// The location of the document at |rest| (the es.4 path below a folder,
+// "a/b%20c") below the folder |dir|: one name per segment.
+Location LocationBelow(const Location& dir, const std::string& rest) {
+  Location target = dir;
   size_t start = 0;
   while (start <= rest.size()) {
     const size_t slash = rest.find('/', start);
-    if (Status s = target.Append(SegmentToName(rest.substr(start, slash - start))); !s.ok()) return s;
+    const std::string seg = rest.substr(start, slash - start);
+    target = target.Child(SegmentToName(seg), seg);
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
@@ -214,58 +247,145 @@ Result<LocalRelPath> LocalTargetBelow(const LocalRelPath& dir, const std::string
 
 }  // namespace
 
+// What a folder rename does, worked out before anything changes: a
+// refusal leaves the folder, the local area and the store as they were.
+struct FileSystem::FolderMove {
+  // Documents and tombstones, all published in one transaction.
+  std::vector<Publisher::Item> items;
+  // Documents moving into the local-only area: their bytes (decoded, as
+  // the file showed them) and time, at their new local path.
+  struct LocalWrite {
+    LocalRelPath path;
+    std::string bytes;
+    int64_t mtime_ns;
+  };
+  std::vector<LocalWrite> local_writes;
+  // Local-only files that become documents: their local file, at its new
+  // place, goes once the documents are stored.
+  std::vector<LocalRelPath> published_locals;
+};
+
+Status FileSystem::PlanDocumentsOut(const Location& from, const Location& to, FolderMove* move) {
+  const std::string from_prefix = from.EsFolderPrefix();
+  core::Query below;
+  below.pathPrefix = from_prefix;
+  auto found = store_.replica().QueryDocuments(from.ws, below);
+  if (!found.ok()) return found.status();
+  for (auto& doc : *found) {
+    if (doc.IsTombstone()) continue;
+    const std::string rest = doc.path.substr(from_prefix.size());
+    const Location target = LocationBelow(to, rest);
+    if (resolver_.LocalOnly(target)) {
+      // A peer's document may hold ".." or a name no local file can have:
+      // one that cannot be a local file refuses the whole rename.
+      auto local = LocalRelOf(target);
+      if (!local.ok()) {
+        return Status::InvalidArgument("refused, nothing moved: document " + core::Printable(doc.path) +
+                                       " cannot be a local file (" + local.status().message() + ")");
+      }
+      // The file's bytes, not the document's text (base64 under binary names).
+      move->local_writes.push_back(
+          {std::move(*local), FileBytes(LocationOfPath(from.ws, doc.path), doc.content), doc.timestamp * 1000});
+    } else {
+      const std::string path = target.EsPath();
+      if (path.size() > core::kMaxPathLength) {
+        return Status::NameTooLong("refused, nothing moved: " + Describe(target) +
+                                   " would have an es.4 path over 512 characters");
+      }
+      move->items.push_back({to.ws, path, doc.content});
+    }
+    move->items.push_back({from.ws, doc.path, ""});
+  }
+  return Status::Ok();
+}
+
+Status FileSystem::PlanLocalFilesIn(const Location& from, const Location& to, FolderMove* move) {
+  auto from_local = LocalRelOf(from);
+  if (!from_local.ok()) return Status::Ok();  // no local folder can be there
+  // Depth-first over the local folder; names below are checked by Append.
+  struct Pending {
+    LocalRelPath local;
+    Location source, target;
+  };
+  std::vector<Pending> folders = {{*from_local, from, to}};
+  while (!folders.empty()) {
+    Pending dir = std::move(folders.back());
+    folders.pop_back();
+    auto entries = local_.root().ListDir(dir.local);
+    if (!entries.ok()) return entries.status();
+    for (const auto& [name, is_dir] : *entries) {
+      Pending child{dir.local, dir.source.Child(name), dir.target.Child(name)};
+      if (Status s = child.local.Append(name); !s.ok()) return s;
+      if (is_dir) {
+        folders.push_back(std::move(child));
+        continue;
+      }
+      // Only a local-only file whose new name is published becomes a
+      // document; the rest moves with the local folder as it is.
+      if (!resolver_.LocalOnly(child.source) || resolver_.LocalOnly(child.target)) continue;
+      auto bytes = local_.root().ReadFile(child.local);
+      if (!bytes.ok()) return bytes.status();
+      if (bytes->empty()) continue;  // an empty file stays a local placeholder
+      const std::string what = "refused, nothing moved: " + Describe(child.source);
+      std::string content = DocContent(child.target, *bytes);
+      if (content.size() > core::kMaxContentBytes) {
+        return Status::TooLarge(what + " is " + std::to_string(bytes->size()) + " bytes (" +
+                                std::to_string(content.size()) + " as stored), over the es.4 limit of 4,000,000");
+      }
+      if (!core::IsValidUtf8(content)) {
+        return Status::InvalidArgument(what + " is not UTF-8 text and its name is not one of the binary types");
+      }
+      const std::string path = child.target.EsPath();
+      if (path.size() > core::kMaxPathLength) {
+        return Status::NameTooLong(what + " would have an es.4 path over 512 characters");
+      }
+      auto new_local = LocalRelOf(child.target);
+      if (!new_local.ok()) return new_local.status();
+      move->items.push_back({to.ws, path, std::move(content)});
+      move->published_locals.push_back(std::move(*new_local));
+    }
+  }
+  return Status::Ok();
+}
+
 Status FileSystem::RenameFolder(const Location& from, const Location& to) {
   auto to_local = local_.CheckedPath(to, "rename");
   if (!to_local.ok()) return to_local.status();
-  const bool to_local_only = resolver_.LocalOnly(to);
-  const bool docs_move = !(resolver_.LocalOnly(from) && to_local_only);
-  // Published part: every living document below moves (a new document at
-  // the new path, a tombstone at the old one), all in one store
-  // transaction with one flush. Into the local area, each lands at a local
-  // path made from its segments; a peer's document may hold "..": all are
-  // checked before anything moves, and one that cannot be a local file
-  // refuses the rename.
-  std::vector<core::Document> docs;
-  std::vector<LocalRelPath> targets;
-  const std::string from_prefix = from.EsFolderPrefix(), to_prefix = to.EsFolderPrefix();
-  if (docs_move) {
-    core::Query below;
-    below.pathPrefix = from_prefix;
-    auto found = store_.replica().QueryDocuments(from.ws, below);
-    if (!found.ok()) return found.status();
-    for (auto& doc : *found) {
-      if (doc.IsTombstone()) continue;
-      if (to_local_only) {
-        auto target = LocalTargetBelow(*to_local, doc.path.substr(from_prefix.size()));
-        if (!target.ok()) {
-          return Status::InvalidArgument("refused, nothing moved: document " + core::Printable(doc.path) +
-                                         " cannot be a local file (" + target.status().message() + ")");
-        }
-        targets.push_back(std::move(*target));
-      }
-      docs.push_back(std::move(doc));
-    }
+  // 1. The plan; nothing changes yet. Every living document below moves (a
+  // new document at the new path, or a local file if the new name is
+  // local-only, and a tombstone at the old path); every local-only file
+  // whose new name is published becomes a document.
+  FolderMove move;
+  if (!resolver_.LocalOnly(from)) {
+    if (Status s = PlanDocumentsOut(from, to, &move); !s.ok()) return s;
   }
-  // Local part: one rename of the local folder.
+  if (Status s = PlanLocalFilesIn(from, to, &move); !s.ok()) return s;
+  // 2. The local part: one rename of the local folder.
   struct stat st;
-  if (auto from_local = LocalRelOf(from); from_local.ok() && local_.root().Stat(*from_local, &st)) {
+  const auto from_local = LocalRelOf(from);
+  const bool local_moved = from_local.ok() && local_.root().Stat(*from_local, &st);
+  if (local_moved) {
     (void)local_.root().Rmdir(*to_local);  // an empty target folder is replaced
     if (Status s = local_.root().Rename(*from_local, *to_local); !s.ok()) return s;
   }
-  std::vector<Publisher::Item> items;
-  items.reserve(docs.size() * 2);
-  for (size_t i = 0; i < docs.size(); ++i) {
-    core::Document& doc = docs[i];
-    if (to_local_only) {
-      if (Status s = local_.root().WriteFileAtomic(targets[i], doc.content, kDefaultFileMode); !s.ok()) return s;
-    } else {
-      items.push_back({to.ws, to_prefix + doc.path.substr(from_prefix.size()), std::move(doc.content)});
-    }
-    items.push_back({from.ws, doc.path, ""});
+  // 3. Documents that became local files, then one store transaction with
+  // one flush. If it fails, the local part is put back.
+  Status done = Status::Ok();
+  size_t written = 0;
+  for (; written < move.local_writes.size() && done.ok(); ++written) {
+    const auto& w = move.local_writes[written];
+    done = local_.root().WriteFileAtomic(w.path, w.bytes, kDefaultFileMode);
+    if (done.ok()) (void)local_.root().SetMtime(w.path, w.mtime_ns);
   }
-  if (items.empty()) return Status::Ok();
-  auto published = publisher_.PublishMany(std::move(items));
-  return published.ok() ? Status::Ok() : published.status();
+  if (done.ok() && !move.items.empty()) done = publisher_.PublishMany(std::move(move.items)).status();
+  if (!done.ok()) {
+    for (size_t i = 0; i < written; ++i) (void)local_.root().Unlink(move.local_writes[i].path);
+    if (local_moved) (void)local_.root().Rename(*to_local, *from_local);
+    return done;
+  }
+  // 4. The local files that are documents now.
+  for (const auto& path : move.published_locals) (void)local_.root().Unlink(path);
+  return Status::Ok();
 }
 
 }  // namespace esfs::fs

@@ -1,5 +1,6 @@
 // The file I/O group, continued: saving a buffer (flush, fsync, release),
 // and setattr.
+#include <ctime>
 #include <mutex>
 
 #include "core/document.h"
@@ -7,6 +8,15 @@
 #include "fs/filesystem.h"
 
 namespace esfs::fs {
+namespace {
+
+int64_t NowNs() {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+
+}  // namespace
 
 // Only handles open for writing commit: a reader's close must not publish
 // a buffer another handle is still writing, and a writer's release that
@@ -27,7 +37,7 @@ Status FileSystem::Commit(Node& node, bool release) {
   std::string bytes;
   uint64_t version;
   std::optional<mode_t> mode;
-  std::optional<int64_t> mtime;
+  std::optional<int64_t> mtime, atime;
   bool born_here;
   {
     std::scoped_lock lock(node.mu);
@@ -45,6 +55,7 @@ Status FileSystem::Commit(Node& node, bool release) {
     version = node.version;
     mode = node.mode_override;
     mtime = node.mtime_override;
+    atime = node.atime_override;
     born_here = node.birth_ns != 0;
   }
   auto mark_saved = [&](const Saved& saved) {
@@ -60,7 +71,7 @@ Status FileSystem::Commit(Node& node, bool release) {
     if (s.ok()) mark_saved({});
     return s;
   }
-  auto saved = CommitPublished(loc, bytes, mode, mtime);
+  auto saved = CommitPublished(loc, bytes, mode, mtime, atime);
   if (saved.ok()) {
     mark_saved(*saved);
     return Status::Ok();
@@ -80,7 +91,8 @@ Status FileSystem::Commit(Node& node, bool release) {
 }
 
 Result<FileSystem::Saved> FileSystem::CommitPublished(const Location& loc, const std::string& bytes,
-                                                      std::optional<mode_t> mode, std::optional<int64_t> mtime_ns) {
+                                                      std::optional<mode_t> mode, std::optional<int64_t> mtime_ns,
+                                                      std::optional<int64_t> atime_ns) {
   const std::string path = loc.EsPath();
   if (bytes.empty()) {
     // Empty: a local placeholder; a published version becomes a tombstone.
@@ -126,8 +138,8 @@ Result<FileSystem::Saved> FileSystem::CommitPublished(const Location& loc, const
   // A time or mode set after the last write (cp -a, rsync) belongs to
   // this document; keep it beside the store. The mode chosen for an
   // earlier version stays (core::LocalAttrs).
-  if (mtime_ns || mode) {
-    core::LocalAttrs attrs{saved->signature, mode, mtime_ns};
+  if (mtime_ns || mode || atime_ns) {
+    core::LocalAttrs attrs{saved->signature, mode, mtime_ns, atime_ns, std::nullopt};
     if (!attrs.mode) {
       auto kept = store_.local().GetAttrs(loc.ws, path, saved->signature);
       if (kept.ok() && kept->has_value()) attrs.mode = (*kept)->mode;
@@ -208,6 +220,7 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
         node->content.resize(*request.size, '\0');
         node->dirty = true;
         ++node->version;
+        node->mtime_override.reset();  // changed now, as by a write: the save's time shows
       }
       // truncate(2) by path (or with only readers open): no writer will
       // commit later, so commit now.
@@ -225,26 +238,39 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
       if (!s.ok()) return s;
     }
   }
+  // Every change of attributes sets ctime (POSIX); a chown is accepted
+  // and not stored, but moves ctime too.
+  const bool attrs_change = request.mode || request.mtime_ns || request.atime_ns || request.owner_change;
+  if (!attrs_change && !request.size) return AttrOf(*node);
+  const int64_t now_ns = NowNs();
   const auto local_path = LocalRelOf(loc);
   struct stat st;
   bool has_local = local_path.ok() && local_.root().Stat(*local_path, &st);
-  // A folder's time and mode live on its local folder (made here if the
+  // A folder's times and mode live on its local folder (made here if the
   // folder so far only existed as a path prefix), so they survive a remount.
-  if (facts.is_dir && !has_local && !loc.IsMountRoot() && (request.mode || request.mtime_ns)) {
-    has_local = local_path.ok() && local_.root().MakeDirs(*local_path).ok();
+  if (facts.is_dir && !has_local && !loc.IsMountRoot() && attrs_change) {
+    has_local = local_path.ok() && local_.root().MakeDirs(*local_path).ok() && local_.root().Stat(*local_path, &st);
   }
   bool dirty;
   {
     std::scoped_lock lock(node->mu);
     if (request.mode) node->mode_override = *request.mode & 07777;
     if (request.mtime_ns) node->mtime_override = *request.mtime_ns;
+    if (request.atime_ns) node->atime_override = *request.atime_ns;
+    // A local file or folder keeps its own ctime (the calls below move it).
+    if (!has_local) node->ctime_override = now_ns;
     dirty = node->dirty;
   }
-  if (request.mode && has_local) (void)local_.root().Chmod(*local_path, *request.mode & 07777);
-  if (request.mtime_ns && has_local) (void)local_.root().SetMtime(*local_path, *request.mtime_ns);
+  if (has_local) {
+    if (request.mode) (void)local_.root().Chmod(*local_path, *request.mode & 07777);
+    if (request.mtime_ns || request.atime_ns) (void)local_.root().SetTimes(*local_path, request.atime_ns, request.mtime_ns);
+    // A chown changes nothing that the local file holds; a chmod to the
+    // mode it has moves its ctime, as the chown would have.
+    if (request.owner_change && !request.mode) (void)local_.root().Chmod(*local_path, st.st_mode & 07777);
+  }
   // A published file with no pending save: remember the attributes for
   // its current document (they are shown until the document changes).
-  if ((request.mode || request.mtime_ns) && !facts.is_dir && !dirty && !resolver_.LocalOnly(loc)) {
+  if (attrs_change && !facts.is_dir && !dirty && !resolver_.LocalOnly(loc)) {
     std::string signature;
     (void)store_.replica().VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) {
       if (!doc.IsTombstone()) signature = doc.signature;
@@ -256,6 +282,8 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
       attrs.signature = signature;
       if (request.mode) attrs.mode = *request.mode & 07777;
       if (request.mtime_ns) attrs.mtime_ns = *request.mtime_ns;
+      if (request.atime_ns) attrs.atime_ns = *request.atime_ns;
+      attrs.ctime_ns = now_ns;
       // Written within a moment, as a disk journals inode changes; fsync
       // and unmount write it at once.
       Status s = store_.local().SetAttrs(loc.ws, loc.EsPath(), attrs, core::LocalState::Durability::kSoon);

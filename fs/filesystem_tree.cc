@@ -93,6 +93,12 @@ Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mod
     Log("joined workspace " + name);
   } else {
     if (Status s = resolver_.CheckWritable(*loc, "mkdir"); !s.ok()) return s;
+    // es.4 paths are at most 512 characters: a folder whose "/<path>/" leaves
+    // no room for a one-character name could never hold a file.
+    if (!resolver_.LocalOnly(*loc) && loc->EsFolderPrefix().size() + 1 > core::kMaxPathLength) {
+      Log("mkdir " + Describe(*loc) + ": refused, no file in it could have an es.4 path of at most 512 characters");
+      return Status::NameTooLong("es.4 path over 512 characters");
+    }
     bool is_dir = false;
     auto exists = resolver_.Exists(*loc, &is_dir);
     if (!exists.ok()) return exists.status();

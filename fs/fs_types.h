@@ -37,6 +37,13 @@ struct Attr {
   mode_t mode = 0;  // permission bits only
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  // Kept apart from mtime as POSIX does (docs/mount.md, "Times"); 0: the
+  // same as mtime_ns.
+  int64_t atime_ns = 0;
+  int64_t ctime_ns = 0;
+  // Removed (unlink, or replaced by a rename) while still open: no name
+  // links to it any more (st_nlink 0).
+  bool unlinked = false;
   // Not to be cached by the kernel: it changes without a change of its
   // own (history versions follow the file they belong to).
   bool uncached = false;
@@ -52,7 +59,8 @@ struct SetAttrRequest {
   std::optional<uint64_t> size;
   std::optional<mode_t> mode;
   std::optional<int64_t> mtime_ns;  // already resolved from UTIME_NOW
-  bool owner_change = false;        // chown: accepted, not stored
+  std::optional<int64_t> atime_ns;  // the same; unset: UTIME_OMIT
+  bool owner_change = false;        // chown: accepted, not stored (ctime moves)
 };
 
 struct MountConfig {

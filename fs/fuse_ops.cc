@@ -43,7 +43,7 @@ struct stat ToStat(const Attr& a) {
   struct stat st{};
   st.st_ino = a.ino;
   st.st_mode = (a.is_dir ? S_IFDIR : S_IFREG) | a.mode;
-  st.st_nlink = a.is_dir ? 2 : 1;
+  st.st_nlink = a.is_dir ? 2 : (a.unlinked ? 0 : 1);
   static const uid_t uid = getuid();  // the mount's owner owns every file
   static const gid_t gid = getgid();
   st.st_uid = uid;
@@ -51,10 +51,15 @@ struct stat ToStat(const Attr& a) {
   st.st_size = static_cast<off_t>(a.size);
   st.st_blksize = 4096;
   st.st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
-  st.st_mtim.tv_sec = a.mtime_ns / 1'000'000'000;
-  st.st_mtim.tv_nsec = a.mtime_ns % 1'000'000'000;
-  st.st_atim = st.st_mtim;
-  st.st_ctim = st.st_mtim;
+  auto to_timespec = [](int64_t ns) {
+    struct timespec t;
+    t.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+    t.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    return t;
+  };
+  st.st_mtim = to_timespec(a.mtime_ns);
+  st.st_atim = to_timespec(a.atime_ns != 0 ? a.atime_ns : a.mtime_ns);
+  st.st_ctim = to_timespec(a.ctime_ns != 0 ? a.ctime_ns : a.mtime_ns);
   return st;
 }
 
@@ -110,17 +115,23 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse
   if (to_set & FUSE_SET_ATTR_SIZE) r.size = static_cast<uint64_t>(st->st_size);
   if (to_set & FUSE_SET_ATTR_MODE) r.mode = st->st_mode & 07777;
   if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) r.owner_change = true;
+  // Each time on its own (UTIME_OMIT: not in |to_set|).
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
   if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
     r.mtime_ns = TimespecNs(now);
   } else if (to_set & FUSE_SET_ATTR_MTIME) {
     r.mtime_ns = TimespecNs(st->st_mtim);
   }
+  if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
+    r.atime_ns = TimespecNs(now);
+  } else if (to_set & FUSE_SET_ATTR_ATIME) {
+    r.atime_ns = TimespecNs(st->st_atim);
+  }
   auto attr = Fs(req).SetAttr(ino, r);
   if (!attr.ok()) return (void)fuse_reply_err(req, ToErrno(attr.status()));
   struct stat out = ToStat(*attr);
-  fuse_reply_attr(req, &out, kCacheSeconds);
+  fuse_reply_attr(req, &out, CacheSeconds(*attr));
 }
 
 void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
@@ -171,7 +182,8 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
   fuse_entry_param e{};
   e.ino = created->first.ino;
   e.attr = ToStat(created->first);
-  e.attr_timeout = kCacheSeconds;
+  // Not cached: the file's size and time are set when it is saved.
+  e.attr_timeout = CacheSeconds(created->first);
   e.entry_timeout = kCacheSeconds;
   if (fuse_reply_create(req, &e, fi) != 0) {
     // Neither the entry nor the handle reached the kernel: undo both.

@@ -63,9 +63,14 @@ struct Node {
   // The winner's sequence number when the kernel last cached this file's
   // pages (0: unknown); an open that finds the same one keeps the cache.
   uint64_t cached_seq = 0;
-  // chmod/utimensat results, shown until the content changes.
+  // chmod/utimensat results, shown until the content changes (a write
+  // resets mtime's). ctime_override: the time of the last change of
+  // attributes (chmod, chown, utimensat, truncate); a file shows the later
+  // of it and its document's time.
   std::optional<mode_t> mode_override;
   std::optional<int64_t> mtime_override;
+  std::optional<int64_t> atime_override;
+  std::optional<int64_t> ctime_override;
 
  private:
   friend class InodeTable;

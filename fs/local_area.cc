@@ -290,15 +290,22 @@ Status LocalRoot::Chmod(const LocalRelPath& path, mode_t mode) const {
 }
 
 Status LocalRoot::SetMtime(const LocalRelPath& path, int64_t mtime_ns) const {
+  return SetTimes(path, std::nullopt, mtime_ns);
+}
+
+Status LocalRoot::SetTimes(const LocalRelPath& path, std::optional<int64_t> atime_ns,
+                           std::optional<int64_t> mtime_ns) const {
   if (path.IsRoot()) return Status::InvalidArgument("the local area is not changed through the mount");
   auto parent = OpenDir(path.Parent(), false);
   if (!parent.ok()) return parent.status();
   Fd dir(*parent);
-  struct timespec times[2];
-  times[0].tv_sec = 0;
-  times[0].tv_nsec = UTIME_OMIT;
-  times[1].tv_sec = mtime_ns / 1'000'000'000;
-  times[1].tv_nsec = mtime_ns % 1'000'000'000;
+  auto to_timespec = [](std::optional<int64_t> ns) {
+    struct timespec t;
+    t.tv_sec = ns ? static_cast<time_t>(*ns / 1'000'000'000) : 0;
+    t.tv_nsec = ns ? static_cast<long>(*ns % 1'000'000'000) : UTIME_OMIT;
+    return t;
+  };
+  const struct timespec times[2] = {to_timespec(atime_ns), to_timespec(mtime_ns)};
   if (::utimensat(dir.get(), path.Name().c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
     return Errno("cannot set the time of", path);
   }

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -113,6 +114,8 @@ class LocalRoot {
   // is refused: PermissionDenied).
   Status Chmod(const LocalRelPath& path, mode_t mode) const;
   Status SetMtime(const LocalRelPath& path, int64_t mtime_ns) const;
+  // Sets atime and mtime, each only if given (UTIME_OMIT otherwise).
+  Status SetTimes(const LocalRelPath& path, std::optional<int64_t> atime_ns, std::optional<int64_t> mtime_ns) const;
 
  private:
   // An fd of the folder |path| (the caller closes it); with |create|, the

@@ -95,6 +95,26 @@ TEST_F(StorePartsTest, LocalStateStatusCodesAndStop) {
   EXPECT_EQ((*reopened)->local().GetAttrs(kWs, "/b", "sig")->value().mode, 0600u);
 }
 
+TEST_F(StorePartsTest, LocalAttrsKeepAtimeMtimeAndCtimeApart) {
+  const LocalAttrs all{"sig", 0600u, int64_t{2'000}, int64_t{1'000}, int64_t{3'000}};
+  ASSERT_TRUE(store_->local().SetAttrs(kWs, "/times", all).ok());
+  // Without atime and ctime the value has its old, shorter layout.
+  const LocalAttrs old_layout{"sig", 0640u, int64_t{7}, std::nullopt, std::nullopt};
+  ASSERT_TRUE(store_->local().SetAttrs(kWs, "/old", old_layout).ok());
+  const LocalAttrs ctime_only{"sig", std::nullopt, std::nullopt, std::nullopt, int64_t{9}};
+  ASSERT_TRUE(store_->local().SetAttrs(kWs, "/ctime", ctime_only).ok());
+  store_.reset();
+  auto reopened = Store::Open({dir_.path() + "/data", &clock_});
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->local().GetAttrs(kWs, "/times", "sig")->value(), all);
+  EXPECT_EQ((*reopened)->local().GetAttrs(kWs, "/old", "sig")->value(), old_layout);
+  EXPECT_EQ((*reopened)->local().GetAttrs(kWs, "/ctime", "sig")->value(), ctime_only);
+  // A later document keeps the mode only: its times are its own.
+  const LocalAttrs later{"sig2", 0600u, std::nullopt, std::nullopt, std::nullopt};
+  EXPECT_EQ((*reopened)->local().GetAttrs(kWs, "/times", "sig2")->value(), later);
+  EXPECT_FALSE((*reopened)->local().GetAttrs(kWs, "/ctime", "sig2")->has_value());
+}
+
 TEST_F(StorePartsTest, LocalAttrsWrittenLaterReachTheDiskWithoutAFlush) {
   // The writer thread commits on its own within kAttrsDelayMs: wait for
   // its commit (polled, with a deadline), then read from a fresh store.

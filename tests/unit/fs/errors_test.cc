@@ -105,14 +105,17 @@ TEST_F(FsErrorsTest, LongNamesAndPathsAreNameTooLong) {
   const std::string long_name(256, 'n');
   EXPECT_EQ(fs_->Create(kRootInode, long_name, 0644, 0).status().code(), StatusCode::kNameTooLong);
   EXPECT_EQ(fs_->Mkdir(kRootInode, long_name, 0755).status().code(), StatusCode::kNameTooLong);
-  // Names that fit, but an es.4 path over 512 characters.
+  // Names that fit, but an es.4 path over 512 characters: "/a…/b…/" is 403.
   uint64_t parent = kRootInode;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 2; ++i) {
     auto dir = fs_->Mkdir(parent, std::string(200, static_cast<char>('a' + i)), 0755);
     ASSERT_TRUE(dir.ok()) << dir.status().message();
     parent = dir->ino;
   }
-  EXPECT_EQ(fs_->Create(parent, "x.txt", 0644, 0).status().code(), StatusCode::kNameTooLong);
+  EXPECT_EQ(fs_->Create(parent, std::string(110, 'x'), 0644, 0).status().code(), StatusCode::kNameTooLong);
+  // A folder no file could be in (its "/<path>/" and a name over 512).
+  EXPECT_EQ(fs_->Mkdir(parent, std::string(108, 'c'), 0755).status().code(), StatusCode::kNameTooLong);
+  EXPECT_TRUE(fs_->Mkdir(parent, std::string(107, 'c'), 0755).ok());
 }
 
 TEST_F(FsErrorsTest, OpenOfAReplacedInodeIsStale) {
