@@ -85,6 +85,7 @@ Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bo
     std::scoped_lock lock(node.mu);
     loaded = node.loaded;
     if (loaded) attr.size = node.content.size();
+    attr.save_pending = node.dirty;
     attr.mtime_ns = node.birth_ns;
     mode_override = node.mode_override;
     mtime_override = node.mtime_override;
