@@ -52,7 +52,7 @@ Seen FromStat(const struct stat& st) {
 }
 
 Seen StatOf(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0) return {};
   return FromStat(st);
 }
@@ -68,7 +68,7 @@ Seen SaveWithFstat(const std::string& path, const std::string& data, int flags, 
   EXPECT_GE(fd, 0) << path << ": " << strerror(errno);
   if (fd < 0) return {};
   EXPECT_EQ(write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(fstat(fd, &st), 0);
   *before_close = FromStat(st);
   EXPECT_EQ(close(fd), 0) << strerror(errno);
@@ -174,9 +174,8 @@ TEST_F(EditorLoad, EmacsDoubleSaveUnderLoad) {
   Load load(m_.Path("load"));
   ASSERT_TRUE(Eventually([&] { return load.saves() >= 1; })) << "the load never saved";
   auto emacs = [&](const std::string& lisp) {
-    return RunProgram({"env", "-C", dir, "HOME=" + home_.path(), "LC_ALL=C.UTF-8", "emacs", "-Q", "--batch", "--eval",
-                       lisp},
-                      "", 60);
+    return RunProgram(
+        {"env", "-C", dir, "HOME=" + home_.path(), "LC_ALL=C.UTF-8", "emacs", "-Q", "--batch", "--eval", lisp}, "", 60);
   };
   int failures = 0;
   // The issue's command: two saves in place of a new file.
@@ -195,11 +194,10 @@ TEST_F(EditorLoad, EmacsDoubleSaveUnderLoad) {
   for (int i = 0; i < 5; ++i) {
     const std::string name = "b" + std::to_string(i) + ".txt";
     WriteFile(dir + "/" + name, "x");
-    auto run = emacs(
-        "(progn (setq make-backup-files t backup-enable-predicate (lambda (_f) t)) (find-file \"" + name +
-        "\") (insert \"a\") (save-buffer) (insert \"b\") (save-buffer))");
-    const bool ok = run.exit_code == 0 && ReadFile(dir + "/" + name) == "abx\n" &&
-                    ReadFile(dir + "/" + name + "~") == "x";
+    auto run = emacs("(progn (setq make-backup-files t backup-enable-predicate (lambda (_f) t)) (find-file \"" + name +
+                     "\") (insert \"a\") (save-buffer) (insert \"b\") (save-buffer))");
+    const bool ok =
+        run.exit_code == 0 && ReadFile(dir + "/" + name) == "abx\n" && ReadFile(dir + "/" + name + "~") == "x";
     if (!ok) ++failures;
     EXPECT_TRUE(ok) << "with backup, run " << i << ": exit " << run.exit_code << ", " << name << " holds \""
                     << ReadFile(dir + "/" + name) << "\"\n"
