@@ -83,9 +83,9 @@ Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bo
     overrides = OverridesLocked(node);
     // Open for writing or not saved yet: what the kernel is told now
     // changes at the next commit (size, the new document's time), so it
-    // must not keep it. After close returned, it asks again and gets the
-    // saved file's attributes at once.
-    attr.uncached = node.writers > 0 || node.dirty;
+    // must not keep these attributes (Attr::save_pending). After close
+    // returned, it asks again and gets the saved file's attributes at once.
+    attr.save_pending = node.writers > 0 || node.dirty;
   }
   const bool local_only = resolver_.LocalOnly(loc);
   // The mode of the local file: a local-only file's, or an empty file's

@@ -47,6 +47,12 @@ struct Attr {
   // Not to be cached by the kernel: it changes without a change of its
   // own (history versions follow the file they belong to).
   bool uncached = false;
+  // A save is pending (the file was written, truncated or created and not
+  // yet committed): size and mtime change when it is committed, so the
+  // kernel must not keep these attributes. Else an fstat before close()
+  // would be what stat shows after it, until the cache times out or the
+  // change feed's invalidation arrives (emacs then refused its next save).
+  bool save_pending = false;
 };
 
 struct ListedEntry {

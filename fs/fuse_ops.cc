@@ -37,7 +37,12 @@ bool RefusedToCaller(fuse_req_t req, const char* operation, fuse_ino_t ino, cons
   return true;
 }
 
-double CacheSeconds(const Attr& a) { return a.uncached ? 0.0 : kCacheSeconds; }
+// How long the kernel may keep a name's entry, and the attributes. The
+// attributes a close() leaves must be the ones every later stat shows, so
+// attributes that a pending save will change are never cached: the first
+// stat after the close asks again (fs_types.h, Attr::save_pending).
+double EntrySeconds(const Attr& a) { return a.uncached ? 0.0 : kCacheSeconds; }
+double AttrSeconds(const Attr& a) { return a.uncached || a.save_pending ? 0.0 : kCacheSeconds; }
 
 struct stat ToStat(const Attr& a) {
   struct stat st{};
@@ -79,8 +84,8 @@ void ReplyEntry(fuse_req_t req, const Result<Attr>& attr) {
   fuse_entry_param e{};
   e.ino = attr->ino;
   e.attr = ToStat(*attr);
-  e.attr_timeout = CacheSeconds(*attr);
-  e.entry_timeout = CacheSeconds(*attr);
+  e.attr_timeout = AttrSeconds(*attr);
+  e.entry_timeout = EntrySeconds(*attr);
   // The lookup was counted; a reply the kernel never got (the request was
   // interrupted) must not keep the inode alive forever.
   if (fuse_reply_entry(req, &e) != 0) Fs(req).Forget(attr->ino, 1);
@@ -104,7 +109,7 @@ void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   auto attr = Fs(req).GetAttr(ino);
   if (!attr.ok()) return (void)fuse_reply_err(req, ToErrno(attr.status()));
   struct stat st = ToStat(*attr);
-  fuse_reply_attr(req, &st, CacheSeconds(*attr));
+  fuse_reply_attr(req, &st, AttrSeconds(*attr));
 }
 
 int64_t TimespecNs(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
@@ -131,7 +136,7 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse
   auto attr = Fs(req).SetAttr(ino, r);
   if (!attr.ok()) return (void)fuse_reply_err(req, ToErrno(attr.status()));
   struct stat out = ToStat(*attr);
-  fuse_reply_attr(req, &out, CacheSeconds(*attr));
+  fuse_reply_attr(req, &out, AttrSeconds(*attr));
 }
 
 void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
@@ -182,9 +187,8 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
   fuse_entry_param e{};
   e.ino = created->first.ino;
   e.attr = ToStat(created->first);
-  // Not cached: the file's size and time are set when it is saved.
-  e.attr_timeout = CacheSeconds(created->first);
-  e.entry_timeout = kCacheSeconds;
+  e.attr_timeout = AttrSeconds(created->first);
+  e.entry_timeout = EntrySeconds(created->first);
   if (fuse_reply_create(req, &e, fi) != 0) {
     // Neither the entry nor the handle reached the kernel: undo both.
     (void)Fs(req).Release(e.ino, fi->fh);
