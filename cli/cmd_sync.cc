@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/printable.h"
 #include "core/store.h"
+#include "keys/identity.h"
 #include "sync/syncer.h"
 
 namespace esfs::cli {
@@ -128,8 +129,25 @@ OrderedJson IsoTime(int64_t micros) {
   return std::string(text);
 }
 
+// Pending pushes to |pub|: the changes after its pushed position that are
+// documents written here, by |author| (the --key identity). Documents that
+// came from pubs (other authors: pulled, and pushed on only as a relay)
+// are not pending: `esfs status` answers "what of mine has not reached the
+// pub yet" (issue #21). |author| empty (no identity): every change counts.
+Result<size_t> PendingOf(const core::Store& store, const std::string& workspace, const std::string& pub,
+                         const std::vector<std::string>& only, const std::string& author) {
+  if (author.empty()) return sync::PendingPushes(store, workspace, pub, only);
+  auto changes = store.replica().ChangesSince(sync::LoadPubStatus(store, workspace, pub).pushed_seq);
+  if (!changes.ok()) return changes.status();
+  size_t pending = 0;
+  for (const auto& c : *changes) {
+    if (!c.removed && c.workspace == workspace && c.author == author && sync::PathSelected(c.path, only)) ++pending;
+  }
+  return pending;
+}
+
 // One workspace's entry of `esfs status --json`.
-OrderedJson WorkspaceStatus(const core::Store& store, const core::WorkspaceInfo& ws) {
+OrderedJson WorkspaceStatus(const core::Store& store, const core::WorkspaceInfo& ws, const std::string& author) {
   const auto only = sync::OnlyPrefixesOf(ws.config);
   OrderedJson entry = {{"workspace", ws.address}, {"documents", ws.documents}, {"pubs", OrderedJson::array()}};
   if (!only.empty()) entry["only"] = only;
@@ -149,7 +167,7 @@ OrderedJson WorkspaceStatus(const core::Store& store, const core::WorkspaceInfo&
   }
   for (const auto& pub : sync::PubsOf(ws.config)) {
     const auto status = sync::LoadPubStatus(store, ws.address, pub);
-    auto pending = sync::PendingPushes(store, ws.address, pub, only);
+    auto pending = PendingOf(store, ws.address, pub, only, author);
     entry["pubs"].push_back({{"url", pub},
                              {"last_success", IsoTime(status.last_success_us)},
                              {"last_success_us", status.last_success_us},
@@ -203,7 +221,12 @@ int RunStatus(const GlobalOptions& global, const ParsedArgs& args) {
   auto all = (*store)->workspaces().List(/*count_documents=*/true);
   if (!all.ok()) return Failure("status", all.status().message());
   OrderedJson out = OrderedJson::array();
-  for (const auto& ws : *all) out.push_back(WorkspaceStatus(**store, ws));
+  // Whose writes are pending: yours. A missing identity is no error here.
+  std::string author;
+  if (auto identity = keys::LoadIdentity(global.key_file, [](const std::string&) {}); identity.ok()) {
+    author = identity->address();
+  }
+  for (const auto& ws : *all) out.push_back(WorkspaceStatus(**store, ws, author));
   if (args.Has("json")) {
     PrintJson(out);
   } else {
@@ -244,7 +267,8 @@ std::vector<Command> SyncCommands() {
        "Per workspace: documents in the store (and the --only prefixes, if any); per\n"
        "author: how many documents of theirs the store keeps and when they last wrote;\n"
        "per pub:\n"
-       "when it last synced completely, how many local documents wait to be pushed,\n"
+       "when it last synced completely, how many of your documents (written with the\n"
+       "--key identity; documents pulled from pubs never count) wait to be pushed,\n"
        "invalid documents it sent, the last error (cleared by the next success).\n"
        "\n"
        "options:\n"

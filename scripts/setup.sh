@@ -15,6 +15,9 @@ packages=(
   nodejs npm curl python3 util-linux
   # The editors and file tools the integration tests drive on real mounts.
   vim nano emacs-nox ed rsync git strace tmux attr libglib2.0-bin
+  # The install tests: man(1) renders the man page, systemd-analyze verifies
+  # the units, mount(8) mounts with type fuse.esfs.
+  man-db groff-base systemd mount
 )
 
 missing=()
