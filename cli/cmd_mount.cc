@@ -89,7 +89,7 @@ Status CheckMountPoint(const std::string& dir, bool allow_nonempty) {
 bool IgnoredMountOption(const std::string& o) {
   static const char* const kIgnored[] = {"defaults", "auto", "noauto", "user", "users", "nouser", "owner",
                                          "group", "_netdev", "nofail", "rw", "sync", "async", "loud",
-                                         "silent", "nofail", "x-systemd.automount"};
+                                         "silent"};
   for (const char* i : kIgnored) {
     if (o == i) return true;
   }
