@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/log_options.h"
 #include "core/expiry_sweeper.h"
 #include "core/printable.h"
 #include "core/store.h"
@@ -83,6 +84,50 @@ Status CheckMountPoint(const std::string& dir, bool allow_nonempty) {
   return Status::Ok();
 }
 
+// Options that mount(8), fstab and mount.fuse3 pass along which mean
+// nothing to a FUSE daemon (or which mount.fuse3 has acted on already).
+bool IgnoredMountOption(const std::string& o) {
+  static const char* const kIgnored[] = {"defaults", "auto", "noauto", "user", "users", "nouser", "owner",
+                                         "group", "_netdev", "nofail", "rw", "sync", "async", "loud",
+                                         "silent"};
+  for (const char* i : kIgnored) {
+    if (o == i) return true;
+  }
+  return o.rfind("x-", 0) == 0 || o.rfind("comment=", 0) == 0;
+}
+
+// Splits the -o words into esfs's own (key=, workspace=, ...: the way
+// fstab passes what the command line passes as options) and libfuse's
+// (allow_other, ro, auto_unmount, ...: passed on). Usage errors name the
+// option.
+Status ApplyMountOptions(const ParsedArgs& args, fs::MountOptions& options, bool& allow_nonempty,
+                         std::string& lifetime, std::string& log_level) {
+  for (const auto& o : args.GetAll("options")) {
+    for (auto& part : SplitCommas(o)) {
+      const size_t eq = part.find('=');
+      const std::string name = part.substr(0, eq);
+      const std::string value = eq == std::string::npos ? "" : part.substr(eq + 1);
+      const bool has_value = eq != std::string::npos;
+      if (name == "key" || name == "workspace" || name == "log_file" || name == "log_level" ||
+          name == "ephemeral_lifetime") {
+        if (!has_value || value.empty()) return Status::InvalidArgument("-o " + name + "= needs a value");
+        if (name == "key") options.key_file = value;
+        if (name == "workspace") options.workspace = value;
+        if (name == "log_file") options.log_file = value;
+        if (name == "log_level") log_level = value;
+        if (name == "ephemeral_lifetime") lifetime = value;
+      } else if (part == "nonempty") {
+        allow_nonempty = true;  // ours, not libfuse 3's: it allows a folder with files
+      } else if (part == "foreground") {
+        options.foreground = true;
+      } else if (!IgnoredMountOption(part)) {
+        options.fuse_options.push_back(part);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
   if (args.positional.size() != 1) return UsageError("mount", "expected one MOUNTPOINT");
   fs::MountOptions options;
@@ -90,17 +135,28 @@ int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
   options.data_dir = global.data_dir;
   options.key_file = global.key_file;
   options.foreground = args.Has("foreground");
-  for (const auto& o : args.GetAll("options")) {
-    for (auto& part : SplitCommas(o)) options.fuse_options.push_back(part);
-  }
-  // "nonempty" is ours, not libfuse 3's: it allows a folder with files.
-  auto nonempty = std::find(options.fuse_options.begin(), options.fuse_options.end(), "nonempty");
-  const bool allow_nonempty = nonempty != options.fuse_options.end();
-  if (allow_nonempty) options.fuse_options.erase(nonempty);
-  if (Status s = CheckMountPoint(options.mountpoint, allow_nonempty); !s.ok()) return Failure("mount", s.message());
   if (auto ws = args.Get("workspace")) options.workspace = *ws;
-  if (auto lifetime = args.Get("ephemeral-lifetime")) {
-    auto parsed = ParseDuration(*lifetime, "--ephemeral-lifetime");
+  auto logs = ParseLogSettings(args);
+  if (!logs.ok()) return UsageError("mount", logs.status().message());
+  options.log_level = logs->level;
+  options.log_file = logs->file;
+  bool allow_nonempty = false;
+  std::string lifetime = args.Get("ephemeral-lifetime").value_or("");
+  std::string log_level;
+  if (Status s = ApplyMountOptions(args, options, allow_nonempty, lifetime, log_level); !s.ok()) {
+    return UsageError("mount", s.message());
+  }
+  if (!log_level.empty()) {
+    auto level = core::ParseLogLevel(log_level);
+    if (!level) return UsageError("mount", "-o log_level must be error, warn, info or debug");
+    options.log_level = *level;
+  }
+  if (!options.log_file.empty() && options.log_file[0] != '/') {
+    return UsageError("mount", "-o log_file= needs an absolute path");
+  }
+  if (Status s = CheckMountPoint(options.mountpoint, allow_nonempty); !s.ok()) return Failure("mount", s.message());
+  if (!lifetime.empty()) {
+    auto parsed = ParseDuration(lifetime, "--ephemeral-lifetime");
     if (!parsed.ok()) return UsageError("mount", parsed.status().message());
     options.ephemeral_lifetime_us = *parsed;
   }
@@ -111,10 +167,12 @@ int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
   }
   // The daemon syncs in the background with every pub of every workspace,
   // and sweeps expired ephemeral documents; both follow the mount's feed.
-  options.background = [](core::Store& store, core::ChangeFeed& feed,
-                          const std::function<void(const std::string&)>& log) {
+  // A one-workspace mount syncs that workspace only.
+  options.background = [only = options.workspace](core::Store& store, core::ChangeFeed& feed,
+                                                  const std::function<void(const std::string&)>& log) {
     auto sweeper = std::make_shared<core::ExpirySweeper>(store, feed, core::ExpirySweeper::Options{.log = log});
     auto syncer = std::make_shared<sync::Syncer>(store, log, sync::HttpOptions{}, sync::BackoffPolicy{}, &feed);
+    if (only) syncer->LimitToWorkspace(*only);
     syncer->Start();
     return std::function<void()>([syncer, sweeper]() mutable {
       syncer->Stop();
@@ -126,49 +184,72 @@ int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
 
 int RunUmount(const GlobalOptions&, const ParsedArgs& args) {
   if (args.positional.size() != 1) return UsageError("umount", "expected one MOUNTPOINT");
-  int rc = fs::Unmount(Absolute(args.positional[0]), args.Has("lazy"));
-  if (rc != 0) return Failure("umount", "fusermount3 could not unmount " + args.positional[0] +
-                                            (args.Has("lazy") ? "" : " (busy? try --lazy)"));
+  const std::string mountpoint = Absolute(args.positional[0]);
+  struct stat st;
+  if (stat(mountpoint.c_str(), &st) != 0 && errno == ENOENT) {
+    return Failure("umount", args.positional[0] + ": no such folder");
+  }
+  if (!fs::IsMounted(mountpoint)) return Failure("umount", args.positional[0] + " is not mounted");
+  std::string said;
+  int rc = fs::Unmount(mountpoint, args.Has("lazy"), &said);
+  if (rc != 0) {
+    while (!said.empty() && said.back() == '\n') said.pop_back();
+    return Failure("umount", "could not unmount " + args.positional[0] + (said.empty() ? "" : ": " + said) +
+                                 (args.Has("lazy") ? "" : " (busy? try --lazy)"));
+  }
   return kExitOk;
 }
 
 }  // namespace
 
 std::vector<Command> MountCommands() {
+  std::vector<OptionSpec> mount_options = {{"foreground", false, false, 'f'},
+                                           {"options", true, true, 'o'},
+                                           {"workspace", true},
+                                           {"ephemeral-lifetime", true},
+                                           {"ready-fd", true}};
+  for (auto& o : LogOptionSpecs()) mount_options.push_back(o);
   return {
       {"mount", "mount the workspaces as folders (FUSE)",
-       "usage: esfs mount MOUNTPOINT [-f] [-o OPT,...] [--workspace WS] [--ephemeral-lifetime D]\n"
-       "\n"
-       "Every workspace in the store becomes a folder of MOUNTPOINT (or, with\n"
-       "--workspace, MOUNTPOINT is that one workspace). Saving a file signs one new\n"
-       "document with your identity (--key). Editor swap, backup and lock files,\n"
-       "everything under .git, and the names listed in a workspace's .esfsignore\n"
-       "(glob patterns, one per line: *.log, /drafts) stay local and are never\n"
-       "published (docs/mount.md).\n"
-       "Runs in the background and logs to <data>/esfs.log; unmount with\n"
-       "esfs umount MOUNTPOINT (or Ctrl-C with -f). A mount point left stale by a\n"
-       "crash is cleaned up first. A folder that is already mounted is refused, and\n"
-       "so is one that holds files (they would be hidden) unless -o nonempty.\n"
-       "\n"
-       "options:\n"
-       "  -f, --foreground     stay in the foreground and log to stderr\n"
-       "  -o, --options OPTS   FUSE mount options, e.g. -o allow_other (repeatable);\n"
-       "                       -o nonempty allows mounting over a folder with files\n"
-       "  --workspace WS       mount only workspace WS at MOUNTPOINT\n"
-       "  --ephemeral-lifetime D\n"
-       "                       how long files saved under names with '!' live (es.4\n"
-       "                       ephemeral documents: they vanish everywhere at\n"
-       "                       expiry); 90s, 30m, 24h, 7d (default 24h)\n",
-       {{"foreground", false, false, 'f'},
-        {"options", true, true, 'o'},
-        {"workspace", true},
-        {"ephemeral-lifetime", true},
-        {"ready-fd", true}},
+       std::string("usage: esfs mount MOUNTPOINT [-f] [-o OPT,...] [--workspace WS] [--ephemeral-lifetime D]\n"
+                   "                  [--log-level L] [--log-file FILE]\n"
+                   "       esfs DATA_DIR MOUNTPOINT -o key=FILE[,OPT...]   (as mount(8) runs it: mount -t fuse.esfs)\n"
+                   "\n"
+                   "Every workspace in the store becomes a folder of MOUNTPOINT (or, with\n"
+                   "--workspace, MOUNTPOINT is that one workspace, and only it is synced). Saving a\n"
+                   "file signs one new document with your identity (--key). Editor swap, backup and\n"
+                   "lock files, everything under .git, and the names listed in a workspace's\n"
+                   ".esfsignore (glob patterns, one per line: *.log, /drafts) stay local and are\n"
+                   "never published (docs/mount.md).\n"
+                   "Runs in the background and logs to <data>/esfs.log; unmount with\n"
+                   "esfs umount MOUNTPOINT, umount MOUNTPOINT (or Ctrl-C with -f). A mount point left\n"
+                   "stale by a crash is cleaned up first. A folder that is already mounted is\n"
+                   "refused, and so is one that holds files (they would be hidden) unless -o nonempty.\n"
+                   "\n"
+                   "options:\n"
+                   "  -f, --foreground     stay in the foreground and log to stderr\n"
+                   "  -o, --options OPTS   mount options, comma-separated (repeatable):\n"
+                   "                       key=FILE, workspace=WS, log_level=L, log_file=FILE,\n"
+                   "                       ephemeral_lifetime=D (as the options below);\n"
+                   "                       ro (read-only: writes fail with EROFS), allow_other,\n"
+                   "                       auto_unmount, nonempty (mount over a folder with files),\n"
+                   "                       and other FUSE options; defaults, auto, noauto, user,\n"
+                   "                       users, _netdev, nofail, rw and x-* are ignored\n"
+                   "  --workspace WS       mount only workspace WS at MOUNTPOINT, and sync only it\n"
+                   "  --ephemeral-lifetime D\n"
+                   "                       how long files saved under names with '!' live (es.4\n"
+                   "                       ephemeral documents: they vanish everywhere at\n"
+                   "                       expiry); 90s, 30m, 24h, 7d (default 24h)\n") +
+           kLogOptionsHelp,
+       mount_options,
        RunMountCommand},
       {"umount", "unmount a mount point",
        "usage: esfs umount MOUNTPOINT [--lazy]\n"
        "\n"
-       "Unmounts (fusermount3 -u); the daemon saves open files and exits.\n"
+       "Unmounts (fusermount3 -u); the daemon saves open files and exits. A folder that\n"
+       "is not mounted is an error (exit status 1).\n"
+       "\n"
+       "options:\n"
        "  --lazy   detach now even if files are open (fusermount3 -uz)\n",
        {{"lazy", false}},
        RunUmount},

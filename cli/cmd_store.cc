@@ -9,6 +9,7 @@
 #include "core/printable.h"
 #include "core/store.h"
 #include "core/utf8.h"
+#include "fs/names.h"
 #include "keys/identity.h"
 
 namespace esfs::cli {
@@ -18,76 +19,125 @@ using core::OrderedJson;
 
 constexpr size_t kImportChunk = 1000;
 
-Result<std::unique_ptr<core::Store>> OpenStore(const GlobalOptions& global) {
-  return core::Store::Open({global.data_dir});
+// "1 document", "2 documents".
+std::string Documents(uint64_t n) { return std::to_string(n) + (n == 1 ? " document" : " documents"); }
+
+// "esfs workspace list".
+int ListWorkspaces(const GlobalOptions& global, const ParsedArgs& args) {
+  if (args.positional.size() != 1) return UsageError("workspace", "list takes no arguments");
+  auto store = OpenExistingStore(global);
+  if (!store.ok()) return Failure("workspace", store.status().message());
+  auto all = (*store)->workspaces().List(/*count_documents=*/true);
+  if (!all.ok()) return Failure("workspace", all.status().message());
+  if (args.Has("json")) {
+    OrderedJson out = OrderedJson::array();
+    for (const auto& ws : *all) out.push_back({{"workspace", ws.address}, {"documents", ws.documents}, {"config", ws.config}});
+    PrintJson(out);
+    return kExitOk;
+  }
+  if (all->empty()) std::cerr << "esfs: no workspaces yet (add one: esfs workspace add +name.suffix)\n";
+  for (const auto& ws : *all) {
+    std::cout << core::Printable(ws.address) << "\t" << Documents(ws.documents);
+    for (const auto& pub : ws.config.value("pubs", OrderedJson::array())) {
+      std::cout << "\t" << core::Printable(pub.get<std::string>());
+    }
+    std::cout << "\n";
+  }
+  return kExitOk;
+}
+
+// Applies --pub, --remove-pub, --only and --all-paths to |config|. Usage
+// errors (bad URL or prefix) as InvalidArgument; a --remove-pub URL that
+// is not there as NotFound.
+Status EditConfig(const ParsedArgs& args, OrderedJson& config) {
+  OrderedJson pubs = config.value("pubs", OrderedJson::array());
+  for (const auto& pub : args.GetAll("pub")) {
+    if (pub.rfind("http://", 0) != 0 && pub.rfind("https://", 0) != 0) {
+      return Status::InvalidArgument("pub URL must start with http:// or https://: " + pub);
+    }
+    if (std::find(pubs.begin(), pubs.end(), pub) == pubs.end()) pubs.push_back(pub);
+  }
+  for (const auto& pub : args.GetAll("remove-pub")) {
+    auto it = std::find(pubs.begin(), pubs.end(), pub);
+    if (it == pubs.end()) return Status::NotFound(pub + " is not a pub of this workspace");
+    pubs.erase(it);
+  }
+  config["pubs"] = pubs;
+  if (args.Has("only") && args.Has("all-paths")) return Status::InvalidArgument("give --only or --all-paths, not both");
+  if (args.Has("only")) {
+    OrderedJson only = OrderedJson::array();
+    for (const auto& prefix : args.GetAll("only")) {
+      if (prefix.empty() || prefix[0] != '/') return Status::InvalidArgument("--only takes a path prefix like /wiki/");
+      only.push_back(prefix);
+    }
+    config["only"] = only;
+  }
+  if (args.Has("all-paths")) config.erase("only");
+  return Status::Ok();
+}
+
+// One line for the user: what the workspace syncs now.
+std::string Summary(const OrderedJson& config) {
+  const auto pubs = config.value("pubs", OrderedJson::array());
+  std::string text = std::to_string(pubs.size()) + (pubs.size() == 1 ? " pub" : " pubs");
+  if (config.contains("only")) {
+    text += ", syncing only";
+    for (const auto& p : config["only"]) text += " " + p.get<std::string>();
+  }
+  return text;
 }
 
 int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
-  if (args.positional.empty()) return UsageError("workspace", "expected add, list or remove");
+  if (args.positional.empty()) return UsageError("workspace", "expected add, list, edit, remove-pub or remove");
   const std::string& action = args.positional[0];
-  auto store = OpenStore(global);
-  if (!store.ok()) return Failure("workspace", store.status().message());
-  if (action == "list") {
-    if (args.positional.size() != 1) return UsageError("workspace", "list takes no arguments");
-    auto all = (*store)->workspaces().List(/*count_documents=*/true);
-    if (!all.ok()) return Failure("workspace", all.status().message());
-    if (args.Has("json")) {
-      OrderedJson out = OrderedJson::array();
-      for (const auto& ws : *all) out.push_back({{"workspace", ws.address}, {"documents", ws.documents}, {"config", ws.config}});
-      PrintJson(out);
-      return kExitOk;
-    }
-    if (all->empty()) std::cerr << "esfs: no workspaces yet (add one: esfs workspace add +name.suffix)\n";
-    for (const auto& ws : *all) {
-      std::cout << core::Printable(ws.address) << "\t" << ws.documents << " documents";
-      for (const auto& pub : ws.config.value("pubs", OrderedJson::array())) {
-        std::cout << "\t" << core::Printable(pub.get<std::string>());
-      }
-      std::cout << "\n";
-    }
-    return kExitOk;
+  if (action == "list") return ListWorkspaces(global, args);
+  if (action == "remove-pub") {
+    if (args.positional.size() < 3) return UsageError("workspace", "remove-pub takes WORKSPACE URL...");
+  } else if (action == "add" || action == "edit" || action == "remove") {
+    if (args.positional.size() != 2) return UsageError("workspace", action + " takes one WORKSPACE");
+  } else {
+    return UsageError("workspace", "unknown action '" + action + "' (add, list, edit, remove-pub or remove)");
   }
-  if (args.positional.size() != 2) return UsageError("workspace", action + " takes one WORKSPACE");
+  if (action != "edit" && (args.Has("remove-pub") || args.Has("all-paths"))) {
+    return UsageError("workspace", "--remove-pub and --all-paths belong to edit");
+  }
   const std::string& ws = args.positional[1];
-  if (action == "add") {
+  auto store = action == "add" ? core::Store::Open({global.data_dir}) : OpenExistingStore(global);
+  if (!store.ok()) return Failure("workspace", store.status().message());
+  if (action == "add" || action == "edit" || action == "remove-pub") {
     OrderedJson config = OrderedJson::object();
-    if (auto existing = (*store)->workspaces().Get(ws); existing.ok()) config = existing->config;
-    OrderedJson pubs = config.value("pubs", OrderedJson::array());
-    for (const auto& pub : args.GetAll("pub")) {
-      if (pub.rfind("http://", 0) != 0 && pub.rfind("https://", 0) != 0) {
-        return UsageError("workspace", "pub URL must start with http:// or https://: " + pub);
-      }
-      if (std::find(pubs.begin(), pubs.end(), pub) == pubs.end()) pubs.push_back(pub);
+    if (auto existing = (*store)->workspaces().Get(ws); existing.ok()) {
+      config = existing->config;
+    } else if (action != "add") {
+      return Failure("workspace", existing.status().message());
     }
-    config["pubs"] = pubs;
-    if (args.Has("only")) {
-      OrderedJson only = OrderedJson::array();
-      for (const auto& prefix : args.GetAll("only")) {
-        if (prefix.empty() || prefix[0] != '/') return UsageError("workspace", "--only takes a path prefix like /wiki/");
-        only.push_back(prefix);
-      }
-      config["only"] = only;
+    ParsedArgs edit = args;
+    for (size_t i = 2; i < args.positional.size(); ++i) edit.values["remove-pub"].push_back(args.positional[i]);
+    if (Status s = EditConfig(edit, config); !s.ok()) {
+      return s.code() == StatusCode::kInvalidArgument ? UsageError("workspace", s.message())
+                                                      : Failure("workspace", s.message());
     }
     Status s = (*store)->workspaces().Add(ws, config);
     if (s.code() == StatusCode::kInvalidArgument) return UsageError("workspace", s.message());
     if (!s.ok()) return Failure("workspace", s.message());
-    std::cerr << "esfs: workspace " << core::Printable(ws) << " is in the store (" << pubs.size() << " pubs)\n";
+    // A running mount or esfs sync follows the change (the syncer re-reads
+    // the config at the next look of the store's change feed).
+    std::cerr << "esfs: workspace " << core::Printable(ws) << " is in the store (" << core::Printable(Summary(config))
+              << ")\n";
     return kExitOk;
   }
-  if (action == "remove") {
-    auto existing = (*store)->workspaces().Get(ws, /*count_documents=*/true);
-    if (!existing.ok()) return Failure("workspace", existing.status().message());
-    if (existing->documents > 0 && !args.Has("yes")) {
-      return Failure("workspace", ws + " holds " + std::to_string(existing->documents) +
-                                      " documents; pass --yes to remove them from this store");
-    }
-    Status s = (*store)->workspaces().Remove(ws);
-    if (!s.ok()) return Failure("workspace", s.message());
-    std::cerr << "esfs: removed workspace " << core::Printable(ws) << " and its " << existing->documents
-              << " documents\n";
-    return kExitOk;
+  // remove
+  auto existing = (*store)->workspaces().Get(ws, /*count_documents=*/true);
+  if (!existing.ok()) return Failure("workspace", existing.status().message());
+  if (existing->documents > 0 && !args.Has("yes")) {
+    return Failure("workspace", ws + " holds " + Documents(existing->documents) +
+                                    "; pass --yes to remove them from this store");
   }
-  return UsageError("workspace", "unknown action '" + action + "' (add, list or remove)");
+  Status s = (*store)->workspaces().Remove(ws);
+  if (!s.ok()) return Failure("workspace", s.message());
+  std::cerr << "esfs: removed workspace " << core::Printable(ws) << " and its " << Documents(existing->documents)
+            << "\n";
+  return kExitOk;
 }
 
 int RunPut(const GlobalOptions& global, const ParsedArgs& args) {
@@ -112,7 +162,7 @@ int RunPut(const GlobalOptions& global, const ParsedArgs& args) {
   }
   auto identity = keys::LoadIdentity(global.key_file, Warn);
   if (!identity.ok()) return Failure("put", identity.status().message() + " (create one: esfs keygen NAME)");
-  auto store = OpenStore(global);
+  auto store = OpenExistingStore(global);
   if (!store.ok()) return Failure("put", store.status().message());
   auto doc = (*store)->replica().Set(*identity, args.positional[0], args.positional[1], *content, delete_after);
   if (!doc.ok()) return Failure("put", doc.status().message());
@@ -125,14 +175,37 @@ int RunPut(const GlobalOptions& global, const ParsedArgs& args) {
   return kExitOk;
 }
 
+// The es.4 path for |shown|, a path as the mount shows it ("/my notes/é.txt"):
+// each name as the mount maps it (fs/names.h: "/my%20notes/%C3%A9.txt").
+std::string PathFromShownName(const std::string& shown) {
+  std::string path;
+  size_t start = 0;
+  while (start < shown.size()) {
+    size_t slash = shown.find('/', start);
+    if (slash == std::string::npos) slash = shown.size();
+    if (slash > start) path += "/" + fs::NameToSegment(std::string_view(shown).substr(start, slash - start));
+    start = slash + 1;
+  }
+  return path;
+}
+
 int RunGet(const GlobalOptions& global, const ParsedArgs& args) {
   if (args.positional.size() != 2) return UsageError("get", "expected WORKSPACE PATH");
-  auto store = OpenStore(global);
+  auto store = OpenExistingStore(global);
   if (!store.ok()) return Failure("get", store.status().message());
-  auto winner = (*store)->replica().Winner(args.positional[0], args.positional[1]);
+  const std::string& given = args.positional[1];
+  // The es.4 path as given; else the same path as the mount shows it.
+  auto winner = (*store)->replica().Winner(args.positional[0], given);
+  if (!winner.ok() || !winner->has_value()) {
+    const std::string mapped = PathFromShownName(given);
+    if (mapped != given) {
+      auto by_name = (*store)->replica().Winner(args.positional[0], mapped);
+      if (by_name.ok() && by_name->has_value()) winner = std::move(by_name);
+    }
+  }
   if (!winner.ok()) return Failure("get", winner.status().message());
-  if (!winner->has_value()) return Failure("get", "no document at " + args.positional[1]);
-  if ((*winner)->IsTombstone()) return Failure("get", args.positional[1] + " was deleted by " + (*winner)->author);
+  if (!winner->has_value()) return Failure("get", "no document at " + given);
+  if ((*winner)->IsTombstone()) return Failure("get", given + " was deleted by " + (*winner)->author);
   if (args.Has("json")) {
     PrintJson(core::DocumentToJson(**winner));
   } else {
@@ -143,7 +216,7 @@ int RunGet(const GlobalOptions& global, const ParsedArgs& args) {
 
 int RunExport(const GlobalOptions& global, const ParsedArgs& args) {
   if (args.positional.size() != 1) return UsageError("export", "expected WORKSPACE");
-  auto store = OpenStore(global);
+  auto store = OpenExistingStore(global);
   if (!store.ok()) return Failure("export", store.status().message());
   auto docs = (*store)->replica().AllDocuments(args.positional[0]);
   if (!docs.ok()) return Failure("export", docs.status().message());
@@ -154,7 +227,7 @@ int RunExport(const GlobalOptions& global, const ParsedArgs& args) {
     std::cout << (i ? ",\n" : "\n") << core::DocumentToJson((*docs)[i]).dump();
   }
   std::cout << (docs->empty() ? "]\n" : "\n]\n");
-  std::cerr << "esfs: exported " << docs->size() << " documents\n";
+  std::cerr << "esfs: exported " << Documents(docs->size()) << "\n";
   return kExitOk;
 }
 
@@ -163,7 +236,7 @@ int RunImport(const GlobalOptions& global, const ParsedArgs& args) {
   const std::string& ws = args.positional[0];
   auto list = ReadDocumentList(args.positional[1]);
   if (!list.ok()) return Failure("import", list.status().message());
-  auto store = OpenStore(global);
+  auto store = OpenExistingStore(global);
   if (!store.ok()) return Failure("import", store.status().message());
   if (auto known = (*store)->workspaces().Get(ws); !known.ok()) return Failure("import", known.status().message());
   size_t accepted = 0, ignored = 0;
@@ -212,18 +285,37 @@ int RunImport(const GlobalOptions& global, const ParsedArgs& args) {
 
 std::vector<Command> StoreCommands() {
   return {
-      {"workspace", "add, list or remove workspaces in the store",
+      {"workspace", "add, list, edit or remove workspaces in the store",
        "usage: esfs workspace add WORKSPACE [--pub URL]... [--only PREFIX]...\n"
        "       esfs workspace list [--json]\n"
+       "       esfs workspace edit WORKSPACE [--pub URL]... [--remove-pub URL]...\n"
+       "                                     [--only PREFIX]... [--all-paths]\n"
+       "       esfs workspace remove-pub WORKSPACE URL...\n"
        "       esfs workspace remove WORKSPACE [--yes]\n"
        "\n"
-       "add      joins a workspace (+name.suffix); --pub adds a pub to sync with (repeatable;\n"
-       "         adding again keeps the pubs it had); --only limits sync, both ways, to\n"
-       "         paths starting with PREFIX (repeatable, e.g. --only /wiki/ --only /chat/)\n"
-       "list     one line per workspace: address, documents, pubs (--json: as JSON)\n"
-       "remove   drops the workspace and its documents from this store (not from pubs);\n"
-       "         --yes is needed when it holds documents\n",
-       {{"pub", true, true}, {"only", true, true}, {"json", false}, {"yes", false}},
+       "add         joins a workspace (+name.suffix); --pub adds a pub to sync with\n"
+       "            (repeatable; adding again keeps the pubs it had); --only limits sync,\n"
+       "            both ways, to paths starting with PREFIX (repeatable, e.g. --only /wiki/\n"
+       "            --only /chat/)\n"
+       "list        one line per workspace: address, documents, pubs (--json: as JSON)\n"
+       "edit        changes a workspace's sync: --pub adds a pub, --remove-pub takes one\n"
+       "            out, --only replaces the prefixes, --all-paths syncs every path again\n"
+       "remove-pub  takes the pubs out of the workspace's config (as edit --remove-pub)\n"
+       "remove      drops the workspace and its documents from this store (not from pubs);\n"
+       "            --yes is needed when it holds documents\n"
+       "\n"
+       "Changes reach a running mount or esfs sync within a moment: a pub taken out\n"
+       "stops being synced, new --only prefixes hold from the next pass.\n"
+       "\n"
+       "options:\n"
+       "  --pub URL          a pub to sync with (http:// or https://)\n"
+       "  --remove-pub URL   (edit) stop syncing with this pub\n"
+       "  --only PREFIX      sync only paths starting with PREFIX\n"
+       "  --all-paths        (edit) sync every path again\n"
+       "  --json             (list) print JSON\n"
+       "  --yes              (remove) remove a workspace that holds documents\n",
+       {{"pub", true, true}, {"remove-pub", true, true}, {"only", true, true}, {"all-paths", false},
+        {"json", false}, {"yes", false}},
        RunWorkspace},
       {"put", "sign and store one document",
        "usage: esfs put WORKSPACE PATH [FILE|-] [--delete-after T]\n"
@@ -242,8 +334,12 @@ std::vector<Command> StoreCommands() {
       {"get", "print the winning document's content",
        "usage: esfs get WORKSPACE PATH [--json]\n"
        "\n"
-       "Prints the content of the document that wins at PATH. Exit status 1 if there is\n"
-       "none or it was deleted. --json prints the whole document instead.\n",
+       "Prints the content of the document that wins at PATH. PATH is the es.4 path\n"
+       "(/my%20notes/a.txt) or the path as the mount shows it (\"/my notes/a.txt\").\n"
+       "Exit status 1 if there is none or it was deleted.\n"
+       "\n"
+       "options:\n"
+       "  --json   print the whole document instead\n",
        {{"json", false}},
        RunGet},
       {"export", "print every document of a workspace as JSON",

@@ -1,5 +1,7 @@
 #include "cli/command.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -31,6 +33,16 @@ int Failure(const std::string& command, const std::string& message) {
 }
 
 void Warn(const std::string& message) { std::cerr << "esfs: warning: " << Safe(message) << "\n"; }
+
+Result<std::unique_ptr<core::Store>> OpenExistingStore(const GlobalOptions& global) {
+  struct stat st;
+  if (stat((global.data_dir + "/store/data.mdb").c_str(), &st) != 0) {
+    return Status::NotFound("there is no store in " + global.data_dir +
+                            " (nothing stored there yet: add a workspace with esfs workspace add, or give the "
+                            "right --data)");
+  }
+  return core::Store::Open({global.data_dir});
+}
 
 Result<std::string> ReadInput(const std::string& file) {
   if (file == "-") {

@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "core/document.h"
+#include "core/store.h"
 #include "core/status.h"
 
 namespace esfs::cli {
@@ -41,6 +42,12 @@ int UsageError(const std::string& command, const std::string& message);
 // "esfs NAME: message" on stderr; returns 1.
 int Failure(const std::string& command, const std::string& message);
 void Warn(const std::string& message);
+
+// The store of --data for a command that only reads or changes what is
+// there: NotFound ("there is no store in DIR ...") when the folder holds
+// none, and then nothing is created. Commands that add (workspace add,
+// mount, sync) use core::Store::Open, which creates it.
+Result<std::unique_ptr<core::Store>> OpenExistingStore(const GlobalOptions& global);
 
 // The bytes of FILE, or of stdin for "-". IoError names the file.
 Result<std::string> ReadInput(const std::string& file);

@@ -1,5 +1,8 @@
 // esfs: the command-line entry. It only parses the global options, picks a
 // command and runs it; the work happens in the layers.
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -21,6 +24,12 @@ std::string HomeDir() {
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
   return value && *value ? value : fallback;
+}
+
+// A word that names a folder: has a '/', or is one.
+bool IsFolderName(const std::string& word) {
+  struct stat st;
+  return word.find('/') != std::string::npos || (stat(word.c_str(), &st) == 0 && S_ISDIR(st.st_mode));
 }
 
 GlobalOptions DefaultGlobals() {
@@ -46,6 +55,7 @@ void PrintMainHelp(const std::vector<Command>& commands) {
             << "\n"
             << "usage: esfs [--data DIR] [--key FILE] COMMAND [ARGS...]\n"
             << "       esfs COMMAND --help\n"
+            << "       esfs DATA_DIR MOUNTPOINT -o key=FILE[,OPT...]   (mount -t fuse.esfs; see esfs mount --help)\n"
             << "\n"
             << "commands:\n";
   for (const auto& c : commands) {
@@ -102,10 +112,19 @@ int Main(int argc, char** argv) {
     PrintMainHelp(commands);
     return kExitUsage;
   }
-  const std::string name = argv[i];
+  std::vector<std::string> rest(argv + i + 1, argv + argc);
+  std::string name = argv[i];
+  // mount(8) with type fuse.esfs runs mount.fuse3, which runs
+  // "esfs DATA_DIR MOUNTPOINT -o OPTS" (libfuse's convention for a file
+  // system's program): the same as "esfs --data DATA_DIR mount MOUNTPOINT -o OPTS".
+  const bool known = std::any_of(commands.begin(), commands.end(), [&](const Command& c) { return c.name == name; });
+  if (!known && i + 1 < argc && argv[i + 1][0] != '-' && IsFolderName(name)) {
+    globals.data_dir = name;
+    name = "mount";
+  }
   for (const auto& command : commands) {
     if (command.name != name) continue;
-    auto args = ParseArgs(std::vector<std::string>(argv + i + 1, argv + argc), command.options);
+    auto args = ParseArgs(rest, command.options);
     if (!args.ok()) return UsageError(name, args.status().message());
     if (args->help) {
       std::cout << command.help;

@@ -51,6 +51,21 @@ std::string Stamp(int64_t micros) {
 
 }  // namespace
 
+std::optional<LogLevel> ParseLogLevel(std::string_view name) {
+  if (name == "error") return LogLevel::kError;
+  if (name == "warn" || name == "warning") return LogLevel::kWarn;
+  if (name == "info") return LogLevel::kInfo;
+  if (name == "debug") return LogLevel::kDebug;
+  return std::nullopt;
+}
+
+LogLevel LevelOf(std::string_view text) {
+  if (text.starts_with("error: ")) return LogLevel::kError;
+  if (text.starts_with("warning: ")) return LogLevel::kWarn;
+  if (text.starts_with("debug: ")) return LogLevel::kDebug;
+  return LogLevel::kInfo;
+}
+
 uint64_t LogMaxBytesFromEnv() {
   const char* env = std::getenv("ESFS_LOG_MAX_BYTES");
   if (env == nullptr) return kLogDefaultMaxBytes;
@@ -80,6 +95,7 @@ void LogWriter::ToFile(const std::string& path) {
 }
 
 void LogWriter::Line(std::string_view text) {
+  if (LevelOf(text) > options_.level) return;
   std::scoped_lock lock(mu_);
   const int64_t now = clock_->NowMicros();
   std::string key = KeyOf(text);

@@ -19,6 +19,11 @@
 //     comes after the window has ended, at Flush() and at destruction.
 //     Only the latest key is followed (floods are runs of the same line).
 //   - A file that cannot be opened or written: the lines go to stderr.
+//   - Levels (--log-level): a line's level comes from how its text starts,
+//     so that every part can keep logging through a plain
+//     function<void(string)>: "error: " is an error, "warning: " a
+//     warning, "debug: " debug, anything else info. Lines below
+//     LogOptions::level are dropped before the rate limit counts them.
 // Thread-safe. Knows no FUSE, HTTP or keys.
 #pragma once
 
@@ -27,6 +32,7 @@
 #include <cstdio>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,7 +46,15 @@ inline constexpr std::chrono::seconds kLogDefaultWindow{60};
 inline constexpr size_t kLogMaxLineBytes = 4096;
 inline constexpr size_t kLogKeyBytes = 48;
 
+enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
+
+// "error", "warn" (or "warning"), "info", "debug"; nullopt for anything else.
+std::optional<LogLevel> ParseLogLevel(std::string_view name);
+// The level of a line of text, by its prefix (see above).
+LogLevel LevelOf(std::string_view text);
+
 struct LogOptions {
+  LogLevel level = LogLevel::kInfo;
   uint64_t max_bytes = kLogDefaultMaxBytes;
   size_t repeat_limit = kLogDefaultRepeatLimit;
   std::chrono::microseconds window = kLogDefaultWindow;
@@ -60,6 +74,7 @@ class LogWriter {
   // From now on, lines are appended to |path| (stderr if it cannot be
   // opened).
   void ToFile(const std::string& path);
+  // Drops |text| if its level (LevelOf) is below LogOptions::level.
   void Line(std::string_view text);
   // Writes the pending "(suppressed ...)" line, if any.
   void Flush();

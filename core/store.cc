@@ -32,7 +32,13 @@ Status CheckDataDir(const std::string& dir) {
   if (!stdfs::is_directory(dir, ec)) return Status::InvalidArgument("data folder " + dir + " is not a folder");
   auto it = stdfs::directory_iterator(dir, ec);
   if (ec) return Status::Storage("cannot read data folder " + dir + ": " + ec.message());
-  bool empty = it == stdfs::directory_iterator();
+  // The mount daemon's log (esfs.log, esfs.log.1) is written before the
+  // store is opened: a folder that holds only that is new.
+  bool empty = true;
+  for (; it != stdfs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name != "esfs.log" && name != "esfs.log.1") empty = false;
+  }
   if (!empty && !stdfs::exists(stdfs::path(dir) / "store", ec)) {
     return Status::InvalidArgument("data folder " + dir +
                                    " holds other files and no esfs store; choose an empty or new folder");

@@ -2,8 +2,10 @@
 
 #define FUSE_USE_VERSION 34
 #include <fuse_lowlevel.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -39,19 +41,89 @@ namespace {
 // repeated lines: core/log.h).
 using Logger = core::LogWriter;
 
-int RunCommand(const std::vector<std::string>& argv) {
+// Runs argv and waits. |output| given: the program's stdout and stderr
+// are collected there instead of going to ours.
+int RunCommand(const std::vector<std::string>& argv, std::string* output = nullptr) {
+  int fds[2] = {-1, -1};
+  if (output != nullptr && pipe2(fds, O_CLOEXEC) != 0) output = nullptr;
   pid_t pid = fork();
   if (pid == 0) {
+    if (output != nullptr) {
+      dup2(fds[1], STDOUT_FILENO);
+      dup2(fds[1], STDERR_FILENO);
+    }
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execvp(args[0], args.data());
     _exit(127);
   }
+  if (output != nullptr) {
+    close(fds[1]);
+    char buf[512];
+    ssize_t n;
+    while (pid > 0 && (n = read(fds[0], buf, sizeof buf)) > 0) output->append(buf, static_cast<size_t>(n));
+    close(fds[0]);
+  }
+  if (pid < 0) return 1;
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
+
+// libfuse, and the fusermount3 it starts, say why a session or a mount
+// failed on stderr only, which a daemon has sent to its log. While a
+// CaptureStderr lives, fd 2 goes to a memory file; Finish() puts stderr
+// back and returns what was written, as one line, so that the reason
+// reaches the user's terminal (issue #21). A fusermount3 that stays
+// (-o auto_unmount) keeps its copy of the memory file, which is harmless.
+class CaptureStderr {
+ public:
+  CaptureStderr() {
+    fflush(stderr);
+    saved_ = dup(STDERR_FILENO);
+    file_ = memfd_create("esfs-stderr", MFD_CLOEXEC);
+    if (saved_ < 0 || file_ < 0 || dup2(file_, STDERR_FILENO) < 0) Finish();
+  }
+  ~CaptureStderr() { Finish(); }
+  CaptureStderr(const CaptureStderr&) = delete;
+  CaptureStderr& operator=(const CaptureStderr&) = delete;
+
+  std::string Finish() {
+    fflush(stderr);
+    if (saved_ >= 0) {
+      dup2(saved_, STDERR_FILENO);
+      close(saved_);
+      saved_ = -1;
+    }
+    std::string text;
+    if (file_ >= 0) {
+      char buf[1024];
+      ssize_t n;
+      off_t at = 0;
+      while (text.size() < 4096 && (n = pread(file_, buf, sizeof buf, at)) > 0) {
+        text.append(buf, static_cast<size_t>(n));
+        at += n;
+      }
+      close(file_);
+      file_ = -1;
+    }
+    std::string line;
+    for (char c : text) {
+      if (c == '\n') {
+        if (!line.empty() && line.back() != ' ') line += "; ";
+      } else {
+        line += c;
+      }
+    }
+    while (!line.empty() && (line.back() == ' ' || line.back() == ';')) line.pop_back();
+    return core::Printable(line, 1024);
+  }
+
+ private:
+  int saved_ = -1;
+  int file_ = -1;
+};
 
 // RAII for the libfuse objects, undone in reverse order.
 struct FuseArgs {
@@ -174,7 +246,7 @@ void Report(int fd, const std::string& message) {
 
 int Serve(const MountOptions& options, Logger& log, int report_fd) {
   auto fail = [&](const std::string& message) {
-    log.Line(message);
+    log.Line("error: " + message);
     Report(report_fd, "error: " + message);
     return 1;
   };
@@ -203,13 +275,25 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
   for (const auto& o : options.fuse_options) opts += "," + o;
   fuse_opt_add_arg(&args.args, "-o");
   fuse_opt_add_arg(&args.args, opts.c_str());
+  log.Line("debug: libfuse options: " + opts);
   Session session;
-  session.se = fuse_session_new(&args.args, &FuseOps(), sizeof(fuse_lowlevel_ops), &context);
-  if (session.se == nullptr) return fail("could not start a FUSE session (bad -o option?)");
+  {
+    CaptureStderr libfuse_says;
+    session.se = fuse_session_new(&args.args, &FuseOps(), sizeof(fuse_lowlevel_ops), &context);
+    if (session.se == nullptr) {
+      const std::string why = libfuse_says.Finish();
+      return fail("could not start a FUSE session: " + (why.empty() ? std::string("bad -o option?") : why));
+    }
+  }
   if (fuse_set_signal_handlers(session.se) != 0) return fail("could not install signal handlers");
   session.handlers = true;
-  if (fuse_session_mount(session.se, options.mountpoint.c_str()) != 0) {
-    return fail("could not mount at " + options.mountpoint + " (is /dev/fuse there and fusermount3 installed?)");
+  {
+    CaptureStderr libfuse_says;
+    if (fuse_session_mount(session.se, options.mountpoint.c_str()) != 0) {
+      const std::string why = libfuse_says.Finish();
+      return fail("could not mount at " + core::Printable(options.mountpoint) + ": " +
+                  (why.empty() ? std::string("is /dev/fuse there and fusermount3 installed?") : why));
+    }
   }
   session.mounted = true;
   // One change feed for the process: the kernel invalidation here, and the
@@ -239,19 +323,49 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
   // libfuse's loop returns the number of the signal that ended it (SIGINT,
   // SIGTERM, SIGHUP: a requested, clean stop), or -errno on failure.
   if (rc > 0) log.Line("stopping on " + std::string(strsignal(rc)));
-  if (rc < 0) log.Line("the FUSE session failed: " + std::string(std::strerror(-rc)));
+  if (rc < 0) log.Line("error: the FUSE session failed: " + std::string(std::strerror(-rc)));
   log.Line("unmounting " + core::Printable(options.mountpoint));
   return rc >= 0 ? 0 : 1;
 }
 
 }  // namespace
 
-int Unmount(const std::string& mountpoint, bool lazy) {
-  return RunCommand({"fusermount3", lazy ? "-uz" : "-u", mountpoint});
+int Unmount(const std::string& mountpoint, bool lazy, std::string* message) {
+  return RunCommand({"fusermount3", lazy ? "-uz" : "-u", mountpoint}, message);
+}
+
+bool IsMounted(const std::string& path) {
+  // Field 5 of each line is the mount point, with space, tab, newline and
+  // backslash as octal escapes.
+  std::string escaped;
+  for (char c : path) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\%03o", static_cast<unsigned char>(c));
+      escaped += buf;
+    } else {
+      escaped += c;
+    }
+  }
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mountinfo, line)) {
+    size_t at = 0;
+    for (int field = 0; field < 4 && at != std::string::npos; ++field) {
+      at = line.find(' ', at);
+      if (at != std::string::npos) ++at;
+    }
+    if (at == std::string::npos) continue;
+    const size_t end = line.find(' ', at);
+    if (line.compare(at, end == std::string::npos ? std::string::npos : end - at, escaped) == 0) return true;
+  }
+  return false;
 }
 
 int RunMount(const MountOptions& options) {
-  Logger log({.max_bytes = core::LogMaxBytesFromEnv()});
+  Logger log({.level = options.log_level, .max_bytes = core::LogMaxBytesFromEnv()});
+  const std::string log_path = options.log_file.empty() ? options.data_dir + "/esfs.log" : options.log_file;
+  if (options.foreground && !options.log_file.empty()) log.ToFile(log_path);
   struct stat st;
   if (!CleanStaleMount(options.mountpoint, log)) {
     log.Line("could not clean up the stale mount at " + core::Printable(options.mountpoint));
@@ -264,8 +378,11 @@ int RunMount(const MountOptions& options) {
   if (options.foreground) return Serve(options, log, -1);
   // Daemon: fork before opening the store (LMDB handles must not cross a
   // fork); the parent waits to report how the start went.
+  // Close-on-exec: a program the daemon starts (the fusermount3 that
+  // -o auto_unmount leaves running for the mount's lifetime) must not hold
+  // the pipe open, or the parent would wait for its end for ever.
   int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return 1;
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return 1;
   pid_t pid = fork();
   if (pid < 0) return 1;
   if (pid > 0) {
@@ -276,8 +393,8 @@ int RunMount(const MountOptions& options) {
     while ((n = read(pipe_fds[0], buf, sizeof buf)) > 0) message.append(buf, static_cast<size_t>(n));
     close(pipe_fds[0]);
     if (message == "ok") {
-      std::cerr << "esfs: mounted at " << options.mountpoint << " (log: " << options.data_dir
-                << "/esfs.log; unmount: esfs umount " << options.mountpoint << ")\n";
+      std::cerr << "esfs: mounted at " << options.mountpoint << " (log: " << log_path
+                << "; unmount: esfs umount " << options.mountpoint << ")\n";
       return 0;
     }
     std::cerr << "esfs mount: " << (message.empty() ? "the daemon failed to start" : message.substr(7)) << "\n";
@@ -286,10 +403,16 @@ int RunMount(const MountOptions& options) {
   close(pipe_fds[0]);
   setsid();
   mkdir(options.data_dir.c_str(), 0700);
-  log.ToFile(options.data_dir + "/esfs.log");
+  if (FILE* probe = fopen(log_path.c_str(), "a"); probe != nullptr) {
+    fclose(probe);
+  } else {
+    Report(pipe_fds[1], "error: cannot write the log " + core::Printable(log_path) + ": " + std::strerror(errno));
+    _exit(1);
+  }
+  log.ToFile(log_path);
   if (freopen("/dev/null", "r", stdin) == nullptr) _exit(1);
-  if (freopen((options.data_dir + "/esfs.log").c_str(), "a", stdout) == nullptr) _exit(1);
-  if (freopen((options.data_dir + "/esfs.log").c_str(), "a", stderr) == nullptr) _exit(1);
+  if (freopen(log_path.c_str(), "a", stdout) == nullptr) _exit(1);
+  if (freopen(log_path.c_str(), "a", stderr) == nullptr) _exit(1);
   const int rc = Serve(options, log, pipe_fds[1]);
   log.Flush();  // _exit runs no destructor
   _exit(rc);

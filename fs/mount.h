@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/log.h"
+
 namespace esfs::core {
 class ChangeFeed;
 class Store;
@@ -26,6 +28,10 @@ struct MountOptions {
   std::optional<std::string> workspace;       // mount one workspace only
   int64_t ephemeral_lifetime_us = 0;          // 0: MountConfig's default
   int ready_fd = -1;                          // write "ready\n" here once mounted (tests)
+  // The log: lines below |log_level| are dropped (core/log.h); |log_file|
+  // empty: <data_dir>/esfs.log for a daemon, stderr in the foreground.
+  core::LogLevel log_level = core::LogLevel::kInfo;
+  std::string log_file;
   // Started once the store is open and the mount is up, in the daemon
   // process, with the process's change feed (which outlives it); returns
   // the function that stops it. The command line passes the syncer and the
@@ -37,7 +43,12 @@ struct MountOptions {
 // Returns the process exit status (0 after a clean unmount).
 int RunMount(const MountOptions& options);
 
-// fusermount3 -u (or -uz when |lazy|). Returns the exit status.
-int Unmount(const std::string& mountpoint, bool lazy);
+// fusermount3 -u (or -uz when |lazy|). Returns the exit status; what
+// fusermount3 printed goes to |message| when it is given (else to stderr).
+int Unmount(const std::string& mountpoint, bool lazy, std::string* message = nullptr);
+
+// True if |path| (absolute, as the kernel shows it) is the mount point of
+// a mounted file system, by /proc/self/mountinfo; a stale FUSE mount counts.
+bool IsMounted(const std::string& path);
 
 }  // namespace esfs::fs

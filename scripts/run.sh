@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# run.sh: install what is missing, build, and run the main job: mount the
-# default workspace on the local store.
+# run.sh: install what is missing, build the esfs program (only it: the
+# tests and benchmarks are built by scripts/test.sh, so a first run on a
+# 2-core machine is quick), and run the main job: mount the default
+# workspace on the local store.
 #
 #   identity   $ESFS_KEY  (default ~/.config/esfs/identity.json), made if missing
 #   store      $ESFS_DATA (default ~/.local/share/esfs)
@@ -10,7 +12,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 bash scripts/setup.sh
-bash scripts/build.sh "$here/build"
+ESFS_TARGETS=esfs bash scripts/build.sh "$here/build"
 esfs="$here/build/esfs"
 
 key="${ESFS_KEY:-${XDG_CONFIG_HOME:-$HOME/.config}/esfs/identity.json}"
@@ -39,4 +41,7 @@ esfs is mounted at $mountpoint; your workspace is $mountpoint/$workspace
   $esfs --help                                       # everything else
 The daemon logs to $data/esfs.log. Unmount with:
   $esfs umount $mountpoint
+To install esfs with its man page, bash completion and systemd user units:
+  cmake --install $here/build          # /usr/local; --prefix DIR for another place
+  man esfs
 TXT

@@ -17,6 +17,9 @@ packages=(
   vim nano emacs-nox ed rsync git strace tmux attr libglib2.0-bin
   # The pass-through FUSE file system scripts/conformance compares with.
   bindfs
+  # The install tests: man(1) renders the man page, systemd-analyze verifies
+  # the units, mount(8) mounts with type fuse.esfs.
+  man-db groff-base systemd mount
 )
 
 missing=()

@@ -15,14 +15,18 @@
 // pull, push, the live stream and the live pusher to paths starting with
 // one of the prefixes (plain string prefixes; docs/sync.md).
 //
-// Running: Start() gives every (workspace, pub) its own worker thread: a
+// Running: Start() gives every (workspace, pub) its own worker thread (or,
+// after LimitToWorkspace, those of one workspace only: a one-workspace
+// mount syncs only what it shows): a
 // pass, then the pub's event stream for live pulls while local changes are
 // pushed as they appear; on any error, retry with exponential backoff and
 // jitter (sync/backoff.h). A supervisor thread re-reads the workspaces at
 // each look of the change feed (any commit, by any process) and at least
 // every minute: it starts workers for new (workspace, pub) pairs and stops
 // those of a workspace removed or a pub taken out of its config (their
-// transfers are cancelled; the worker's thread ends). Nothing here is ever
+// transfers are cancelled; the worker's thread ends); a worker whose
+// workspace's "only" prefixes changed is stopped and started again, so the
+// new prefixes hold from its next pass on. Nothing here is ever
 // called from a FUSE callback.
 //
 // Threads and locks: the supervisor, per worker one thread for the pass and
@@ -110,6 +114,8 @@ class Syncer {
   // is started here; if that fails, it is logged and nothing runs.
   void Start();
   void Stop();
+  // Before Start(): sync only |workspace| (the others' pubs are left alone).
+  void LimitToWorkspace(std::string workspace) { only_workspace_ = std::move(workspace); }
 
   // For tests. The (workspace, pub) pairs whose worker thread runs now, as
   // "workspace pub".
@@ -161,6 +167,7 @@ class Syncer {
   std::condition_variable wake_;  // the supervisor waits here
   bool supervise_due_ = false;    // the feed looked since the last reconcile
   std::map<std::string, std::unique_ptr<Worker>> workers_;  // by "workspace pub"
+  std::string only_workspace_;  // empty: every workspace; set before Start()
   std::thread supervisor_;
 };
 

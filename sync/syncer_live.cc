@@ -18,8 +18,8 @@ using internal::StreamTally;
 // One (workspace, pub). Its thread runs RunWorker; the supervisor creates,
 // stops and joins it.
 struct Syncer::Worker {
-  Worker(std::string ws, std::string p, const HttpOptions& base)
-      : workspace(std::move(ws)), pub(std::move(p)), http(base) {
+  Worker(std::string ws, std::string p, std::vector<std::string> prefixes, const HttpOptions& base)
+      : workspace(std::move(ws)), pub(std::move(p)), only(std::move(prefixes)), http(base) {
     http.cancel = &cancel;
   }
   bool stopping() const { return cancel.load(); }
@@ -40,6 +40,7 @@ struct Syncer::Worker {
 
   const std::string workspace;
   const std::string pub;
+  const std::vector<std::string> only;  // the config's prefixes when it started
   std::atomic<bool> cancel{false};  // set by Stop(); every transfer of this worker watches it
   HttpOptions http;                 // the syncer's, cancelled by |cancel|
   std::atomic<bool> running{true};  // false once RunWorker returned
@@ -153,11 +154,21 @@ void Syncer::ReconcileWorkers() {
     std::scoped_lock lock(mu_);
     if (stop_) return;
     for (const auto& ws : *all) {
+      if (!only_workspace_.empty() && ws.address != only_workspace_) continue;
+      const std::vector<std::string> only = OnlyPrefixesOf(ws.config);
       for (const auto& pub : PubsOf(ws.config)) {
         const std::string key = ws.address + " " + pub;
+        auto running = workers_.find(key);
+        if (running != workers_.end() && running->second->only != only) {
+          // New "only" prefixes: this worker ends, a new one starts below.
+          running->second->Stop();
+          leaving.push_back(std::move(running->second));
+          workers_.erase(running);
+          log_("the paths synced of " + ws.address + " with " + pub + " changed; starting again");
+        }
         wanted.insert(key);
         if (workers_.count(key)) continue;
-        auto worker = std::make_unique<Worker>(ws.address, pub, http_);
+        auto worker = std::make_unique<Worker>(ws.address, pub, only, http_);
         Worker* raw = worker.get();
         worker->thread = std::thread([this, raw] { RunWorker(*raw); });
         workers_[key] = std::move(worker);
@@ -177,8 +188,10 @@ void Syncer::ReconcileWorkers() {
   // notice (libcurl's progress callback).
   for (auto& worker : leaving) {
     worker->thread.join();
-    log_("stopped syncing " + worker->workspace + " with " + worker->pub +
-         " (the workspace was removed or the pub taken out of its config)");
+    if (!wanted.count(worker->workspace + " " + worker->pub)) {
+      log_("stopped syncing " + worker->workspace + " with " + worker->pub +
+           " (the workspace was removed or the pub taken out of its config)");
+    }
   }
 }
 

@@ -142,5 +142,40 @@ TEST_F(LogTest, AnUnwritableFileFallsBackToStderr) {
   EXPECT_NE(err.find("esfs: still seen"), std::string::npos) << err;
 }
 
+TEST_F(LogTest, LevelsDropLinesBelowTheOneAsked) {
+  EXPECT_EQ(ParseLogLevel("warn"), LogLevel::kWarn);
+  EXPECT_EQ(ParseLogLevel("warning"), LogLevel::kWarn);
+  EXPECT_EQ(ParseLogLevel("debug"), LogLevel::kDebug);
+  EXPECT_EQ(ParseLogLevel("loud"), std::nullopt);
+  EXPECT_EQ(LevelOf("error: could not mount"), LogLevel::kError);
+  EXPECT_EQ(LevelOf("warning: key file readable"), LogLevel::kWarn);
+  EXPECT_EQ(LevelOf("debug: libfuse options"), LogLevel::kDebug);
+  EXPECT_EQ(LevelOf("mounted at /x (error: none)"), LogLevel::kInfo);
+  const std::vector<std::string> lines = {"error: e", "warning: w", "info i", "debug: d"};
+  for (auto [level, kept] : std::vector<std::pair<LogLevel, size_t>>{
+           {LogLevel::kError, 1}, {LogLevel::kWarn, 2}, {LogLevel::kInfo, 3}, {LogLevel::kDebug, 4}}) {
+    std::filesystem::remove(Path());
+    LogOptions o = Options();
+    o.level = level;
+    {
+      LogWriter log(o);
+      log.ToFile(Path());
+      for (const auto& l : lines) log.Line(l);
+    }
+    const auto written = ReadLines(Path());
+    EXPECT_EQ(written.size(), kept) << static_cast<int>(level);
+    EXPECT_EQ(CountContaining(written, "esfs: error: e"), 1u);
+  }
+  // Dropped lines do not count toward the rate limit: a flood of debug
+  // lines at info level writes nothing, not even a summary.
+  std::filesystem::remove(Path());
+  {
+    LogWriter log(Options());
+    log.ToFile(Path());
+    for (int i = 0; i < 100; ++i) log.Line("debug: document " + std::to_string(i));
+  }
+  EXPECT_TRUE(ReadLines(Path()).empty());
+}
+
 }  // namespace
 }  // namespace esfs::core
