@@ -69,7 +69,8 @@ ReplayPlan FileSystem::PlanReplay(const core::Change& change, const ReplayHint& 
     if (found && author != change.author) return plan;
     if (found) {
       switch (own_writes_.Check(loc.ws, loc.EsPath(), signature)) {
-        case OwnWrites::Verdict::kOurs: return plan;  // the kernel reported it already
+        case OwnWrites::Verdict::kOurs:
+          return plan;  // the kernel reported it already
         case OwnWrites::Verdict::kPending: plan.kind = ReplayPlan::Kind::kDefer; return plan;
         case OwnWrites::Verdict::kNotOurs: break;
       }
@@ -78,6 +79,7 @@ ReplayPlan FileSystem::PlanReplay(const core::Change& change, const ReplayHint& 
   const bool file_known = hint.file_known;
   bool known_now = false;
   if (const std::shared_ptr<Node> node = inodes_.FindAt(loc)) {
+    plan.kernel_may_have_entry = true;
     std::scoped_lock lock(node->mu);
     // A local unsaved buffer wins: the remote version shows (or loses, by
     // LWW) after the local writer's save.
@@ -86,7 +88,7 @@ ReplayPlan FileSystem::PlanReplay(const core::Change& change, const ReplayHint& 
       return plan;
     }
     const InodeTable::NodeFacts facts = inodes_.Facts(*node);
-    if (facts.is_dir) return plan;
+      if (facts.is_dir) return plan;
     // Known now (looked up after the change arrived): enough to report its
     // deletion; a new file is still reported as new.
     known_now = facts.lookups > 0 || facts.open_count > 0;

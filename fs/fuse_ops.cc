@@ -126,9 +126,14 @@ bool ReplayCreate(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_file
     fuse_reply_err(req, attr.status().code() == StatusCode::kNotFound ? ENOENT : ToErrno(attr.status()));
     return true;
   }
+  // Not cached: the name may change kind or go at the next change (a file
+  // "wiki" that becomes a folder), and the kernel must ask then, not trust
+  // an entry the replay made.
+  attr->uncached = true;
   fi->fh = replayer->NewHandle();
   fi->direct_io = 1;
   fi->keep_cache = 0;
+  fi->noflush = 1;  // nothing to save at close: one round trip less
   fuse_entry_param e{};
   e.ino = attr->ino;
   e.attr = ToStat(*attr);
@@ -145,6 +150,7 @@ bool ReplayMkdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
     fuse_reply_err(req, attr.status().code() == StatusCode::kNotFound ? ENOENT : ToErrno(attr.status()));
     return true;
   }
+  attr->uncached = true;  // as in ReplayCreate
   ReplyEntry(req, attr);
   return true;
 }
@@ -155,6 +161,7 @@ bool ReplayOpen(fuse_req_t req, fuse_file_info* fi) {
   fi->fh = replayer->NewHandle();
   fi->direct_io = 1;
   fi->keep_cache = 0;
+  fi->noflush = 1;  // nothing to save at close: one round trip less
   fuse_reply_open(req, fi);
   return true;
 }

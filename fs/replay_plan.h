@@ -37,6 +37,9 @@ struct ReplayPlan {
   // kFile: the kernel knows the file (a change: IN_MODIFY, IN_CLOSE_WRITE);
   // else it is new (IN_CREATE first).
   bool file_known = false;
+  // kFile: the inode table has a node at the name now, so the kernel may
+  // hold an entry for it (a new file's must be dropped first).
+  bool kernel_may_have_entry = false;
 };
 
 }  // namespace esfs::fs

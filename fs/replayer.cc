@@ -13,21 +13,6 @@
 namespace esfs::fs {
 namespace {
 
-// Closes the descriptors it holds, deepest first.
-struct FdChain {
-  std::vector<int> fds;
-  ~FdChain() {
-    for (auto it = fds.rbegin(); it != fds.rend(); ++it) close(*it);
-  }
-  int back() const { return fds.back(); }
-  void CloseFrom(size_t depth) {
-    while (fds.size() > depth) {
-      close(fds.back());
-      fds.pop_back();
-    }
-  }
-};
-
 std::string DescribeNames(const ReplayPlan& plan) { return core::Printable(plan.names.Joined()); }
 
 }  // namespace
@@ -152,6 +137,7 @@ bool Replayer::Next(Item* out) {
     }
     if (in_burst_) {
       lock.unlock();
+      CloseChain();  // idle: hold nothing of the mount
       EndBurst();
       lock.lock();
       continue;
@@ -230,6 +216,7 @@ void Replayer::Loop() {
   }
   Item item;
   while (Next(&item)) ReplayOne(item);
+  CloseChain();
   EndBurst();
   std::scoped_lock lock(mu_);
   finished_ = true;
@@ -270,20 +257,37 @@ void Replayer::ReplayOne(const Item& item) {
   }
 }
 
+void Replayer::CloseChain() {
+  for (auto it = chain_fds_.rbegin(); it != chain_fds_.rend(); ++it) close(*it);
+  chain_fds_.clear();
+  chain_names_.clear();
+}
+
+void Replayer::ReleaseChain(size_t keep_folders) {
+  while (chain_names_.size() > keep_folders) {
+    close(chain_fds_.back());
+    chain_fds_.pop_back();
+    chain_names_.pop_back();
+  }
+}
+
 bool Replayer::Execute(const ReplayPlan& plan) {
   const std::vector<std::string>& names = plan.names.components();
   if (names.empty()) return true;
-  FdChain chain;
-  {
+  if (chain_fds_.empty()) {
     const int root = open(mountpoint_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0) return false;
-    chain.fds.push_back(root);
     struct stat st;
-    if (fstat(root, &st) != 0 || st.st_dev != dev_) return false;
+    if (fstat(root, &st) != 0 || st.st_dev != dev_) {
+      close(root);
+      return false;
+    }
+    chain_fds_.push_back(root);
   }
   auto failed = [&](const char* what) {
     const int err = errno;
     SetExpect("", Expect::kAsIs);
+    CloseChain();
     {
       std::scoped_lock lock(mu_);
       ++stats_.failed;
@@ -297,13 +301,21 @@ bool Replayer::Execute(const ReplayPlan& plan) {
   };
   const bool is_file = plan.kind == ReplayPlan::Kind::kFile;
   const size_t folders = names.size() - 1;
+  // The folders of the last item that this one shares stay open.
+  size_t shared = 0;
+  while (shared < chain_names_.size() && shared < folders && chain_names_[shared] == names[shared]) ++shared;
+  ReleaseChain(shared);
   uint64_t made = 0;
-  for (size_t i = 0; i < folders; ++i) {
+  std::string joined;
+  for (size_t i = 0; i < shared; ++i) joined += (i ? "/" : "") + names[i];
+  for (size_t i = shared; i < folders; ++i) {
     const std::string& name = names[i];
-    if (is_file && i >= plan.known_folders) {
+    joined += (i ? "/" : "") + name;
+    if (is_file && i >= plan.known_folders && made_folders_.count(joined) == 0) {
       SetExpect(name, Expect::kAbsent);
-      if (mkdirat(chain.back(), name.c_str(), 0755) == 0) {
+      if (mkdirat(chain_fds_.back(), name.c_str(), 0755) == 0) {
         ++made;
+        made_folders_.insert(joined);
         // A recursive watcher (inotifywait -r, GIO) adds its watch on the
         // new folder when it reads the event; what is made inside before
         // that is lost to it. A short pause per new folder lets it.
@@ -313,19 +325,23 @@ bool Replayer::Execute(const ReplayPlan& plan) {
       }
     }
     SetExpect(name, !is_file && i >= plan.known_folders ? Expect::kPresentFolder : Expect::kAsIs);
-    const int fd = openat(chain.back(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int fd = openat(chain_fds_.back(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return failed("open folder");
-    chain.fds.push_back(fd);
+    chain_fds_.push_back(fd);
+    chain_names_.push_back(name);
   }
+  const int dir = chain_fds_.back();
   const std::string& name = names.back();
   if (is_file) {
-    if (!plan.file_known && invalidate_entry_) {
-      struct stat dir;
-      if (fstat(chain.back(), &dir) == 0) invalidate_entry_(static_cast<uint64_t>(dir.st_ino), name);
+    // A watcher that scanned a folder made just now may have looked the
+    // file up already.
+    if (!plan.file_known && (plan.kernel_may_have_entry || made > 0) && invalidate_entry_) {
+      struct stat dir_st;
+      if (fstat(dir, &dir_st) == 0) invalidate_entry_(static_cast<uint64_t>(dir_st.st_ino), name);
     }
     SetExpect(name, plan.file_known ? Expect::kAsIs : Expect::kAbsent);
     const int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (plan.file_known ? 0 : O_CREAT);
-    const int fd = openat(chain.back(), name.c_str(), flags, 0644);
+    const int fd = openat(dir, name.c_str(), flags, 0644);
     SetExpect("", Expect::kAsIs);
     if (fd < 0) return failed("open");
     // One byte, which the daemon drops: the write must return > 0 for
@@ -337,19 +353,21 @@ bool Replayer::Execute(const ReplayPlan& plan) {
     stats_.folders_made += made;
     if (written != 1) {
       ++stats_.failed;
-      if (write_errno == ENOTCONN || write_errno == ECONNABORTED) return false;
-      return true;
+      return write_errno != ENOTCONN && write_errno != ECONNABORTED;
     }
     ++(plan.file_known ? stats_.modified : stats_.created);
     return true;
   }
   SetExpect(name, Expect::kPresentFile);
-  if (unlinkat(chain.back(), name.c_str(), 0) != 0 && errno != ENOENT) return failed("unlink");
+  if (unlinkat(dir, name.c_str(), 0) != 0 && errno != ENOENT) return failed("unlink");
   uint64_t removed = 0;
   for (size_t i = folders; i > plan.known_folders; --i) {
-    chain.CloseFrom(i);  // the folder's own descriptor
+    ReleaseChain(i - 1);  // the folder's own descriptor and those below
     SetExpect(names[i - 1], Expect::kPresentFolder);
-    if (unlinkat(chain.back(), names[i - 1].c_str(), AT_REMOVEDIR) != 0) break;
+    std::string folder;
+    for (size_t j = 0; j < i; ++j) folder += (j ? "/" : "") + names[j];
+    made_folders_.erase(folder);
+    if (unlinkat(chain_fds_.back(), names[i - 1].c_str(), AT_REMOVEDIR) != 0) break;
     ++removed;
   }
   SetExpect("", Expect::kAsIs);

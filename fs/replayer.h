@@ -47,10 +47,10 @@
 // way is finished (the caller serves the FUSE requests it needs if the
 // session's workers are gone) and the thread is joined before the session
 // ends. A burst is cut short: what is queued is dropped (the kernel's
-// caches were invalidated already). Each item opens the mount root anew
+// caches were invalidated already). Each burst opens the mount root anew
 // and checks its device, so after an unmount the thread never writes into
-// the folder under the mount point; it keeps no descriptor open between
-// items, so it does not keep the mount busy.
+// the folder under the mount point; it keeps descriptors of the mount open
+// only while a burst is replayed, so an idle mount is never kept busy.
 //
 // Bursts: changes are coalesced per path (the last one wins) in a bounded
 // queue (Options::max_queued); past it, changes are dropped with one log
@@ -194,6 +194,18 @@ class Replayer {
   // remote change of a replayed file as a new file, and its deletion not
   // at all.
   std::unordered_set<uint64_t> shown_;
+  // Also the replay thread's: the folders it made ("a/b", from the mount
+  // root), so that a burst into a new folder makes it once; and, during a
+  // burst only, the descriptors of the folders of the last item (chain_fds_[0]
+  // is the mount root, chain_fds_[i + 1] the folder chain_names_[0..i]):
+  // released when the queue runs dry, so an idle mount is never kept busy.
+  std::unordered_set<std::string> made_folders_;
+  std::vector<std::string> chain_names_;
+  std::vector<int> chain_fds_;
+  void CloseChain();
+  // Closes the folders of the chain past the first |keep_folders| (the
+  // mount root stays).
+  void ReleaseChain(size_t keep_folders);
 
   std::thread thread_;
 };
