@@ -3,12 +3,13 @@
 
     replay_bench.py --esfs BIN --dir WORK [--burst N] [--changes M]
 
-1. Burst: N documents by another author (signed by mount_gendocs.py) stored
-   with one `esfs import` in another process while `inotifywait -m -r` watches
-   the mount (esfs mount --workspace): the replay rate (N / the time from the
-   first to the last CLOSE_WRITE the watcher read), the slowest `ls` of the
-   folder while the burst is replayed, and what the replay costs the store
-   (its export before and after: equal; bytes the daemon wrote, /proc/PID/io).
+1. Bursts: N documents by another author (signed by mount_gendocs.py) stored
+   with one `esfs import` in another process, into an existing folder, while
+   `inotifywait -m -r` watches the mount (esfs mount --workspace): the replay
+   rate (N / the time from the first CREATE to the last CLOSE_WRITE the
+   watcher read), once alone and once with `ls` of the folder run over and
+   over (its slowest run), and what the replay costs the store (its export
+   before and after: equal; bytes the daemon wrote, /proc/PID/io).
    Anchor, same run: the same system calls (create, write of 1 byte, close)
    made by this script on a tmpfs folder watched the same way.
 2. Latency: M changes, one `esfs put` each (another process), one after the
@@ -120,36 +121,47 @@ def main():
     rows = []
     try:
         watcher = Watcher(mnt)
-        # ---- 1. burst ----
-        docs = os.path.join(work, "burst.json")
-        with open(docs, "w") as out:
-            subprocess.run([sys.executable, os.path.join(here, "mount_gendocs.py"), "--key", remote, "--workspace", WS,
-                            "--prefix", "/burst", "--count", str(a.burst), "--per-folder", "0"], stdout=out, check=True)
-        written_before = write_bytes(daemon.pid)
-        t0 = time.time()
-        run(esfs + ["import", WS, docs])
-        t_import = time.time()
-        export_before = hashlib.sha256(run(esfs + ["export", WS]).encode()).hexdigest()
-        slowest_ls, listings = 0.0, 0
-        deadline = time.time() + 600
-        while watcher.count("CLOSE_WRITE,CLOSE " + os.path.join(mnt, "burst/doc-")) < a.burst and time.time() < deadline:
-            s = time.time()
-            subprocess.run(["ls", os.path.join(mnt, "burst")], stdout=subprocess.DEVNULL, check=True)
-            slowest_ls = max(slowest_ls, time.time() - s)
-            listings += 1
-        ends = watcher.times("CLOSE_WRITE,CLOSE", os.path.join(mnt, "burst/doc-"))
-        creates = watcher.times("CREATE", os.path.join(mnt, "burst/doc-"))
-        written = write_bytes(daemon.pid) - written_before
-        export_after = hashlib.sha256(run(esfs + ["export", WS]).encode()).hexdigest()
-        if len(ends) < a.burst or len(creates) < a.burst:
-            failures.append(f"burst: {len(creates)} CREATE and {len(ends)} CLOSE_WRITE of {a.burst}")
-        if export_before != export_after:
-            failures.append("burst: the store changed during the replay")
-        first, last = min(creates.values()), max(ends.values())
-        rate = len(ends) / max(last - first, 1e-9)
+        # ---- 1. burst, twice: alone (the rate), then with `ls` running (the stall check) ----
+        def burst(folder, with_ls):
+            docs = os.path.join(work, folder + ".json")
+            with open(docs, "w") as out:
+                subprocess.run([sys.executable, os.path.join(here, "mount_gendocs.py"), "--key", remote, "--workspace",
+                                WS, "--prefix", "/" + folder, "--count", str(a.burst), "--per-folder", "0"],
+                               stdout=out, check=True)
+            run(esfs + ["put", WS, f"/{folder}/first.txt", "-"], input="1")  # the folder exists
+            where = os.path.join(mnt, folder + "/doc-")
+            Watcher.wait(lambda: watcher.count("CLOSE_WRITE,CLOSE " + os.path.join(mnt, folder + "/first.txt")) >= 1, 10)
+            written_before = write_bytes(daemon.pid)
+            t0 = time.time()
+            run(esfs + ["import", WS, docs])
+            t_import = time.time()
+            export_before = hashlib.sha256(run(esfs + ["export", WS]).encode()).hexdigest()
+            slowest_ls, listings = 0.0, 0
+            deadline = time.time() + 600
+            while watcher.count("CLOSE_WRITE,CLOSE " + where) < a.burst and time.time() < deadline:
+                if with_ls:
+                    s = time.time()
+                    subprocess.run(["ls", os.path.join(mnt, folder)], stdout=subprocess.DEVNULL, check=True)
+                    slowest_ls = max(slowest_ls, time.time() - s)
+                    listings += 1
+                else:
+                    time.sleep(0.01)
+            ends = watcher.times("CLOSE_WRITE,CLOSE", where)
+            creates = watcher.times("CREATE", where)
+            written = write_bytes(daemon.pid) - written_before
+            export_after = hashlib.sha256(run(esfs + ["export", WS]).encode()).hexdigest()
+            if len(ends) < a.burst or len(creates) < a.burst:
+                failures.append(f"{folder}: {len(creates)} CREATE and {len(ends)} CLOSE_WRITE of {a.burst}")
+            if export_before != export_after:
+                failures.append(f"{folder}: the store changed during the replay")
+            first, last = min(creates.values()), max(ends.values())
+            return {"rate": len(ends) / max(last - first, 1e-9), "span": last - first, "import": t_import - t0,
+                    "tail": last - t_import, "events": watcher.count(where) / a.burst, "ls": slowest_ls,
+                    "listings": listings, "same": export_before == export_after, "written": written}
+        alone = burst("burst", False)
+        busy = burst("busy", True)
         with open(os.path.join(work, "daemon.log")) as f:
             replay_lines = [l.strip() for l in f if "live view: replayed" in l]
-        events = watcher.count(os.path.join(mnt, "burst/doc-"))
         # Anchor: the same calls on a tmpfs folder, watched the same way.
         anchor_dir = tempfile.mkdtemp(dir="/dev/shm")
         anchor = Watcher(anchor_dir)
@@ -164,15 +176,20 @@ def main():
         anchor.stop()
         subprocess.run(["rm", "-rf", anchor_dir])
         rows += [
-            ("burst: documents imported", f"{a.burst:,} (esfs import: {t_import - t0:.2f} s)"),
-            ("burst: replay rate (first CREATE to last CLOSE_WRITE read by inotifywait)", f"**{rate:,.0f} docs/s** ({last - first:.2f} s)"),
-            ("anchor: create+write+close on tmpfs, same watcher, same run", f"{anchor_rate:,.0f} files/s"),
-            ("burst: import returned to last event", f"{last - t_import:.2f} s"),
-            ("burst: events the watcher read per document", f"{events / a.burst:.2f} (CREATE, OPEN, MODIFY, CLOSE_WRITE)"),
-            ("burst: `ls` of the folder during the replay", f"{listings} runs, slowest {slowest_ls * 1000:.0f} ms"),
-            ("burst: store export before/after the replay", "identical" if export_before == export_after else "CHANGED"),
-            ("burst: bytes the daemon wrote during the replay (/proc/PID/io)", f"{written:,}"),
-            ("daemon's own count", "; ".join(l.split("esfs: ", 1)[-1] for l in replay_lines[-3:])),
+            ("documents per burst (one `esfs import` in another process, into an existing folder)",
+             f"{a.burst:,} (import: {alone['import']:.2f} s and {busy['import']:.2f} s)"),
+            ("replay rate, burst alone (first CREATE to last CLOSE_WRITE read by inotifywait)",
+             f"**{alone['rate']:,.0f} docs/s** ({alone['span']:.2f} s)"),
+            ("replay rate, burst with `ls` of the folder run again and again",
+             f"{busy['rate']:,.0f} docs/s ({busy['span']:.2f} s)"),
+            ("`ls` of the folder during that burst", f"{busy['listings']} runs, slowest **{busy['ls'] * 1000:.0f} ms**"),
+            ("anchor: create + write 1 byte + close on tmpfs, same watcher, same run", f"{anchor_rate:,.0f} files/s"),
+            ("import returned to last event (alone / with ls)", f"{alone['tail']:.2f} s / {busy['tail']:.2f} s"),
+            ("events the watcher read per document", f"{alone['events']:.2f} (CREATE, OPEN, MODIFY, CLOSE_WRITE)"),
+            ("store export before/after each replay", "identical" if alone["same"] and busy["same"] else "CHANGED"),
+            ("bytes the daemon wrote during each replay (/proc/PID/io: its log line)",
+             f"{alone['written']:,} / {busy['written']:,}"),
+            ("daemon's own count", "; ".join(l.split("esfs: ", 1)[-1] for l in replay_lines[-2:])),
         ]
         # ---- 2. latency ----
         for i in range(a.changes):
