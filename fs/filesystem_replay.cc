@@ -69,8 +69,7 @@ ReplayPlan FileSystem::PlanReplay(const core::Change& change, const ReplayHint& 
     if (found && author != change.author) return plan;
     if (found) {
       switch (own_writes_.Check(loc.ws, loc.EsPath(), signature)) {
-        case OwnWrites::Verdict::kOurs:
-          return plan;  // the kernel reported it already
+        case OwnWrites::Verdict::kOurs: return plan;  // the kernel reported it already
         case OwnWrites::Verdict::kPending: plan.kind = ReplayPlan::Kind::kDefer; return plan;
         case OwnWrites::Verdict::kNotOurs: break;
       }
@@ -88,7 +87,7 @@ ReplayPlan FileSystem::PlanReplay(const core::Change& change, const ReplayHint& 
       return plan;
     }
     const InodeTable::NodeFacts facts = inodes_.Facts(*node);
-      if (facts.is_dir) return plan;
+    if (facts.is_dir) return plan;
     // Known now (looked up after the change arrived): enough to report its
     // deletion; a new file is still reported as new.
     known_now = facts.lookups > 0 || facts.open_count > 0;

@@ -234,12 +234,9 @@ void Replayer::ReplayOne(const Item& item) {
       ++stats_.skipped;
       return;
     }
-    case ReplayPlan::Kind::kDefer:
-      Defer(item);
-      return;
+    case ReplayPlan::Kind::kDefer: Defer(item); return;
     case ReplayPlan::Kind::kFile:
-    case ReplayPlan::Kind::kDelete:
-      break;
+    case ReplayPlan::Kind::kDelete: break;
   }
   if (plan.kind == ReplayPlan::Kind::kFile) {
     shown_.insert(shown_key);

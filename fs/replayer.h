@@ -100,7 +100,8 @@ class Replayer {
   };
 
   Replayer(FileSystem& fs, std::string mountpoint, LogFn log, Options options);
-  Replayer(FileSystem& fs, std::string mountpoint, LogFn log) : Replayer(fs, std::move(mountpoint), std::move(log), Options{}) {}
+  Replayer(FileSystem& fs, std::string mountpoint, LogFn log)
+      : Replayer(fs, std::move(mountpoint), std::move(log), Options{}) {}
   ~Replayer();  // Stop() and join
   Replayer(const Replayer&) = delete;
   Replayer& operator=(const Replayer&) = delete;
@@ -124,8 +125,7 @@ class Replayer {
   // No new system call; waits up to |limit| for the call under way,
   // calling |serve| meanwhile (it answers one FUSE request or waits a
   // little; false: it cannot serve any more). True if the thread ended.
-  bool Stop(const std::function<bool()>& serve = {},
-            std::chrono::milliseconds limit = std::chrono::milliseconds(5000));
+  bool Stop(const std::function<bool()>& serve = {}, std::chrono::milliseconds limit = std::chrono::milliseconds(5000));
 
   // For fs/fuse_ops.cc.
   bool IsReplayThread(pid_t tid) const { return tid > 0 && tid == tid_.load(std::memory_order_relaxed); }
@@ -148,7 +148,7 @@ class Replayer {
   void Loop();
   struct Item {
     core::Change change;
-    ReplayHint hint;  // of the first change of the path not yet replayed
+    ReplayHint hint;        // of the first change of the path not yet replayed
     bool deferred = false;  // counted (and logged) once
   };
   // Waits for the next change; false when stopping.

@@ -170,8 +170,8 @@ std::string SignedDocs(const TempDir& dir, const std::string& prefix, int count,
   const keys::Identity other = MakeIdentity("fern", 7);
   std::vector<core::SetRequest> requests;
   for (int i = 0; i < count; ++i) {
-    requests.push_back({MountedEsfs::kWorkspace, prefix + std::to_string(i) + ".txt", content + std::to_string(i),
-                        std::nullopt});
+    requests.push_back(
+        {MountedEsfs::kWorkspace, prefix + std::to_string(i) + ".txt", content + std::to_string(i), std::nullopt});
   }
   auto docs = store->replica().SetMany(other, requests);
   EXPECT_TRUE(docs.ok()) << docs.status().message();
