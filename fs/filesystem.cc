@@ -34,7 +34,7 @@ FileSystem::FileSystem(core::Store& store, const core::Signer& signer, MountConf
       local_(config_.data_dir, [this](const std::string& l) { Log(l); }),
       history_(store_, mount_time_ns_),
       resolver_(store_, local_, history_, signer.address(), [this](const std::string& l) { Log(l); }),
-      publisher_(store_, signer, config_.ephemeral_lifetime_us),
+      publisher_(store_, signer, config_.ephemeral_lifetime_us, {}, &own_writes_),
       inodes_(RootLocation(config_)),
       invalidator_(inodes_, resolver_, config_.single_workspace) {}
 

@@ -11,10 +11,12 @@
 //   Publisher    sign + commit through the store               fs/publisher.h
 //   HistoryView  the read-only .esfs-history folder            fs/history_view.h
 //   Invalidator  what the kernel must drop after a change      fs/invalidator.h
+//   OwnWrites    what this mount wrote (the replay skips it)   fs/own_writes.h
 //
 // The methods are grouped by kind of request in three files:
 // fs/filesystem.cc (lookup, attributes, xattrs), fs/filesystem_tree.cc
-// (folders, unlink, rename), fs/filesystem_io.cc (open, read, write, save).
+// (folders, unlink, rename), fs/filesystem_io.cc (open, read, write, save),
+// fs/filesystem_replay.cc (the live view's replay, fs/replayer.h).
 //
 // Where things live:
 //   published files   the store (winners with content) — signed documents
@@ -72,7 +74,9 @@
 #include "fs/local_area.h"
 #include "fs/location.h"
 #include "fs/open_files.h"
+#include "fs/own_writes.h"
 #include "fs/publisher.h"
+#include "fs/replay_plan.h"
 #include "fs/resolver.h"
 
 namespace esfs::fs {
@@ -126,6 +130,23 @@ class FileSystem {
   // Changes seen in the store's feed (written by anyone, this mount
   // included): what the kernel should drop. Open buffers are kept.
   std::vector<Invalidation> OnChanges(const std::vector<core::Change>& changes);
+
+  // The live view (fs/replayer.h). What the replay thread should do so
+  // that watchers hear of |change| (made outside this mount); reads the
+  // store and the inode table, changes nothing.
+  // |hint|: what ReplayHintFor said when the change arrived (the first
+  // of the changes of the path that the replay coalesced).
+  ReplayPlan PlanReplay(const core::Change& change, const ReplayHint& hint);
+  // Called by the change feed's thread before the change's invalidations.
+  ReplayHint ReplayHintFor(const core::Change& change);
+  // The replay thread's LOOKUP of a name that must still look present
+  // while its unlink or rmdir is replayed (the store has it no more): an
+  // uncached entry, one lookup counted. Nothing is stored.
+  Result<Attr> ReplayPresentEntry(uint64_t parent, const std::string& name, bool is_dir);
+  // The replay thread's UNLINK or RMDIR: the name went from the store
+  // already; only the inode table forgets it. Nothing is stored.
+  void ReplayRemoved(uint64_t parent, const std::string& name);
+  OwnWrites& own_writes() { return own_writes_; }
 
   // One line in the daemon's log.
   void LogLine(const std::string& line) const { Log(line); }
@@ -184,9 +205,13 @@ class FileSystem {
   // No entry in |dir|: local (junk included), published, or being written.
   Result<bool> FolderIsEmpty(const Location& dir);
   void Log(const std::string& line) const;
+  // The folders above |loc|, from the top (all-workspaces mode: its
+  // workspace folder first).
+  std::vector<Location> FoldersAbove(const Location& loc) const;
 
   core::Store& store_;
   const MountConfig config_;
+  OwnWrites own_writes_;  // before publisher_, which records into it
   // Shown as the time of folders that exist only as path prefixes.
   const int64_t mount_time_ns_;
   LocalArea local_;

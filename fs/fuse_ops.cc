@@ -93,7 +93,101 @@ void ReplyEntry(fuse_req_t req, const Result<Attr>& attr) {
 
 void ReplyStatus(fuse_req_t req, const Status& s) { fuse_reply_err(req, s.ok() ? 0 : ToErrno(s)); }
 
-void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) { ReplyEntry(req, Fs(req).Lookup(parent, name)); }
+// ---- the live view's replay (fs/replayer.h) ----
+// A request of the replay thread (by its thread id), or on a handle it
+// got: answered from the store, nothing signed or stored.
+Replayer* ReplayCaller(fuse_req_t req) {
+  Replayer* replayer = Context(req).replayer;
+  if (replayer == nullptr || !replayer->IsReplayThread(fuse_req_ctx(req)->pid)) return nullptr;
+  return replayer;
+}
+bool IsReplayHandle(fuse_req_t req, const fuse_file_info* fi) {
+  return fi != nullptr && Context(req).replayer != nullptr && Replayer::IsReplayHandle(fi->fh);
+}
+
+// LOOKUP: a name about to be created looks absent (ENOENT, not cached: a
+// name the kernel finds would be opened with no IN_CREATE); a name about
+// to be unlinked looks present; anything else as it is.
+bool ReplayLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Replayer* replayer = ReplayCaller(req);
+  if (replayer == nullptr) return false;
+  const Replayer::Expect expect = replayer->ExpectFor(name);
+  switch (expect) {
+    case Replayer::Expect::kAsIs:
+      return false;
+    case Replayer::Expect::kAbsent:
+      fuse_reply_err(req, ENOENT);
+      return true;
+    case Replayer::Expect::kPresentFile:
+    case Replayer::Expect::kPresentFolder:
+      ReplyEntry(req, Fs(req).ReplayPresentEntry(parent, name, expect == Replayer::Expect::kPresentFolder));
+      return true;
+  }
+  return false;
+}
+
+// CREATE and MKDIR: the entry the store shows now; OPEN: a handle of the
+// replay's own, direct I/O so that its byte never reaches the page cache.
+bool ReplayCreate(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_file_info* fi) {
+  Replayer* replayer = ReplayCaller(req);
+  if (replayer == nullptr) return false;
+  auto attr = Fs(req).Lookup(parent, name);
+  if (!attr.ok()) {
+    fuse_reply_err(req, attr.status().code() == StatusCode::kNotFound ? ENOENT : ToErrno(attr.status()));
+    return true;
+  }
+  // Not cached: the name may change kind or go at the next change (a file
+  // "wiki" that becomes a folder), and the kernel must ask then, not trust
+  // an entry the replay made.
+  attr->uncached = true;
+  fi->fh = replayer->NewHandle();
+  fi->direct_io = 1;
+  fi->keep_cache = 0;
+  fi->noflush = 1;  // nothing to save at close: one round trip less
+  fuse_entry_param e{};
+  e.ino = attr->ino;
+  e.attr = ToStat(*attr);
+  e.attr_timeout = CacheSeconds(*attr);
+  e.entry_timeout = CacheSeconds(*attr);
+  if (fuse_reply_create(req, &e, fi) != 0) Fs(req).Forget(e.ino, 1);
+  return true;
+}
+
+bool ReplayMkdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (ReplayCaller(req) == nullptr) return false;
+  auto attr = Fs(req).Lookup(parent, name);
+  if (!attr.ok()) {
+    fuse_reply_err(req, attr.status().code() == StatusCode::kNotFound ? ENOENT : ToErrno(attr.status()));
+    return true;
+  }
+  attr->uncached = true;  // as in ReplayCreate
+  ReplyEntry(req, attr);
+  return true;
+}
+
+bool ReplayOpen(fuse_req_t req, fuse_file_info* fi) {
+  Replayer* replayer = ReplayCaller(req);
+  if (replayer == nullptr) return false;
+  fi->fh = replayer->NewHandle();
+  fi->direct_io = 1;
+  fi->keep_cache = 0;
+  fi->noflush = 1;  // nothing to save at close: one round trip less
+  fuse_reply_open(req, fi);
+  return true;
+}
+
+// UNLINK and RMDIR: gone from the store already; the inode table forgets.
+bool ReplayRemove(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (ReplayCaller(req) == nullptr) return false;
+  Fs(req).ReplayRemoved(parent, name);
+  fuse_reply_err(req, 0);
+  return true;
+}
+
+void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (ReplayLookup(req, parent, name)) return;
+  ReplyEntry(req, Fs(req).Lookup(parent, name));
+}
 
 void OpForget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
   Fs(req).Forget(ino, n);
@@ -115,6 +209,12 @@ void OpGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
 int64_t TimespecNs(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
 
 void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info*) {
+  if (ReplayCaller(req) != nullptr) {  // nothing is changed for a replay
+    auto attr = Fs(req).GetAttr(ino);
+    if (!attr.ok()) return (void)fuse_reply_err(req, ToErrno(attr.status()));
+    struct stat out = ToStat(*attr);
+    return (void)fuse_reply_attr(req, &out, 0);
+  }
   if (RefusedToCaller(req, "setattr", ino)) return;
   SetAttrRequest r;
   if (to_set & FUSE_SET_ATTR_SIZE) r.size = static_cast<uint64_t>(st->st_size);
@@ -140,16 +240,19 @@ void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse
 }
 
 void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  if (ReplayMkdir(req, parent, name)) return;
   if (RefusedToCaller(req, "mkdir", parent, name)) return;
   ReplyEntry(req, Fs(req).Mkdir(parent, name, mode));
 }
 
 void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (ReplayRemove(req, parent, name)) return;
   if (RefusedToCaller(req, "unlink", parent, name)) return;
   ReplyStatus(req, Fs(req).Unlink(parent, name));
 }
 
 void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (ReplayRemove(req, parent, name)) return;
   if (RefusedToCaller(req, "rmdir", parent, name)) return;
   ReplyStatus(req, Fs(req).Rmdir(parent, name));
 }
@@ -169,6 +272,7 @@ void OpSymlink(fuse_req_t req, const char*, fuse_ino_t, const char*) { fuse_repl
 void OpLink(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); }
 
 void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  if (ReplayOpen(req, fi)) return;
   const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC) != 0;
   if (for_writing && RefusedToCaller(req, "open for writing", ino)) return;
   bool keep_cache = false;
@@ -180,6 +284,7 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+  if (ReplayCreate(req, parent, name, fi)) return;
   if (RefusedToCaller(req, "create", parent, name)) return;
   auto created = Fs(req).Create(parent, name, mode, fi->flags);
   if (!created.ok()) return (void)fuse_reply_err(req, ToErrno(created.status()));
@@ -197,6 +302,7 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
 }
 
 void OpRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  if (IsReplayHandle(req, fi)) return (void)fuse_reply_buf(req, nullptr, 0);
   // The reply copies straight from the open file's buffer to the kernel.
   Status s = Fs(req).Read(ino, fi->fh, size, off,
                           [req](std::string_view bytes) { fuse_reply_buf(req, bytes.data(), bytes.size()); });
@@ -207,16 +313,27 @@ void OpWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t
   // Not checked here: only the owner can have opened |fi| for writing
   // (OpOpen, OpCreate), and the kernel sends the writes of a shared
   // mapping with the credentials of its flusher (uid 0), not the owner's.
+  if (IsReplayHandle(req, fi)) return (void)fuse_reply_write(req, size);  // dropped
   auto written = Fs(req).Write(ino, fi->fh, std::string_view(buf, size), off);
   if (!written.ok()) return (void)fuse_reply_err(req, ToErrno(written.status()));
   fuse_reply_write(req, *written);
 }
 
-void OpFlush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) { ReplyStatus(req, Fs(req).Flush(ino, fi->fh)); }
+// A replay handle is not in OpenFiles: nothing to save or release.
+void OpFlush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  if (IsReplayHandle(req, fi)) return (void)fuse_reply_err(req, 0);
+  ReplyStatus(req, Fs(req).Flush(ino, fi->fh));
+}
 
-void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) { ReplyStatus(req, Fs(req).Release(ino, fi->fh)); }
+void OpRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  if (IsReplayHandle(req, fi)) return (void)fuse_reply_err(req, 0);
+  ReplyStatus(req, Fs(req).Release(ino, fi->fh));
+}
 
-void OpFsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) { ReplyStatus(req, Fs(req).Fsync(ino, fi->fh)); }
+void OpFsync(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info* fi) {
+  if (IsReplayHandle(req, fi)) return (void)fuse_reply_err(req, 0);
+  ReplyStatus(req, Fs(req).Fsync(ino, fi->fh));
+}
 
 // A folder handle holds a snapshot, so that listings stay stable while
 // entries are deleted (rm -r reads a folder while emptying it).

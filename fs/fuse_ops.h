@@ -5,15 +5,19 @@
 
 #include "fs/filesystem.h"
 #include "fs/owner_gate.h"
+#include "fs/replayer.h"
 
 struct fuse_lowlevel_ops;
 
 namespace esfs::fs {
 
-// The session's userdata; both outlive the session.
+// The session's userdata; all outlive the session's workers. |replayer|
+// (may be null): requests of its thread and handles are answered by the
+// live view's rules (fs/replayer.h), never stored.
 struct FuseContext {
   FileSystem& fs;
   OwnerGate& gate;
+  Replayer* replayer = nullptr;
 };
 
 const fuse_lowlevel_ops& FuseOps();

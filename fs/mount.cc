@@ -18,9 +18,11 @@
 #include <condition_variable>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <poll.h>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -31,6 +33,7 @@
 #include "core/store.h"
 #include "fs/filesystem.h"
 #include "fs/fuse_ops.h"
+#include "fs/replayer.h"
 #include "keys/identity.h"
 
 namespace esfs::fs {
@@ -144,16 +147,19 @@ struct Session {
 // Tells the kernel to drop what changed in the store, whoever changed it:
 // one subscriber of the process's change feed (core/change_feed.h). The
 // feed's thread runs OnChanges, which takes the file system's lock only
-// briefly; the notifications are sent after it.
+// briefly; the notifications are sent after it. Then the changes go to the
+// live view's replay (fs/replayer.h), which only queues them.
 class KernelInvalidation {
  public:
-  KernelInvalidation(core::ChangeFeed& feed, FileSystem& fs, fuse_session* se) : feed_(feed) {
-    id_ = feed_.Subscribe([&fs, se](const core::ChangeFeed::Batch& changes) {
+  KernelInvalidation(core::ChangeFeed& feed, FileSystem& fs, fuse_session* se, Replayer& replayer) : feed_(feed) {
+    id_ = feed_.Subscribe([&fs, se, &replayer](const core::ChangeFeed::Batch& changes) {
+      const std::vector<ReplayHint> hints = replayer.Hints(changes);
       for (const auto& inv : fs.OnChanges(changes)) {
         if (inv.parent) fuse_lowlevel_notify_inval_entry(se, inv.parent, inv.name.c_str(), inv.name.size());
         // A negative offset drops the attributes only.
         if (inv.inode) fuse_lowlevel_notify_inval_inode(se, inv.inode, inv.attributes_only ? -1 : 0, 0);
       }
+      replayer.Enqueue(changes, hints);
     }).id;
   }
   ~KernelInvalidation() { feed_.Unsubscribe(id_); }
@@ -237,6 +243,22 @@ bool CleanStaleMount(const std::string& mountpoint, Logger& log) {
   return Unmount(mountpoint, true) == 0;
 }
 
+// After the session's loop ended: answers one FUSE request in this thread
+// (or waits up to 50 ms for one), so that a replay call under way can end
+// before the replay thread is joined. False once the connection is gone.
+bool ServeOneRequest(fuse_session* se) {
+  pollfd p{fuse_session_fd(se), POLLIN, 0};
+  const int ready = poll(&p, 1, 50);
+  if (ready == 0) return true;
+  if (ready < 0) return errno == EINTR;
+  if ((p.revents & POLLIN) == 0) return false;  // POLLERR: unmounted
+  fuse_buf buf{};
+  const int got = fuse_session_receive_buf(se, &buf);
+  if (got > 0) fuse_session_process_buf(se, &buf);
+  free(buf.mem);
+  return got > 0 || got == -EINTR || got == -EAGAIN;
+}
+
 // Tells the waiting parent (daemon mode) how the start went.
 void Report(int fd, const std::string& message) {
   if (fd < 0) return;
@@ -304,7 +326,15 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
   if (!feed.ok()) return fail(feed.status().message());
   int rc;
   {
-    KernelInvalidation invalidation(**feed, filesystem, session.se);
+    // The live view: declared before the invalidation that feeds it, so
+    // that it outlives the feed's subscription.
+    Replayer replayer(filesystem, options.mountpoint, [&log](const std::string& l) { log.Line(l); });
+    context.replayer = &replayer;
+    replayer.SetEntryInvalidator([se = session.se](uint64_t parent, const std::string& name) {
+      fuse_lowlevel_notify_inval_entry(se, parent, name.c_str(), name.size());
+    });
+    KernelInvalidation invalidation(**feed, filesystem, session.se, replayer);
+    replayer.Start();
     MappedPagesTrimmer trimmer(**store);
     std::function<void()> stop_background;
     if (options.background) {
@@ -318,6 +348,16 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
     loop.clone_fd = 0;
     loop.max_idle_threads = 10;
     rc = fuse_session_loop_mt(session.se, &loop);
+    // The replay thread is joined before the session ends: a call of its
+    // under way is answered here (the workers are gone; the loop's exit
+    // flag is cleared so that requests are read again). If it cannot end
+    // so, the session is unmounted, which fails that call.
+    fuse_session_reset(session.se);
+    if (!replayer.Stop([&session] { return ServeOneRequest(session.se); })) {
+      fuse_session_unmount(session.se);
+      session.mounted = false;
+      replayer.Stop();
+    }
     if (stop_background) stop_background();
   }
   // libfuse's loop returns the number of the signal that ended it (SIGINT,

@@ -7,7 +7,9 @@
 // different threads reach the store concurrently, where concurrent Set
 // calls share one write transaction and one flush (group commit). Callers
 // must hold no lock another request needs while they call it (a call waits
-// for a disk flush).
+// for a disk flush). With an OwnWrites, every path is marked there while it
+// is written and every committed document's signature recorded (the live
+// view's replay skips what this mount wrote, fs/replayer.h).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,7 @@
 
 #include "core/signer.h"
 #include "core/store.h"
+#include "fs/own_writes.h"
 
 namespace esfs::fs {
 
@@ -27,7 +30,8 @@ class Publisher {
   // The clock gives microseconds since the epoch (the system clock unless a
   // test injects one).
   using Clock = std::function<int64_t()>;
-  Publisher(core::Store& store, const core::Signer& signer, int64_t ephemeral_lifetime_us, Clock clock = {});
+  Publisher(core::Store& store, const core::Signer& signer, int64_t ephemeral_lifetime_us, Clock clock = {},
+            OwnWrites* own_writes = nullptr);
 
   const std::string& author() const { return signer_.address(); }
 
@@ -51,6 +55,7 @@ class Publisher {
   const core::Signer& signer_;
   const int64_t ephemeral_lifetime_us_;
   const Clock clock_;
+  OwnWrites* const own_writes_;  // may be null
 };
 
 }  // namespace esfs::fs

@@ -20,6 +20,8 @@ packages=(
   # The install tests: man(1) renders the man page, systemd-analyze verifies
   # the units, mount(8) mounts with type fuse.esfs.
   man-db groff-base systemd mount
+  # The live view's watchers (inotifywait; gio is in libglib2.0-bin).
+  inotify-tools
 )
 
 missing=()
