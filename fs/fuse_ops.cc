@@ -147,8 +147,8 @@ bool ReplayCreate(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_file
   fuse_entry_param e{};
   e.ino = attr->ino;
   e.attr = ToStat(*attr);
-  e.attr_timeout = CacheSeconds(*attr);
-  e.entry_timeout = CacheSeconds(*attr);
+  e.attr_timeout = AttrSeconds(*attr);
+  e.entry_timeout = EntrySeconds(*attr);
   if (fuse_reply_create(req, &e, fi) != 0) Fs(req).Forget(e.ino, 1);
   return true;
 }
