@@ -511,7 +511,7 @@ TEST_F(Mount, AStaleMountLeftByACrashIsCleanedUpByTheNextMount) {
   EXPECT_EQ(ReadFile(m_.Path("before.txt")), "saved before the crash");
 }
 
-TEST_F(Mount, BinaryFilesRoundTripAsBase64AndBadContentIsRefused) {
+TEST_F(Mount, BinaryFilesRoundTripAsBase64OrDataUrlsAndTooLargeIsRefused) {
   std::string bytes;
   for (int round = 0; round < 40; ++round) {
     for (int b = 0; b < 256; ++b) bytes.push_back(static_cast<char>(b));
@@ -526,14 +526,18 @@ TEST_F(Mount, BinaryFilesRoundTripAsBase64AndBadContentIsRefused) {
   EXPECT_EQ(docs[0]["content"].get<std::string>().substr(0, 8), "AAECAwQF");  // standard base64 of 00 01 02 ...
   ASSERT_TRUE(m_.Remount());
   EXPECT_EQ(ReadFile(m_.Path("pixel.PNG")), bytes);
-  // Bytes that are not UTF-8 under a text name: close fails, nothing changes.
+  // Bytes that are not UTF-8 under a text name: stored as a data URL
+  // (DESIGN decision 8), read back as the bytes, st_size the bytes' size.
   Write(m_.Path("text.txt"), "good text");
   int fd = open(m_.Path("text.txt").c_str(), O_WRONLY | O_TRUNC);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(write(fd, "\xff\xfe\x00" "bad", 6), 6);
-  EXPECT_EQ(close(fd), -1);
-  EXPECT_EQ(errno, EINVAL);
-  EXPECT_EQ(Live(m_.Export())["/text.txt"], "good text");
+  EXPECT_EQ(close(fd), 0) << strerror(errno);
+  EXPECT_EQ(Live(m_.Export())["/text.txt"], "data:application/octet-stream;base64,//4AYmFk");
+  EXPECT_EQ(ReadFile(m_.Path("text.txt")), std::string("\xff\xfe\x00" "bad", 6));
+  ASSERT_EQ(stat(m_.Path("text.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 6);
+  Write(m_.Path("text.txt"), "good text");
   // Over the es.4 limit: the write that crosses it fails with EFBIG (after
   // a partial count), close too, and the previous version stays.
   fd = open(m_.Path("text.txt").c_str(), O_WRONLY | O_TRUNC);
