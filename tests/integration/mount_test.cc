@@ -308,7 +308,14 @@ TEST_F(Mount, HistoryFolderShowsEachAuthorsNewestVersionReadOnly) {
   const std::string versions = m_.Path(".esfs-history/wiki/Bees.md");
   EXPECT_EQ(ListDir(m_.Path(".esfs-history")), std::set<std::string>{"wiki"});
   EXPECT_EQ(ListDir(m_.Path(".esfs-history/wiki")), std::set<std::string>{"Bees.md"});
-  EXPECT_EQ(ListDir(versions), (std::set<std::string>{suzy, matt}));
+  // Each author's newest version, and the local versions (issue #18): what
+  // matt's save and then suzy's replaced, named by time, oldest first.
+  std::set<std::string> authors, kept;
+  for (const auto& name : ListDir(versions)) (name[0] == '@' ? authors : kept).insert(name);
+  EXPECT_EQ(authors, (std::set<std::string>{suzy, matt}));
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(ReadFile(versions + "/" + *kept.begin()), "suzy v1");
+  EXPECT_EQ(ReadFile(versions + "/" + *kept.rbegin()), "matt's version");
   EXPECT_EQ(ReadFile(versions + "/" + suzy), "suzy v2");
   EXPECT_EQ(ReadFile(versions + "/" + matt), "matt's version");
   // Hidden from the workspace listing, so find, du, rsync and cp -a of the
