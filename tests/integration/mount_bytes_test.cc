@@ -178,6 +178,19 @@ TEST_F(MountBytes, TooLargeForEs4FailsWithEfbigAndLeavesNoFile) {
   auto rsync = RunProgram({"rsync", src_.File("big"), m_.Path("big.rsync")});
   EXPECT_NE(rsync.exit_code, 0);
   EXPECT_EQ(ListDir(m_.Path()).count("big.rsync"), 0u);
+  // A new file whose last write ends inside a UTF-8 character, in the band
+  // where that decides the stored size: every write is taken (the next one
+  // might complete the character), the close fails with EFBIG, and the
+  // created file is undone, not left empty.
+  int fd = open(m_.Path("cut.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  const std::string text_part(3'200'000, 'a');
+  ASSERT_EQ(write(fd, text_part.data(), text_part.size()), static_cast<ssize_t>(text_part.size()));
+  ASSERT_EQ(write(fd, "\xe2\x82", 2), 2);
+  EXPECT_EQ(close(fd), -1);
+  EXPECT_EQ(errno, EFBIG);
+  EXPECT_EQ(ListDir(m_.Path()).count("cut.txt"), 0u);
+  EXPECT_TRUE(Eventually([&] { return stat(m_.Path("cut.txt").c_str(), &st) != 0 && errno == ENOENT; }, 5));
   // Over an existing file: the write fails, the previous version stays whole.
   WriteFile(m_.Path("kept.bin"), "previous");
   cp = RunProgram({"cp", src_.File("big"), m_.Path("kept.bin")});
