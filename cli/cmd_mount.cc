@@ -166,16 +166,18 @@ int RunMountCommand(const GlobalOptions& global, const ParsedArgs& args) {
     options.ready_fd = static_cast<int>(*parsed);
   }
   // The daemon syncs in the background with every pub of every workspace,
-  // and sweeps expired ephemeral documents; both follow the mount's feed.
-  // A one-workspace mount syncs that workspace only.
+  // and sweeps expired ephemeral documents and old local versions; both
+  // follow the mount's feed. A one-workspace mount syncs that workspace only.
   options.background = [only = options.workspace](core::Store& store, core::ChangeFeed& feed,
                                                   const std::function<void(const std::string&)>& log) {
     auto sweeper = std::make_shared<core::ExpirySweeper>(store, feed, core::ExpirySweeper::Options{.log = log});
+    store.replica().SetLog(log);  // conflicts (DESIGN 9), before the syncer ingests anything
     auto syncer = std::make_shared<sync::Syncer>(store, log, sync::HttpOptions{}, sync::BackoffPolicy{}, &feed);
     if (only) syncer->LimitToWorkspace(*only);
     syncer->Start();
-    return std::function<void()>([syncer, sweeper]() mutable {
+    return std::function<void()>([syncer, sweeper, &store]() mutable {
       syncer->Stop();
+      store.replica().SetLog({});
       sweeper.reset();
     });
   };

@@ -283,6 +283,35 @@ int RunImport(const GlobalOptions& global, const ParsedArgs& args) {
 
 }  // namespace
 
+// esfs config [KEY [VALUE]]: the store's local settings (never synced).
+int RunConfig(const GlobalOptions& global, const ParsedArgs& args) {
+  static const char* const kKeys[] = {"versions.keep_days", "versions.max_bytes"};
+  if (args.positional.size() > 2) return UsageError("config", "takes at most KEY and VALUE");
+  auto store = OpenStore(global);
+  if (!store.ok()) return Failure("config", store.status().message());
+  auto config = (*store)->local().GetVersionsConfig();
+  if (!config.ok()) return Failure("config", config.status().message());
+  const OrderedJson current = {{"versions.keep_days", config->keep_days}, {"versions.max_bytes", config->max_bytes}};
+  if (args.positional.empty()) {
+    PrintJson(current);
+    return kExitOk;
+  }
+  const std::string& key = args.positional[0];
+  if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+    return UsageError("config", "unknown key " + core::Printable(key, 64) + " (versions.keep_days, versions.max_bytes)");
+  }
+  if (args.positional.size() == 1) {
+    std::cout << current[key].dump() << "\n";
+    return kExitOk;
+  }
+  auto value = ParseInteger(args.positional[1], key);
+  if (!value.ok() || *value < 0) return UsageError("config", key + " takes a number of 0 or more");
+  Status s = key == "versions.max_bytes" ? (*store)->local().SetValue(key, static_cast<uint64_t>(*value))
+                                         : (*store)->local().SetValue(key, *value);
+  if (!s.ok()) return Failure("config", s.message());
+  return kExitOk;
+}
+
 std::vector<Command> StoreCommands() {
   return {
       {"workspace", "add, list, edit or remove workspaces in the store",
@@ -357,6 +386,16 @@ std::vector<Command> StoreCommands() {
        "enter the store. Exit status 1 if any document was invalid.\n",
        {},
        RunImport},
+      {"config", "show or set the store's local settings",
+       "usage: esfs config [KEY [VALUE]]\n"
+       "\n"
+       "Without arguments prints every setting as JSON; with KEY prints one; with VALUE\n"
+       "sets it. Settings are local to this store and never synced:\n"
+       "  versions.keep_days   days the content a save or rm replaced is kept (30)\n"
+       "  versions.max_bytes   space all kept versions may take; the oldest go first (1 GiB)\n"
+       "A running mount applies them at its next sweep (at most 10 minutes).\n",
+       {},
+       RunConfig},
   };
 }
 

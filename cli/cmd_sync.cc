@@ -85,6 +85,7 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
   // The syncer's lines: to stderr, or --log-file (rotated as the mount's).
   core::LogWriter log({.level = logs->level, .max_bytes = core::LogMaxBytesFromEnv()});
   if (!logs->file.empty()) log.ToFile(logs->file);
+  (*store)->replica().SetLog(log.AsFunction());  // conflicts (DESIGN 9)
   sync::Syncer syncer(**store, log.AsFunction());
   int failures = 0, pubs = 0;
   for (const auto& ws : chosen) {
@@ -151,6 +152,9 @@ OrderedJson WorkspaceStatus(const core::Store& store, const core::WorkspaceInfo&
   const auto only = sync::OnlyPrefixesOf(ws.config);
   OrderedJson entry = {{"workspace", ws.address}, {"documents", ws.documents}, {"pubs", OrderedJson::array()}};
   if (!only.empty()) entry["only"] = only;
+  // Peers' saves that replaced a save made here moments before (DESIGN 9).
+  auto conflicts = store.local().ConflictCount(ws.address);
+  entry["conflicts"] = conflicts.ok() ? OrderedJson(*conflicts) : OrderedJson(nullptr);
   // Who wrote what: per author, the documents the store keeps of theirs
   // (their newest version of each path) and when they last wrote.
   std::map<std::string, std::pair<uint64_t, int64_t>> by_author;
@@ -186,6 +190,10 @@ void PrintStatusText(const OrderedJson& out) {
     if (ws.contains("only")) {
       std::cout << ", syncing only";
       for (const auto& prefix : ws["only"]) std::cout << " " << core::Printable(prefix.get<std::string>());
+    }
+    if (ws["conflicts"].is_number() && ws["conflicts"].get<uint64_t>() > 0) {
+      std::cout << ", " << ws["conflicts"] << " conflicts (a peer's save replaced yours; the replaced content is in "
+                << ".esfs-history)";
     }
     std::cout << "\n";
     for (const auto& a : ws["authors"]) {

@@ -1,5 +1,5 @@
 // Standard base64 with padding (RFC 4648 §4), as es.4 apps store binary
-// files (spec §13). From libsodium.
+// files (spec §13). Table-driven (content is not secret).
 #pragma once
 
 #include <optional>

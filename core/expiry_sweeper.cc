@@ -48,6 +48,16 @@ void ExpirySweeper::SweepNow() {
   if (*swept > 0 && options_.log) {
     options_.log("removed " + std::to_string(*swept) + " expired ephemeral documents");
   }
+  // Local versions past their keeping time or the size cap (core/store_local.h).
+  auto versions = store_.local().SweepVersions();
+  if (!versions.ok()) {
+    if (options_.log) options_.log("sweeping local versions failed: " + versions.status().message());
+    return;
+  }
+  versions_removed_ += *versions;
+  if (*versions > 0 && options_.log) {
+    options_.log("removed " + std::to_string(*versions) + " local versions past their keeping time or size cap");
+  }
 }
 
 void ExpirySweeper::LearnExpiries(const std::vector<std::pair<std::string, std::string>>& paths) {

@@ -1,6 +1,7 @@
 // Removes expired ephemeral documents (es.4 paths with '!' and a
 // deleteAfter) from the store, in a service of its own that the daemon
-// starts next to the mount and the syncer.
+// starts next to the mount and the syncer. Each sweep also removes the
+// local versions kept longer than configured (LocalState::SweepVersions).
 //
 // It sweeps once when it starts, then wakes at the earliest expiry it knows
 // of: it follows the change feed, and for each change at an ephemeral path
@@ -50,6 +51,7 @@ class ExpirySweeper {
   // For tests: sweeps done, and documents they removed.
   uint64_t sweeps() const { return sweeps_.load(); }
   uint64_t removed() const { return removed_.load(); }
+  uint64_t versions_removed() const { return versions_removed_.load(); }
 
  private:
   void Loop();
@@ -62,6 +64,7 @@ class ExpirySweeper {
   const Options options_;
   std::atomic<uint64_t> sweeps_{0};
   std::atomic<uint64_t> removed_{0};
+  std::atomic<uint64_t> versions_removed_{0};
 
   std::mutex mu_;  // guards the members below; a leaf lock
   std::condition_variable wake_;

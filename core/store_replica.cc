@@ -90,7 +90,7 @@ Status DropIndexes(StoreState& state, WriteTxn& txn, uint32_t ws, const StoredDo
 }  // namespace
 
 Result<IngestOutcome> ApplyValidated(StoreState& state, WriteTxn& txn, uint32_t ws, const std::string& address,
-                                     const Document& doc, int64_t now) {
+                                     const Document& doc, int64_t now, bool local_write) {
   if (doc.workspace != address) {
     return IngestOutcome{IngestResult::kInvalid, "ingestDocument: can't ingest doc from different workspace"};
   }
@@ -109,6 +109,10 @@ Result<IngestOutcome> ApplyValidated(StoreState& state, WriteTxn& txn, uint32_t 
   if (old && !StoreState::Expired(old->doc, now) && !ReplacesForIngest(doc, old->doc)) {
     return IngestOutcome{IngestResult::kIgnored, "an equal or newer document by this author is already stored"};
   }
+  // The content this document replaces, kept locally before the same
+  // author's older version is overwritten below.
+  std::string conflict_with;
+  if (Status s = KeepReplaced(state, txn, ws, address, doc, now, local_write, &conflict_with); !s.ok()) return s;
   if (old) {
     if (Status s = DropIndexes(state, txn, ws, *old); !s.ok()) return s;
   }
@@ -128,7 +132,12 @@ Result<IngestOutcome> ApplyValidated(StoreState& state, WriteTxn& txn, uint32_t 
     if (s = txn.Put(state.expiry, U64(static_cast<uint64_t>(*doc.deleteAfter)) + doc_key, ""); !s.ok()) return s;
   }
   if (s = RefreshWinnerWith(state, txn, ws, address, doc, seq, now); !s.ok()) return s;
-  return IngestOutcome{IngestResult::kAccepted, "", seq};
+  if (local_write) {
+    if (s = NoteLocalSave(state, txn, ws, doc); !s.ok()) return s;
+  }
+  IngestOutcome outcome{IngestResult::kAccepted, "", seq};
+  outcome.conflict_with = std::move(conflict_with);
+  return outcome;
 }
 
 IngestOutcome InvalidOutcome(const Status& s) { return {IngestResult::kInvalid, s.message()}; }
@@ -198,6 +207,8 @@ Result<std::vector<Change>> Replica::ChangesSince(uint64_t after, size_t limit) 
   }
   return changes;
 }
+
+void Replica::SetLog(std::function<void(const std::string&)> log) { state_.log = std::move(log); }
 
 Result<uint64_t> Replica::LastSeq() const {
   auto txn = state_.env->BeginRead();

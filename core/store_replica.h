@@ -50,6 +50,9 @@ struct IngestOutcome {
   IngestResult result = IngestResult::kInvalid;
   std::string reason;  // why INVALID (the reference's message) or IGNORED
   uint64_t seq = 0;    // the new sequence number when ACCEPTED
+  // ACCEPTED and replaced a save made here moments before (a conflict,
+  // kConflictWindowMicros in core/store_local.h): that save's author.
+  std::string conflict_with;
 };
 
 // One change in the feed.
@@ -186,6 +189,10 @@ class Replica {
   Result<std::vector<Change>> ChangesSince(uint64_t after, size_t limit = SIZE_MAX) const;
   // The newest sequence number (0 for an empty store).
   Result<uint64_t> LastSeq() const;
+
+  // Where conflicts are logged (one line each: the path and both authors,
+  // escaped). Call before other threads use the store.
+  void SetLog(std::function<void(const std::string&)> log);
 
  private:
   struct Committer;  // core/store_replica_commit.cc

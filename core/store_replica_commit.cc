@@ -104,7 +104,7 @@ Status ApplyItem(StoreState& state, WriteTxn& txn, const Signer& signer, LocalWr
     return Status::InvalidDocument("doc " + path + ": " + valid.message());
   }
   *wrote = true;
-  auto applied = ApplyValidated(state, txn, *ws, workspace, doc, now);
+  auto applied = ApplyValidated(state, txn, *ws, workspace, doc, now, /*local_write=*/true);
   if (!applied.ok()) return applied.status().WithContext("doc " + path);
   if (applied->result != IngestResult::kAccepted) {
     return Status::Storage("doc " + path + ": local write was not accepted: " + applied->reason);

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "core/js_compat.h"
+#include "core/printable.h"
 #include "core/store_replica.h"
 #include "core/store_state.h"
 #include "core/validate.h"
@@ -92,7 +93,7 @@ Status WriteBatch(StoreState& impl, const std::string& workspace, std::span<cons
     }
     return Status::Ok();
   }
-  return impl.env->Write([&](WriteTxn& txn) -> Status {
+  Status written = impl.env->Write([&](WriteTxn& txn) -> Status {
     auto ws = impl.WorkspaceId(txn, workspace);
     if (!ws.ok()) return ws.status();
     for (size_t k = 0; k < checked.to_apply.size(); ++k) {
@@ -107,6 +108,17 @@ Status WriteBatch(StoreState& impl, const std::string& workspace, std::span<cons
     }
     return Status::Ok();
   });
+  // Conflicts are logged once committed (a transaction may run again).
+  if (written.ok() && impl.log) {
+    for (size_t i : checked.to_apply) {
+      const IngestOutcome& o = checked.outcomes[i];
+      if (o.result != IngestResult::kAccepted || o.conflict_with.empty()) continue;
+      impl.log("conflict " + Printable(workspace + docs[i].path, 1024) + ": a save by " +
+               Printable(docs[i].author, 128) + " replaced the save made here by " + Printable(o.conflict_with, 128) +
+               " moments before; that content is kept in the history folder (esfs status counts conflicts)");
+    }
+  }
+  return written;
 }
 
 }  // namespace

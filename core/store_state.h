@@ -9,6 +9,7 @@
 // transactions, nothing is locked while holding it).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,8 +30,15 @@ struct StoreState {
   std::unique_ptr<LmdbEnv> env;
   // The databases (docs/store.md). Who writes which: workspaces and the
   // removal of a workspace's entries: Workspaces; local_attrs and meta's
-  // "local:" keys: LocalState; everything else: Replica.
+  // "local:" keys: LocalState; everything else: Replica. The local versions
+  // (versions, versions_age, local_saves) are written by the replica when a
+  // winner is replaced (KeepReplaced, core/store_versions.cc) and read and
+  // expired by LocalState.
   MDB_dbi meta, workspaces, docs, winners, by_author, by_time, expiry, changes, local_attrs;
+  MDB_dbi versions, versions_age, local_saves;
+  // Where conflicts are logged (Replica::SetLog); set before other threads
+  // use the store, read-only afterwards. Empty: not logged.
+  std::function<void(const std::string&)> log;
 
   // Workspace address <-> id, filled lazily from the workspaces database
   // (another process may add workspaces at any time).
@@ -57,8 +65,21 @@ struct StoreState {
 // Spec §9 steps 3-6 for a document that passed validation at |now|: the
 // per-author replacement, the indexes, the change feed and the winner, in
 // |txn| (core/store_replica.cc; ingest and local writes share it).
+// |local_write|: a save made here (Replica::Set), remembered so that a
+// peer's save replacing it soon after counts as a conflict.
 Result<IngestOutcome> ApplyValidated(StoreState& state, WriteTxn& txn, uint32_t ws, const std::string& address,
-                                     const Document& doc, int64_t now);
+                                     const Document& doc, int64_t now, bool local_write = false);
+
+// Local versions (core/store_versions.cc): before |doc| is stored, if it
+// is about to replace the living winner at its path and that winner had
+// other, non-empty content, keeps that content in |versions| (never
+// synced). For a peer's document (!local_write) that replaces a save made
+// here within kConflictWindowMicros (core/store_local.h), counts a conflict for the workspace and
+// sets |*conflict_with| to the replaced save's author.
+Status KeepReplaced(StoreState& state, WriteTxn& txn, uint32_t ws, const std::string& address, const Document& doc,
+                    int64_t now, bool local_write, std::string* conflict_with);
+// Remembers that |doc| was saved here (for the conflict rule above).
+Status NoteLocalSave(StoreState& state, WriteTxn& txn, uint32_t ws, const Document& doc);
 IngestOutcome InvalidOutcome(const Status& s);
 
 }  // namespace esfs::core

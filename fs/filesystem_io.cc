@@ -3,12 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <mutex>
 
 #include "core/document.h"
 #include "core/path.h"
-#include "core/utf8.h"
+#include "core/content_codec.h"
 #include "fs/filesystem.h"
 #include "fs/names.h"
 
@@ -180,11 +181,33 @@ Result<size_t> FileSystem::Write(uint64_t, uint64_t fh, std::string_view data, o
     node.cached_seq = 0;  // the kernel's pages hold the refused writes: drop them at the next open
     return s;
   }
-  if (at == node.content.size()) {
+  // Past kMaxAlwaysFitTextBytes, whether the file still fits depends on
+  // what it holds: bytes that are not UTF-8 text are stored as a data URL
+  // (a third larger). The write that makes it too large is refused and
+  // undone (DESIGN decision 8).
+  const size_t old_size = node.content.size();
+  const bool check_encoded = std::max(old_size, at + data.size()) > core::kMaxAlwaysFitTextBytes &&
+                             KindOf(loc) == core::NameKind::kText && !resolver_.LocalOnly(loc);
+  std::string overwritten;
+  if (check_encoded && at < old_size) overwritten = node.content.substr(at, data.size());
+  if (at == old_size) {
     node.content.append(data);  // the usual case: no zero fill to overwrite
   } else {
-    if (at + data.size() > node.content.size()) node.content.resize(at + data.size(), '\0');
+    if (at + data.size() > old_size) node.content.resize(at + data.size(), '\0');
     node.content.replace(at, data.size(), data);
+  }
+  if (check_encoded) {
+    const size_t stored = core::EncodedSize(core::NameKind::kText, node.content, /*allow_partial_tail=*/true);
+    if (stored > core::kMaxContentBytes) {
+      if (!overwritten.empty()) node.content.replace(at, overwritten.size(), overwritten);
+      node.content.resize(old_size);
+      node.refused_write = true;
+      node.cached_seq = 0;
+      Log("write " + Describe(loc) + ": refused, the file would be " + std::to_string(std::max(old_size, at + data.size())) +
+          " bytes, which are not UTF-8 text and so are stored as a data URL of " + std::to_string(stored) +
+          " bytes, over the es.4 limit of 4,000,000");
+      return Status::TooLarge("file too large");
+    }
   }
   node.dirty = true;
   ++node.version;

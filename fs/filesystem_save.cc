@@ -4,7 +4,6 @@
 #include <mutex>
 
 #include "core/document.h"
-#include "core/utf8.h"
 #include "fs/filesystem.h"
 
 namespace esfs::fs {
@@ -77,15 +76,13 @@ Status FileSystem::Commit(Node& node, bool release) {
     return Status::Ok();
   }
   bool is_dir = false;
-  if (born_here) {
-    // Created here and its content refused (not UTF-8, too large): the
-    // file stays, empty, as on a disk where the create succeeded.
+  if (born_here && saved.status().code() == StatusCode::kTooLarge) {
+    // Created here and its content refused (over the es.4 limit): the
+    // create is undone, as cp and rsync expect of a write that failed with
+    // EFBIG; no empty or truncated file is left (DESIGN decision 8). The
+    // kernel may show its cached entry for up to a second more.
     auto exists = resolver_.Exists(loc, &is_dir);
-    if (exists.ok() && !*exists) {
-      if (auto local_path = local_.CheckedPath(loc, "save"); local_path.ok()) {
-        (void)local_.root().WriteFileAtomic(*local_path, "", mode.value_or(kDefaultFileMode));
-      }
-    }
+    if (exists.ok() && !*exists) inodes_.UnhashIf(loc, node.ino);
   }
   return saved.status();
 }
@@ -107,12 +104,8 @@ Result<FileSystem::Saved> FileSystem::CommitPublished(const Location& loc, const
     }
     return Saved{};
   }
+  // Bytes that are not UTF-8 text become a data URL (core/content_codec.h).
   std::string content = DocContent(loc, bytes);
-  if (!core::IsValidUtf8(content)) {
-    Log("save " + Describe(loc) + ": not published: the content is not UTF-8 text and the name is not one of "
-        "the binary types (docs/mount.md); the previous version stays");
-    return Status::InvalidArgument("not UTF-8");
-  }
   if (content.size() > core::kMaxContentBytes) {
     Log("save " + Describe(loc) + ": not published: " + std::to_string(bytes.size()) + " bytes (" +
         std::to_string(content.size()) + " as stored) is over the es.4 limit of 4,000,000; the previous "

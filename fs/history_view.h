@@ -5,6 +5,12 @@
 //
 //   .esfs-history/wiki/Bees.md/@suzy.b…   Suzy's newest version of /wiki/Bees.md
 //
+// Beside them, the local versions this machine kept (the content a save or
+// a deletion replaced, core/store_local.h), named by the replaced
+// document's time (UTC) and author so that ls lists them oldest first:
+//
+//   .esfs-history/wiki/Bees.md/2026-12-03T17.10.45.123456Z_@suzy.b…
+//
 // Deleted files keep their history folder (their versions are tombstones
 // or older contents). Nothing here can be written; restoring is copying a
 // version over the file, which saves it as a new document by the user.
@@ -16,12 +22,18 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/store.h"
 #include "fs/fs_types.h"
 #include "fs/location.h"
 
 namespace esfs::fs {
+
+// The name of a local version file, and back (false for any other name,
+// and for a name that is not the canonical spelling of its time).
+std::string LocalVersionName(int64_t timestamp, const std::string& author);
+bool ParseLocalVersionName(std::string_view name, int64_t* timestamp, std::string* author);
 
 class HistoryView {
  public:

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <optional>
 
-#include "core/base64.h"
 #include "core/printable.h"
 #include "fs/names.h"
 
@@ -103,38 +102,21 @@ std::string Describe(const Location& loc) {
   return core::Printable(text, 1024);  // names from peers: never raw in a log line
 }
 
-namespace {
-
-// The decoded bytes of content stored under a binary name; nullopt for
-// text, or for content under such a name that is not base64.
-std::optional<std::string> DecodedIfBinary(const Location& loc, std::string_view content) {
-  if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return std::nullopt;
-  return core::Base64Decode(content);
+core::NameKind KindOf(const Location& loc) {
+  return !loc.parts.empty() && IsBinaryName(loc.DocName()) ? core::NameKind::kBinary : core::NameKind::kText;
 }
 
-}  // namespace
-
 std::string FileBytes(const Location& loc, std::string content) {
-  if (auto bytes = DecodedIfBinary(loc, content)) return std::move(*bytes);
-  return content;
+  if (KindOf(loc) == core::NameKind::kText && !core::IsBase64DataUrl(content)) return content;  // no copy
+  return core::DecodeContent(KindOf(loc), content);
 }
 
 void AssignFileBytes(const Location& loc, std::string_view content, std::string* out) {
-  if (auto bytes = DecodedIfBinary(loc, content)) {
-    *out = std::move(*bytes);
-  } else {
-    out->assign(content);  // reuses |out|'s memory when it is large enough
-  }
+  core::DecodeContentInto(KindOf(loc), content, out);
 }
 
-uint64_t FileSize(const Location& loc, std::string_view content) {
-  if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return content.size();
-  return core::Base64DecodedSize(content).value_or(content.size());
-}
+uint64_t FileSize(const Location& loc, std::string_view content) { return core::DecodedSize(KindOf(loc), content); }
 
-std::string DocContent(const Location& loc, const std::string& bytes) {
-  if (loc.parts.empty() || !IsBinaryName(loc.DocName())) return bytes;
-  return core::Base64Encode(bytes);
-}
+std::string DocContent(const Location& loc, const std::string& bytes) { return core::EncodeContent(KindOf(loc), bytes); }
 
 }  // namespace esfs::fs

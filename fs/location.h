@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/content_codec.h"
 #include "core/status.h"
 #include "fs/local_path.h"
 
@@ -76,10 +77,11 @@ Result<LocalRelPath> LocalRelOf(const Location& loc);
 // "+ws/dir/name" for log lines (escaped: names come from peers).
 std::string Describe(const Location& loc);
 
-// A document's content as the file's bytes, and back: base64 for binary
-// names (fs/names.h IsBinaryName), the text itself otherwise. Content
-// under a binary name that is not base64 (another app wrote text there)
-// is shown as it is.
+// A document's content as the file's bytes, and back (core/content_codec.h):
+// base64 under binary names (fs/names.h IsBinaryName); under other names the
+// text itself, or a data URL for bytes that are not UTF-8 text. Content that
+// is not what its name leads us to expect is shown as the text it is.
+core::NameKind KindOf(const Location& loc);
 std::string FileBytes(const Location& loc, std::string content);
 // The same into |out|, keeping its memory for text.
 void AssignFileBytes(const Location& loc, std::string_view content, std::string* out);

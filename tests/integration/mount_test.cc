@@ -308,7 +308,14 @@ TEST_F(Mount, HistoryFolderShowsEachAuthorsNewestVersionReadOnly) {
   const std::string versions = m_.Path(".esfs-history/wiki/Bees.md");
   EXPECT_EQ(ListDir(m_.Path(".esfs-history")), std::set<std::string>{"wiki"});
   EXPECT_EQ(ListDir(m_.Path(".esfs-history/wiki")), std::set<std::string>{"Bees.md"});
-  EXPECT_EQ(ListDir(versions), (std::set<std::string>{suzy, matt}));
+  // Each author's newest version, and the local versions (issue #18): what
+  // matt's save and then suzy's replaced, named by time, oldest first.
+  std::set<std::string> authors, kept;
+  for (const auto& name : ListDir(versions)) (name[0] == '@' ? authors : kept).insert(name);
+  EXPECT_EQ(authors, (std::set<std::string>{suzy, matt}));
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(ReadFile(versions + "/" + *kept.begin()), "suzy v1");
+  EXPECT_EQ(ReadFile(versions + "/" + *kept.rbegin()), "matt's version");
   EXPECT_EQ(ReadFile(versions + "/" + suzy), "suzy v2");
   EXPECT_EQ(ReadFile(versions + "/" + matt), "matt's version");
   // Hidden from the workspace listing, so find, du, rsync and cp -a of the
@@ -511,7 +518,7 @@ TEST_F(Mount, AStaleMountLeftByACrashIsCleanedUpByTheNextMount) {
   EXPECT_EQ(ReadFile(m_.Path("before.txt")), "saved before the crash");
 }
 
-TEST_F(Mount, BinaryFilesRoundTripAsBase64AndBadContentIsRefused) {
+TEST_F(Mount, BinaryFilesRoundTripAsBase64OrDataUrlsAndTooLargeIsRefused) {
   std::string bytes;
   for (int round = 0; round < 40; ++round) {
     for (int b = 0; b < 256; ++b) bytes.push_back(static_cast<char>(b));
@@ -526,14 +533,18 @@ TEST_F(Mount, BinaryFilesRoundTripAsBase64AndBadContentIsRefused) {
   EXPECT_EQ(docs[0]["content"].get<std::string>().substr(0, 8), "AAECAwQF");  // standard base64 of 00 01 02 ...
   ASSERT_TRUE(m_.Remount());
   EXPECT_EQ(ReadFile(m_.Path("pixel.PNG")), bytes);
-  // Bytes that are not UTF-8 under a text name: close fails, nothing changes.
+  // Bytes that are not UTF-8 under a text name: stored as a data URL
+  // (DESIGN decision 8), read back as the bytes, st_size the bytes' size.
   Write(m_.Path("text.txt"), "good text");
   int fd = open(m_.Path("text.txt").c_str(), O_WRONLY | O_TRUNC);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(write(fd, "\xff\xfe\x00" "bad", 6), 6);
-  EXPECT_EQ(close(fd), -1);
-  EXPECT_EQ(errno, EINVAL);
-  EXPECT_EQ(Live(m_.Export())["/text.txt"], "good text");
+  EXPECT_EQ(close(fd), 0) << strerror(errno);
+  EXPECT_EQ(Live(m_.Export())["/text.txt"], "data:application/octet-stream;base64,//4AYmFk");
+  EXPECT_EQ(ReadFile(m_.Path("text.txt")), std::string("\xff\xfe\x00" "bad", 6));
+  ASSERT_EQ(stat(m_.Path("text.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 6);
+  Write(m_.Path("text.txt"), "good text");
   // Over the es.4 limit: the write that crosses it fails with EFBIG (after
   // a partial count), close too, and the previous version stays.
   fd = open(m_.Path("text.txt").c_str(), O_WRONLY | O_TRUNC);

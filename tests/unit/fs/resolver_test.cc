@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fs/fs_types.h"
 #include "keys/identity.h"
 #include "tests/support/test_support.h"
@@ -110,8 +112,24 @@ TEST_F(ResolverTest, HistoryShowsEachAuthorsNewestVersionReadOnly) {
   const Location folder = root_.Child(kHistoryFolder).Child("wiki").Child("Bees.md");
   std::map<std::string, bool> names;
   ASSERT_TRUE(history_->List(folder, &names).ok());
-  EXPECT_EQ(names.size(), 2u);
+  // Both authors' newest versions, and the local version Bob's save
+  // replaced (Suzy's content, named by its time and author).
+  EXPECT_EQ(names.size(), 3u);
   EXPECT_EQ(names.count(suzy_.address()), 1u);
+  EXPECT_EQ(names.count(bob_.address()), 1u);
+  auto kept = std::find_if(names.begin(), names.end(), [](const auto& n) { return n.first[0] != '@'; });
+  ASSERT_NE(kept, names.end());
+  EXPECT_TRUE(kept->first.ends_with("Z_" + suzy_.address())) << kept->first;
+  int64_t timestamp = 0;
+  std::string author;
+  EXPECT_TRUE(ParseLocalVersionName(kept->first, &timestamp, &author));
+  EXPECT_EQ(author, suzy_.address());
+  EXPECT_EQ(LocalVersionName(timestamp, author), kept->first);
+  EXPECT_FALSE(ParseLocalVersionName("2026-12-03T17.10.45.12345Z_@a.b", &timestamp, &author));
+  EXPECT_FALSE(ParseLocalVersionName("2026-13-03T17.10.45.123456Z_" + author, &timestamp, &author));
+  auto kept_bytes = history_->Bytes(folder.Child(kept->first));
+  ASSERT_TRUE(kept_bytes.ok());
+  EXPECT_EQ(*kept_bytes, "suzy's");
   const Location version = folder.Child(bob_.address());
   auto bytes = history_->Bytes(version);
   ASSERT_TRUE(bytes.ok());
