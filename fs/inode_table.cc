@@ -39,7 +39,27 @@ void InodeTable::SetPlace(Node& node, const Location& loc) {
   }
 }
 
-InodeTable::InodeTable(const Location& root) : next_ino_(kRootInode + 1) {
+namespace {
+
+// A place's preferred inode number: 63 bits of a hash of its key, never
+// the root's or 0 (FNV-1a, then a final mix so that keys differing in the
+// last byte spread over all bits).
+uint64_t PreferredIno(std::string_view key) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const unsigned char c : key) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h &= (uint64_t{1} << 63) - 1;
+  return h <= kRootInode ? h + kRootInode + 1 : h;
+}
+
+}  // namespace
+
+InodeTable::InodeTable(const Location& root) {
   auto node = std::make_shared<Node>(kRootInode);
   SetPlace(*node, root);
   node->is_dir_ = true;
@@ -88,7 +108,11 @@ std::shared_ptr<Node> InodeTable::NodeForLocked(const Location& loc, bool is_dir
     node->is_dir_ = is_dir;
     return node;
   }
-  auto node = std::make_shared<Node>(next_ino_++);
+  // The place's own number unless a live node has it (a clash of hashes,
+  // or the file that had this name is still open after an unlink).
+  uint64_t ino = PreferredIno(key);
+  while (ino <= kRootInode || nodes_.count(ino)) ino = (ino + 1) & ((uint64_t{1} << 63) - 1);
+  auto node = std::make_shared<Node>(ino);
   SetPlace(*node, loc);
   node->is_dir_ = is_dir;
   ino_of_[node->key_] = node->ino;

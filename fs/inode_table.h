@@ -1,8 +1,12 @@
 // The inode table: which inode stands for which location, and how long it
 // lives. The kernel holds an inode from a successful lookup (entry, mkdir,
 // create reply) until it sends FORGET for every one of them; an open file
-// keeps its inode too. Inode numbers are never reused within a mount, so
-// every entry's generation is 0.
+// keeps its inode too. A name's inode number comes from its place (a hash
+// of its key, the next free number on a clash), so a file the kernel forgot
+// and looked up again keeps its number, as on a disk file system (tools
+// compare st_ino across calls: pjdfstest, tar, find). A number is given to
+// another place only after the kernel forgot it; nothing is exported over
+// NFS, so every entry's generation is 0.
 //
 // Owns: the nodes (ino -> Node, location key -> ino), each node's place
 // (its location, is_dir), its lookup count, its open count and whether it was
@@ -156,7 +160,6 @@ class InodeTable {
   static void SetPlace(Node& node, const Location& loc);
 
   mutable std::mutex mu_;  // guards everything below and Node's private fields
-  uint64_t next_ino_;
   uint64_t epoch_ = 0;
   std::map<uint64_t, std::shared_ptr<Node>> nodes_;
   // Location::Key() -> ino. The key is a view of the node's own key_:

@@ -149,5 +149,27 @@ TEST_F(InodeTableTest, OpenChildrenNamesOnlyTheLevelBelow) {
   table_.Closed(*deep);
 }
 
+// The kernel may forget an inode under memory pressure and look the name up
+// again: the file keeps its number (pjdfstest compares st_ino across calls).
+TEST_F(InodeTableTest, AForgottenNameKeepsItsNumberAndAnotherFileAtItsNameGetsAnother) {
+  auto first = table_.Remember(Loc({"a.txt"}), false, 1);
+  const uint64_t ino = first->ino;
+  auto other = table_.Remember(Loc({"b.txt"}), false, 1);
+  EXPECT_NE(other->ino, ino);
+  EXPECT_GT(ino, kRootInode);
+  table_.Forget(ino, 1);
+  first.reset();
+  ASSERT_EQ(table_.Find(ino), nullptr);
+  EXPECT_EQ(table_.Remember(Loc({"a.txt"}), false, 1)->ino, ino);
+  // Unlinked while open: a new file at the same name is another file.
+  auto open = table_.Find(ino);
+  table_.Opened(*open);
+  table_.Unhash(Loc({"a.txt"}));
+  auto replacement = table_.Remember(Loc({"a.txt"}), false, 1);
+  EXPECT_NE(replacement->ino, ino);
+  EXPECT_EQ(table_.Find(ino), open);
+  table_.Closed(*open);
+}
+
 }  // namespace
 }  // namespace esfs::fs
