@@ -287,7 +287,7 @@ int RunImport(const GlobalOptions& global, const ParsedArgs& args) {
 int RunConfig(const GlobalOptions& global, const ParsedArgs& args) {
   static const char* const kKeys[] = {"versions.keep_days", "versions.max_bytes"};
   if (args.positional.size() > 2) return UsageError("config", "takes at most KEY and VALUE");
-  auto store = OpenStore(global);
+  auto store = OpenExistingStore(global);
   if (!store.ok()) return Failure("config", store.status().message());
   auto config = (*store)->local().GetVersionsConfig();
   if (!config.ok()) return Failure("config", config.status().message());
