@@ -31,6 +31,7 @@ struct StoreState {
   // removal of a workspace's entries: Workspaces; local_attrs and meta's
   // "local:" keys: LocalState; everything else: Replica.
   MDB_dbi meta, workspaces, docs, winners, by_author, by_time, expiry, changes, local_attrs;
+  MDB_dbi by_seq;  // per-workspace numbering (core/store_replica_seq.cc)
 
   // Workspace address <-> id, filled lazily from the workspaces database
   // (another process may add workspaces at any time).
@@ -60,5 +61,13 @@ struct StoreState {
 Result<IngestOutcome> ApplyValidated(StoreState& state, WriteTxn& txn, uint32_t ws, const std::string& address,
                                      const Document& doc, int64_t now);
 IngestOutcome InvalidOutcome(const Status& s);
+
+// The per-workspace numbering (core/store_replica_seq.cc): an entry for
+// the document stored as |seq| under |doc_key|, and its removal.
+Status IndexSeq(StoreState& state, WriteTxn& txn, uint32_t ws, uint64_t seq, const std::string& doc_key);
+Status UnindexSeq(StoreState& state, WriteTxn& txn, uint32_t ws, uint64_t seq);
+// Numbers a store made before the numbering existed (once) and gives it its
+// store_id. Called by Store::Open.
+Status EnsureSeqIndex(StoreState& state);
 
 }  // namespace esfs::core

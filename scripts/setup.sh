@@ -15,6 +15,8 @@ packages=(
   nodejs npm curl python3 util-linux
   # The editors and file tools the integration tests drive on real mounts.
   vim nano emacs-nox ed rsync git strace tmux attr libglib2.0-bin
+  # The pub's HTML page is checked in a headless browser (esfs pub tests).
+  chromium
 )
 
 missing=()
