@@ -10,6 +10,7 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "cli/command.h"
 #include "core/address.h"
@@ -76,6 +77,20 @@ int RunPub(const GlobalOptions& global, const ParsedArgs& args) {
     if (!n.ok() || *n < 1024) return UsageError("pub", "--max-body must be a number of bytes, at least 1024");
     options.max_body_bytes = static_cast<size_t>(*n);
   }
+  for (auto [name, field, low, high] :
+       {std::tuple{"max-connections", &options.max_connections, 2, 10000},
+        std::tuple{"request-deadline", &options.request_deadline_s, 1, 86400}}) {
+    if (auto value = args.Get(name)) {
+      auto n = ParseInteger(*value, std::string("--") + name);
+      if (!n.ok() || *n < low || *n > high) {
+        return UsageError("pub", std::string("--") + name + " must be " + std::to_string(low) + ".." +
+                                     std::to_string(high));
+      }
+      *field = static_cast<int>(*n);
+    }
+  }
+  // Streams hold connections: some are always left for the API.
+  options.max_streams = std::min(options.max_streams, std::max(1, options.max_connections * 5 / 8));
   options.readonly = args.Has("readonly");
   options.peers = args.GetAll("peer");
   for (const auto& peer : options.peers) {
@@ -169,11 +184,15 @@ std::vector<Command> PubCommands() {
        "  --peer URL        replicate every workspace with this pub too (pull and push,\n"
        "                    live); an esfs peer's workspaces are learned from it\n"
        "  --max-body BYTES  the largest request body (default 33554432, 32 MiB)\n"
+       "  --max-connections N   connections handled at once, more get 503 (default 64;\n"
+       "                    event streams take at most 5/8 of them, 40 by default)\n"
+       "  --request-deadline S  a request must be done S seconds after its headers\n"
+       "                    (default 120)\n"
        "\n"
-       "Limits: request bodies up to 32 MiB (413 past it), 64 connections handled at\n"
-       "once (503 past it), 40 event streams, 120 s per request.\n",
+       "Limits (docs/pub-api.md): past them 413, 503, or the connection is cut.\n",
        {{"host", true}, {"port", true}, {"data", true}, {"workspace", true, true}, {"readonly", false},
-        {"peer", true, true}, {"max-body", true}},
+        {"peer", true, true}, {"max-body", true},
+        {"max-connections", true}, {"request-deadline", true}},
        RunPub},
   };
 }
