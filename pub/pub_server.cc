@@ -3,6 +3,8 @@
 // event streams' fan-out in pub/event_hub.cc.
 #include "pub/pub_server.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -24,6 +26,7 @@ namespace {
 constexpr const char* kApi = R"(/earthstar-api/v1/([^/]+))";
 constexpr const char* kExt = R"(/earthstar-api/esfs/v1)";
 constexpr size_t kMaxChangesLimit = 5000;
+constexpr size_t kTrimAfterDocs = 5000;
 
 void Text(httplib::Response& res, int status, const std::string& text) {
   res.status = status;
@@ -114,13 +117,24 @@ std::string PubServer::Impl::ServedWorkspace(const httplib::Request& req, httpli
 void PubServer::Impl::GetDocuments(const httplib::Request& req, httplib::Response& res) {
   const std::string ws = ServedWorkspace(req, res, false);
   if (ws.empty()) return;
-  auto docs = store.replica().AllDocuments(ws);
-  if (!docs.ok()) return Text(res, 500, docs.status().message());
-  // The reference pub's order (6.8.5 history "all"): path, then author.
-  std::stable_sort(docs->begin(), docs->end(), [](const core::Document& a, const core::Document& b) {
-    return a.path != b.path ? a.path < b.path : a.author < b.author;
-  });
-  res.set_content(DocumentArray(*docs), "application/json; charset=utf-8");
+  size_t count = 0;
+  {
+    auto docs = store.replica().AllDocuments(ws);
+    if (!docs.ok()) return Text(res, 500, docs.status().message());
+    // The reference pub's order (6.8.5 history "all"): path, then author.
+    std::stable_sort(docs->begin(), docs->end(), [](const core::Document& a, const core::Document& b) {
+      return a.path != b.path ? a.path < b.path : a.author < b.author;
+    });
+    count = docs->size();
+    res.set_content(DocumentArray(*docs), "application/json; charset=utf-8");
+  }
+  // A big listing leaves its documents' small allocations in the heap and
+  // the store's pages mapped: hand both back (the reply's own buffer is
+  // one large allocation, returned when it is freed).
+  if (count >= kTrimAfterDocs) {
+    malloc_trim(0);
+    store.ReleaseMappedPages();
+  }
 }
 
 void PubServer::Impl::GetPaths(const httplib::Request& req, httplib::Response& res) {
@@ -134,12 +148,16 @@ void PubServer::Impl::GetPaths(const httplib::Request& req, httplib::Response& r
 
 void PubServer::Impl::PostDocuments(const httplib::Request& req, httplib::Response& res) {
   if (options.readonly) return Text(res, 403, "Forbidden: this pub is read-only");
-  const std::string ws = ServedWorkspace(req, res, true);
-  if (ws.empty()) return;
+  if (auto parsed = core::ParseWorkspaceAddress(req.matches[1].str()); !parsed.ok()) {
+    return Text(res, 400, "Bad Request: " + parsed.status().message());
+  }
+  // The body is checked before a new workspace is made for it.
   auto body = core::ParseJson(req.body);
   if (!body.ok() || !body->is_array()) {
     return Text(res, 400, "Bad Request: the body must be a JSON array of documents");
   }
+  const std::string ws = ServedWorkspace(req, res, true);
+  if (ws.empty()) return;
   // Each element as the store's IngestJson takes it (format first, then the
   // document's fields), the valid ones then ingested together.
   const size_t total = body->size();

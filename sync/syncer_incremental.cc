@@ -10,12 +10,17 @@
 // (another store id: a pub rebuilt from nothing numbers again from 1),
 // pulls from 0 and then pushes what the pub lacks judged from everything
 // it sent, as a full pass does.
+#include <deque>
+
 #include "core/printable.h"
 #include "sync/syncer.h"
 #include "sync/syncer_internal.h"
 
 namespace esfs::sync {
 namespace {
+
+// Documents per page (the pub serves at most 5,000, and about 8 MB).
+constexpr size_t kPageDocs = 2500;
 
 std::string PositionKey(const std::string& workspace, const std::string& pub) {
   return "sync-after/" + workspace + "/" + pub;
@@ -46,8 +51,13 @@ Status Syncer::IncrementalPass(PubClient& client, const std::string& workspace, 
   bool from_start = pos.store_id.empty() || pos.after == 0;
   uint64_t after = from_start ? 0 : pos.after;
   std::string store_id;
+  // Pages are ingested as the full pull's parts are (Replica::Ingester):
+  // page k+1 is fetched while page k's signatures are checked on every
+  // core and page k-1 is written.
+  std::deque<std::vector<core::Document>> parts;  // alive until Finish()
+  core::Replica::Ingester ingester = store_.replica().StartIngest(workspace);
   for (;;) {
-    auto page = client.Changes(workspace, after);
+    auto page = client.Changes(workspace, after, kPageDocs);
     if (!page.ok()) {
       // A pub that does not know the workspace holds nothing: push it all.
       if (page.status().code() != StatusCode::kNotFound) return page.status();
@@ -62,6 +72,7 @@ Status Syncer::IncrementalPass(PubClient& client, const std::string& workspace, 
       store_id = page->store_id;
       continue;
     }
+    if (store_id.empty() && page->store_id != pos.store_id) from_start = true;
     store_id = page->store_id;
     std::vector<core::Document> docs;
     docs.reserve(page->docs.size());
@@ -75,21 +86,26 @@ Status Syncer::IncrementalPass(PubClient& client, const std::string& workspace, 
       }
       if (PathSelected(doc->path, only)) docs.push_back(std::move(doc.value()));
     }
-    auto outcomes = store_.replica().IngestBatch(workspace, docs);
-    if (!outcomes.ok()) return outcomes.status();
-    for (size_t i = 0; i < docs.size(); ++i) {
-      const auto& o = (*outcomes)[i];
-      if (o.result == core::IngestResult::kInvalid) {
-        ++report->invalid;
-        rejected.Add(docs[i].path, o.reason);
-        continue;
-      }
-      if (o.result == core::IngestResult::kAccepted) ++report->accepted;
-      held[docs[i].path + "\n" + docs[i].author] = Held{docs[i].timestamp, docs[i].signature};
-    }
+    parts.push_back(std::move(docs));
+    if (Status s = ingester.Add(parts.back()); !s.ok()) return s;
     if (progress) progress("pull", report->pulled, report->pulled + (page->more ? 1 : 0));
     after = page->next;
     if (!page->more) break;
+  }
+  auto outcomes = ingester.Finish();
+  if (!outcomes.ok()) return outcomes.status();
+  size_t k = 0;
+  for (const auto& part : parts) {
+    for (const core::Document& doc : part) {
+      const auto& o = (*outcomes)[k++];
+      if (o.result == core::IngestResult::kInvalid) {
+        ++report->invalid;
+        rejected.Add(doc.path, o.reason);
+        continue;
+      }
+      if (o.result == core::IngestResult::kAccepted) ++report->accepted;
+      held[doc.path + "\n" + doc.author] = Held{doc.timestamp, doc.signature};
+    }
   }
   if (rejected.total() > 0) {
     log_("pub " + core::Printable(pub) + " " + workspace + ": rejected " + std::to_string(rejected.total()) +

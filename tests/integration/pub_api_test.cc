@@ -92,6 +92,9 @@ TEST(PubApi, BadRequestsGetClearStatusCodes) {
   // Not an array, not JSON: 400.
   EXPECT_EQ(HttpPostText(pub.url(), kDocs, "{\"a\":1}").status, 400);
   EXPECT_EQ(HttpPostText(pub.url(), kDocs, "<html>").status, 400);
+  // A bad body does not make a new workspace.
+  EXPECT_EQ(HttpPostText(pub.url(), "/earthstar-api/v1/+fresh.ws/documents", "not json").status, 400);
+  EXPECT_EQ(HttpGetText(pub.url(), "/earthstar-api/v1/+fresh.ws/documents").status, 404);
   // Over the body limit: 413 with a message, and the pub goes on.
   auto big = HttpPostText(pub.url(), kDocs, "[" + std::string(200000, ' ') + "]");
   EXPECT_EQ(big.status, 413);
