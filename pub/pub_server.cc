@@ -278,6 +278,8 @@ void PubServer::Impl::GetPage(httplib::Response& res) {
   data.peers = options.peers;
   data.workspaces = Overview(5);
   res.set_content(RenderPage(data), "text/html; charset=utf-8");
+  // Counting walked every document's pages of the map: let them go.
+  store.ReleaseMappedPages();
 }
 
 void PubServer::Impl::Routes() {
