@@ -77,14 +77,13 @@ int RunPub(const GlobalOptions& global, const ParsedArgs& args) {
     if (!n.ok() || *n < 1024) return UsageError("pub", "--max-body must be a number of bytes, at least 1024");
     options.max_body_bytes = static_cast<size_t>(*n);
   }
-  for (auto [name, field, low, high] :
-       {std::tuple{"max-connections", &options.max_connections, 2, 10000},
-        std::tuple{"request-deadline", &options.request_deadline_s, 1, 86400}}) {
+  for (auto [name, field, low, high] : {std::tuple{"max-connections", &options.max_connections, 2, 10000},
+                                        std::tuple{"request-deadline", &options.request_deadline_s, 1, 86400}}) {
     if (auto value = args.Get(name)) {
       auto n = ParseInteger(*value, std::string("--") + name);
       if (!n.ok() || *n < low || *n > high) {
-        return UsageError("pub", std::string("--") + name + " must be " + std::to_string(low) + ".." +
-                                     std::to_string(high));
+        return UsageError("pub",
+                          std::string("--") + name + " must be " + std::to_string(low) + ".." + std::to_string(high));
       }
       *field = static_cast<int>(*n);
     }
@@ -166,7 +165,8 @@ int RunPub(const GlobalOptions& global, const ParsedArgs& args) {
 
 std::vector<Command> PubCommands() {
   return {
-      {"pub", "run a pub: the reference pub's HTTP API on this store",
+      {"pub",
+       "run a pub: the reference pub's HTTP API on this store",
        "usage: esfs pub [--host ADDR] [--port N] [--data DIR] [--workspace WS]... [--readonly]\n"
        "                [--peer URL]...\n"
        "\n"
@@ -190,9 +190,15 @@ std::vector<Command> PubCommands() {
        "                    (default 120)\n"
        "\n"
        "Limits (docs/pub-api.md): past them 413, 503, or the connection is cut.\n",
-       {{"host", true}, {"port", true}, {"data", true}, {"workspace", true, true}, {"readonly", false},
-        {"peer", true, true}, {"max-body", true},
-        {"max-connections", true}, {"request-deadline", true}},
+       {{"host", true},
+        {"port", true},
+        {"data", true},
+        {"workspace", true, true},
+        {"readonly", false},
+        {"peer", true, true},
+        {"max-body", true},
+        {"max-connections", true},
+        {"request-deadline", true}},
        RunPub},
   };
 }

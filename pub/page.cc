@@ -44,8 +44,9 @@ std::string HtmlEscape(std::string_view text, size_t max_bytes) {
 std::string RenderPage(const PageData& data) {
   uint64_t total = 0;
   for (const auto& w : data.workspaces) total += w.documents;
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                  "<title>esfs pub</title><style>";
+  std::string h =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<title>esfs pub</title><style>";
   h += kStyle;
   h += "</style></head><body>\n<h1>esfs pub</h1>\n<p>An Earthstar pub (es.4) run by <b>esfs ";
   h += HtmlEscape(data.version);
@@ -54,7 +55,8 @@ std::string RenderPage(const PageData& data) {
   h += std::to_string(data.workspaces.size()) + " workspaces, " + std::to_string(total) + " documents.";
   if (data.readonly) h += " This pub is <b>read-only</b>.";
   if (data.closed) h += " This pub is <b>closed</b>: it serves only the workspaces below.";
-  h += "</p>\n<h2>Workspaces</h2>\n<table id=\"workspaces\"><tr><th>workspace</th><th class=\"n\">documents</th></tr>\n";
+  h +=
+      "</p>\n<h2>Workspaces</h2>\n<table id=\"workspaces\"><tr><th>workspace</th><th class=\"n\">documents</th></tr>\n";
   for (const auto& w : data.workspaces) {
     h += "<tr><td class=\"ws\"><code>" + HtmlEscape(w.address) + "</code></td><td class=\"n count\">" +
          std::to_string(w.documents) + "</td></tr>\n";
@@ -62,7 +64,8 @@ std::string RenderPage(const PageData& data) {
   h += "</table>\n";
   for (const auto& w : data.workspaces) {
     if (w.recent.empty()) continue;
-    h += "<h3>Recent in <code>" + HtmlEscape(w.address) + "</code></h3>\n<table class=\"recent\">"
+    h += "<h3>Recent in <code>" + HtmlEscape(w.address) +
+         "</code></h3>\n<table class=\"recent\">"
          "<tr><th>path</th><th>author</th><th>time</th><th>content</th></tr>\n";
     for (const auto& d : w.recent) {
       h += "<tr><td><code>" + HtmlEscape(d.path) + "</code></td><td><code>" + HtmlEscape(d.author, 64) +

@@ -62,7 +62,9 @@ uint64_t ParamU64(const httplib::Request& req, const char* name, uint64_t fallba
 
 struct PubServer::Impl {
   Impl(core::Store& s, core::ChangeFeed& f, PubOptions o)
-      : store(s), options(std::move(o)), hub(f, static_cast<size_t>(options.max_streams)),
+      : store(s),
+        options(std::move(o)),
+        hub(f, static_cast<size_t>(options.max_streams)),
         http(options.max_connections, std::chrono::seconds(options.request_deadline_s)) {}
 
   core::Store& store;
@@ -240,8 +242,8 @@ void PubServer::Impl::GetChanges(const httplib::Request& req, httplib::Response&
   auto page = store.replica().DocumentsAfter(ws, after, limit);
   if (!id.ok() || !page.ok()) return Text(res, 500, (id.ok() ? page.status() : id.status()).message());
   // Built by hand around the documents' array (as GET documents).
-  OrderedJson head = {{"storeId", *id}, {"after", after}, {"next", page->next}, {"last", page->last},
-                      {"more", page->more}};
+  OrderedJson head = {
+      {"storeId", *id}, {"after", after}, {"next", page->next}, {"last", page->last}, {"more", page->more}};
   std::string text = head.dump();
   text.pop_back();  // the closing brace
   text += ",\"docs\":" + DocumentArray(page->docs) + "}";
@@ -266,7 +268,8 @@ std::vector<PageWorkspace> PubServer::Impl::Overview(size_t recent) const {
 
 void PubServer::Impl::GetWorkspaces(httplib::Response& res) {
   OrderedJson list = OrderedJson::array();
-  for (const auto& w : Overview(0)) list.push_back({{"workspace", w.address}, {"documents", w.documents}, {"last", w.last}});
+  for (const auto& w : Overview(0))
+    list.push_back({{"workspace", w.address}, {"documents", w.documents}, {"last", w.last}});
   Json(res, list);
 }
 
@@ -302,7 +305,10 @@ void PubServer::Impl::Routes() {
            "Payload Too Large: the pub takes request bodies up to " + std::to_string(options.max_body_bytes) +
                " bytes; send the documents in smaller batches");
     } else if (res.body.empty()) {
-      Text(res, res.status, res.status == 404 ? "Not Found" : res.status == 400 ? "Bad Request" : "HTTP error " + std::to_string(res.status));
+      Text(res, res.status,
+           res.status == 404   ? "Not Found"
+           : res.status == 400 ? "Bad Request"
+                               : "HTTP error " + std::to_string(res.status));
     }
     return httplib::Server::HandlerResponse::Handled;
   }));

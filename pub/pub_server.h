@@ -51,7 +51,7 @@ struct PubOptions {
   // Workspaces this pub serves and accepts (a closed pub); empty: every
   // workspace, and pushes create new ones.
   std::vector<std::string> workspaces;
-  bool readonly = false;  // accepts no documents at all (403)
+  bool readonly = false;           // accepts no documents at all (403)
   std::vector<std::string> peers;  // shown on the page; replication is the caller's
   std::string version = "0.1.0";
   size_t max_body_bytes = kDefaultMaxBodyBytes;

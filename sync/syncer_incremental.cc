@@ -43,8 +43,7 @@ Position LoadPosition(const core::Store& store, const std::string& workspace, co
 }  // namespace
 
 Status Syncer::IncrementalPass(PubClient& client, const std::string& workspace, const std::string& pub,
-                               const std::vector<std::string>& only, const SyncProgress& progress,
-                               PassReport* report) {
+                               const std::vector<std::string>& only, const SyncProgress& progress, PassReport* report) {
   Position pos = LoadPosition(store_, workspace, pub);
   Holdings held;
   internal::RejectTally rejected;

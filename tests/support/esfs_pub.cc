@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-
 namespace esfs::testing {
 
 EsfsPub::EsfsPub(std::vector<std::string> extra, const std::string& data_dir)
