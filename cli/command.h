@@ -36,6 +36,7 @@ std::vector<Command> DocumentCommands();
 std::vector<Command> StoreCommands();
 std::vector<Command> MountCommands();
 std::vector<Command> SyncCommands();
+std::vector<Command> PubCommands();
 
 // "esfs NAME: message (see: esfs NAME --help)" on stderr; returns 2.
 int UsageError(const std::string& command, const std::string& message);

@@ -47,6 +47,7 @@ std::vector<Command> AllCommands() {
   for (auto& c : StoreCommands()) all.push_back(std::move(c));
   for (auto& c : MountCommands()) all.push_back(std::move(c));
   for (auto& c : SyncCommands()) all.push_back(std::move(c));
+  for (auto& c : PubCommands()) all.push_back(std::move(c));
   return all;
 }
 

@@ -89,7 +89,8 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
       {"meta", &state->meta},       {"workspaces", &state->workspaces}, {"docs", &state->docs},
       {"winners", &state->winners}, {"by_author", &state->by_author},   {"by_time", &state->by_time},
       {"expiry", &state->expiry},   {"changes", &state->changes},       {"local_attrs", &state->local_attrs},
-      {"versions", &state->versions}, {"versions_age", &state->versions_age}, {"local_saves", &state->local_saves}};
+      {"versions", &state->versions}, {"versions_age", &state->versions_age}, {"local_saves", &state->local_saves},
+      {"by_seq", &state->by_seq}};
   const bool fresh = main_keys->empty();
   for (const auto& key : *main_keys) {
     const bool ours = std::any_of(std::begin(named), std::end(named), [&](const Named& n) { return key == n.name; });
@@ -127,6 +128,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
                                      "); use a newer esfs");
     }
   }
+  if (Status s = EnsureSeqIndex(*raw); !s.ok()) return s;
   return std::unique_ptr<Store>(new Store(std::move(state)));
 }
 

@@ -81,6 +81,7 @@ Status DropIndexes(StoreState& state, WriteTxn& txn, uint32_t ws, const StoredDo
   const std::string doc_key = DocKey(ws, old.doc.path, old.doc.author);
   if (Status s = txn.Del(state.by_time, TimeKey(ws, old.doc.timestamp, old.seq)); !s.ok()) return s;
   if (Status s = txn.Del(state.changes, U64(old.seq)); !s.ok()) return s;
+  if (Status s = UnindexSeq(state, txn, ws, old.seq); !s.ok()) return s;
   if (old.doc.deleteAfter) {
     if (Status s = txn.Del(state.expiry, U64(static_cast<uint64_t>(*old.doc.deleteAfter)) + doc_key); !s.ok()) return s;
   }
@@ -128,6 +129,7 @@ Result<IngestOutcome> ApplyValidated(StoreState& state, WriteTxn& txn, uint32_t 
   }
   if (s = txn.Put(state.by_time, TimeKey(ws, doc.timestamp, seq), doc_key); !s.ok()) return s;
   if (s = txn.Put(state.changes, U64(seq), ChangeValue(kChangeStored, ws, doc.path, doc.author)); !s.ok()) return s;
+  if (s = IndexSeq(state, txn, ws, seq, doc_key); !s.ok()) return s;
   if (doc.deleteAfter) {
     if (s = txn.Put(state.expiry, U64(static_cast<uint64_t>(*doc.deleteAfter)) + doc_key, ""); !s.ok()) return s;
   }

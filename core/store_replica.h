@@ -4,7 +4,7 @@
 // reference's queries, expiry, and the change log that sync pushes from
 // and mounts follow.
 //
-// Owns the databases docs, winners, by_author, by_time, expiry, changes
+// Owns the databases docs, winners, by_author, by_time, expiry, changes, by_seq
 // and meta's "seq" counter (docs/store.md). Per workspace and path it keeps
 // the newest document of each author and an index of the winner. Every
 // stored document gets a local sequence number from a store-wide counter.
@@ -193,6 +193,27 @@ class Replica {
   // Where conflicts are logged (one line each: the path and both authors,
   // escaped). Call before other threads use the store.
   void SetLog(std::function<void(const std::string&)> log);
+
+  // ---- numbers per workspace (core/store_replica_seq.cc) ----
+
+  // Every stored document of a workspace has the sequence number it was
+  // stored with; within a workspace they only grow, and a document that
+  // replaces another gets a new one. DocumentsAfter reads the documents
+  // numbered above |after| in number order (expired ones left out), at
+  // most |limit| of them and, past the first, about |max_bytes|.
+  struct SeqPage {
+    std::vector<Document> docs;
+    uint64_t next = 0;   // ask for what came after this next
+    uint64_t last = 0;   // the workspace's newest number now
+    bool more = false;   // documents above |next| are waiting
+  };
+  Result<SeqPage> DocumentsAfter(const std::string& workspace, uint64_t after, size_t limit = 1000,
+                                 size_t max_bytes = size_t{8} << 20) const;
+  // The |n| documents of a workspace with the highest numbers (the ones
+  // that arrived last), newest first, expired ones left out.
+  Result<std::vector<Document>> LatestBySeq(const std::string& workspace, size_t n) const;
+  // The id of this store's numbering: numbers from another id mean nothing here.
+  Result<std::string> StoreId() const;
 
  private:
   struct Committer;  // core/store_replica_commit.cc

@@ -39,6 +39,7 @@ struct StoreState {
   // Where conflicts are logged (Replica::SetLog); set before other threads
   // use the store, read-only afterwards. Empty: not logged.
   std::function<void(const std::string&)> log;
+  MDB_dbi by_seq;  // per-workspace numbering (core/store_replica_seq.cc)
 
   // Workspace address <-> id, filled lazily from the workspaces database
   // (another process may add workspaces at any time).
@@ -81,5 +82,13 @@ Status KeepReplaced(StoreState& state, WriteTxn& txn, uint32_t ws, const std::st
 // Remembers that |doc| was saved here (for the conflict rule above).
 Status NoteLocalSave(StoreState& state, WriteTxn& txn, uint32_t ws, const Document& doc);
 IngestOutcome InvalidOutcome(const Status& s);
+
+// The per-workspace numbering (core/store_replica_seq.cc): an entry for
+// the document stored as |seq| under |doc_key|, and its removal.
+Status IndexSeq(StoreState& state, WriteTxn& txn, uint32_t ws, uint64_t seq, const std::string& doc_key);
+Status UnindexSeq(StoreState& state, WriteTxn& txn, uint32_t ws, uint64_t seq);
+// Numbers a store made before the numbering existed (once) and gives it its
+// store_id. Called by Store::Open.
+Status EnsureSeqIndex(StoreState& state);
 
 }  // namespace esfs::core

@@ -22,6 +22,8 @@ packages=(
   man-db groff-base systemd mount
   # The live view's watchers (inotifywait; gio is in libglib2.0-bin).
   inotify-tools
+  # The pub's HTML page is checked in a headless browser (esfs pub tests).
+  chromium
 )
 
 missing=()

@@ -125,6 +125,52 @@ Status PubClient::Stream(const std::string& workspace, const std::function<void(
   return keep_going ? Status(StatusCode::kNetwork, url + ": the stream ended") : Status::Ok();
 }
 
+Result<bool> PubClient::OffersChanges() {
+  const std::string url = base_ + "/earthstar-api/esfs/v1/info";
+  HttpOptions options = options_;
+  options.max_body_bytes = 64 * 1024;
+  // A small answer, soon: a pub that hangs or fails here is left to the
+  // reference protocol, whose requests then report what is wrong with it.
+  options.total_timeout_s = options.total_timeout_s > 0 ? std::min<long>(options.total_timeout_s, 15) : 15;
+  auto reply = HttpGet(url, options);
+  if (!reply.ok() && reply.status().code() == StatusCode::kCancelled) return reply.status();
+  if (!reply.ok() || reply->status != 200) return false;
+  auto json = core::ParseJson(reply->body);
+  if (!json.ok() || !json->is_object() || !json->contains("extensions") || !(*json)["extensions"].is_array()) {
+    return false;
+  }
+  for (const auto& e : (*json)["extensions"]) {
+    if (e.is_string() && e.get<std::string>() == "changes") return true;
+  }
+  return false;
+}
+
+Result<PubClient::ChangesPage> PubClient::Changes(const std::string& workspace, uint64_t after, size_t limit) {
+  const std::string url = base_ + "/earthstar-api/esfs/v1/" + workspace + "/changes?after=" + std::to_string(after) +
+                          "&limit=" + std::to_string(limit);
+  auto reply = HttpGet(url, options_);
+  if (!reply.ok()) return reply.status();
+  if (reply->status != 200) return BadReply(url, reply->status, reply->body);
+  auto json = core::ParseJson(reply->body);
+  auto bad = [&](const char* what) { return Status(StatusCode::kNetwork, url + ": " + what); };
+  if (!json.ok() || !json->is_object()) return bad("the reply is not a JSON object");
+  const auto& j = *json;
+  if (!j.contains("storeId") || !j["storeId"].is_string() || !j.contains("next") || !j["next"].is_number_unsigned() ||
+      !j.contains("last") || !j["last"].is_number_unsigned() || !j.contains("more") || !j["more"].is_boolean() ||
+      !j.contains("docs") || !j["docs"].is_array()) {
+    return bad("the reply lacks storeId, next, last, more or docs");
+  }
+  ChangesPage page;
+  page.store_id = j["storeId"].get<std::string>();
+  page.next = j["next"].get<uint64_t>();
+  page.last = j["last"].get<uint64_t>();
+  page.more = j["more"].get<bool>();
+  // A page that claims more but moves nothing forward would loop for ever.
+  if (page.more && page.next <= after) return bad("the reply says more but does not move past the number asked for");
+  for (auto& doc : (*json)["docs"]) page.docs.push_back(std::move(doc));
+  return page;
+}
+
 void SseParser::Feed(std::string_view bytes, const std::function<void(const std::string&)>& on_event) {
   pending_.append(bytes);
   // Events end with a blank line; lines may end with \n or \r\n.

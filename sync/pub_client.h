@@ -55,6 +55,24 @@ class PubClient {
   Result<PushStats> Push(const std::string& workspace, const std::vector<core::Document>& docs,
                          const std::function<void(size_t)>& on_batch = nullptr);
 
+  // ---- esfs's incremental extension (docs/pub-api.md) ----
+
+  // True if the pub offers "what came after N" (an esfs pub); false for
+  // any other answer (the reference pub: 404) and for no answer within
+  // 15 s, so the caller syncs with the full protocol (which then reports
+  // what is wrong). An error only when the transfer was cancelled.
+  Result<bool> OffersChanges();
+  // One page of the documents the pub numbered above |after|.
+  struct ChangesPage {
+    std::string store_id;  // whose numbers these are
+    uint64_t next = 0;     // ask for what came after this next
+    uint64_t last = 0;
+    bool more = false;
+    std::vector<core::OrderedJson> docs;  // each validated by the caller
+  };
+  // NotFound if the pub does not know the workspace.
+  Result<ChangesPage> Changes(const std::string& workspace, uint64_t after, size_t limit = 1000);
+
   // Follows the pub's event stream until it ends, fails or |on_doc|
   // returns false. |on_open| is called once the pub has answered;
   // |on_junk| (optional) for each event that is not JSON (keep-alives aside).

@@ -123,7 +123,8 @@ void Syncer::RecordError(const std::string& workspace, const std::string& pub, c
 }
 
 Status Syncer::PushPending(PubClient& client, const std::string& workspace, const std::string& pub,
-                           const std::vector<std::string>& only, size_t* pushed, const SyncProgress& progress) {
+                           const std::vector<std::string>& only, size_t* pushed, const SyncProgress& progress,
+                           const Holdings* held) {
   PubStatus status = LoadPubStatus(store_, workspace, pub);
   // The feed holds one entry per current document: everything after
   // pushed_seq is what the pub may not have yet.
@@ -136,7 +137,8 @@ Status Syncer::PushPending(PubClient& client, const std::string& workspace, cons
     if (change.removed || change.workspace != workspace || !Selected(change.path, only)) continue;
     auto doc = store_.replica().GetDocument(workspace, change.path, change.author);
     if (!doc.ok()) return doc.status();
-    if (doc->has_value()) docs.push_back(std::move(**doc));
+    // What the pub just sent us need not go back to it.
+    if (doc->has_value() && !(held != nullptr && PubHasIt(*held, **doc))) docs.push_back(std::move(**doc));
   }
   if (!docs.empty()) {
     size_t sent = 0;
@@ -177,8 +179,16 @@ Result<PassReport> Syncer::Pass(const HttpOptions& base, const std::string& work
   http.deadline = std::chrono::steady_clock::now() + PassDeadline();
   PubClient client(pub, http);
   Holdings held;
-  Status s = PullAll(client, workspace, pub, only, progress, &report, &held);
-  if (s.ok()) s = PushMissing(client, workspace, pub, only, held, progress, &report.pushed);
+  // An esfs pub offers what came after the number we last saw (one small
+  // request to ask); any other pub gets the reference's full protocol.
+  auto incremental = client.OffersChanges();
+  Status s = incremental.ok() ? Status::Ok() : incremental.status();
+  if (s.ok() && *incremental) {
+    s = IncrementalPass(client, workspace, pub, only, progress, &report);
+  } else if (s.ok()) {
+    s = PullAll(client, workspace, pub, only, progress, &report, &held);
+    if (s.ok()) s = PushMissing(client, workspace, pub, only, held, progress, &report.pushed);
+  }
   if (!s.ok()) {
     RecordError(workspace, pub, s.message());
     return s;

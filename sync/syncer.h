@@ -116,6 +116,10 @@ class Syncer {
   void Stop();
   // Before Start(): sync only |workspace| (the others' pubs are left alone).
   void LimitToWorkspace(std::string workspace) { only_workspace_ = std::move(workspace); }
+  // Pubs that every workspace syncs with besides those of its config
+  // (`esfs pub --peer`), limited to |workspaces| unless that is empty.
+  // Call before Start().
+  void SetPeers(std::vector<std::string> pubs, std::vector<std::string> workspaces);
 
   // For tests. The (workspace, pub) pairs whose worker thread runs now, as
   // "workspace pub".
@@ -149,7 +153,12 @@ class Syncer {
                      const std::vector<std::string>& only, const Holdings& held, const SyncProgress& progress,
                      size_t* pushed);
   Status PushPending(PubClient& client, const std::string& workspace, const std::string& pub,
-                     const std::vector<std::string>& only, size_t* pushed, const SyncProgress& progress);
+                     const std::vector<std::string>& only, size_t* pushed, const SyncProgress& progress,
+                     const Holdings* held = nullptr);
+  // The pass with an esfs pub's incremental extension (sync/syncer_incremental.cc):
+  // pull what it numbered after the last pass, push our changes since then.
+  Status IncrementalPass(PubClient& client, const std::string& workspace, const std::string& pub,
+                         const std::vector<std::string>& only, const SyncProgress& progress, PassReport* report);
   void RecordError(const std::string& workspace, const std::string& pub, const std::string& error);
   void UpdateStatus(const std::string& workspace, const std::string& pub,
                     const std::function<void(PubStatus&)>& change);
@@ -168,6 +177,7 @@ class Syncer {
   bool supervise_due_ = false;    // the feed looked since the last reconcile
   std::map<std::string, std::unique_ptr<Worker>> workers_;  // by "workspace pub"
   std::string only_workspace_;  // empty: every workspace; set before Start()
+  std::vector<std::string> peers_, peer_workspaces_;  // SetPeers; read-only once started
   std::thread supervisor_;
 };
 

@@ -145,6 +145,11 @@ void Syncer::Supervise() {
   feed_->Unsubscribe(id);
 }
 
+void Syncer::SetPeers(std::vector<std::string> pubs, std::vector<std::string> workspaces) {
+  peers_ = std::move(pubs);
+  peer_workspaces_ = std::move(workspaces);
+}
+
 void Syncer::ReconcileWorkers() {
   auto all = store_.workspaces().List();
   if (!all.ok()) return;
@@ -156,7 +161,13 @@ void Syncer::ReconcileWorkers() {
     for (const auto& ws : *all) {
       if (!only_workspace_.empty() && ws.address != only_workspace_) continue;
       const std::vector<std::string> only = OnlyPrefixesOf(ws.config);
-      for (const auto& pub : PubsOf(ws.config)) {
+      std::vector<std::string> pubs = PubsOf(ws.config);
+      const bool peered = peer_workspaces_.empty() ||
+                          std::find(peer_workspaces_.begin(), peer_workspaces_.end(), ws.address) != peer_workspaces_.end();
+      for (const auto& peer : peers_) {
+        if (peered && std::find(pubs.begin(), pubs.end(), peer) == pubs.end()) pubs.push_back(peer);
+      }
+      for (const auto& pub : pubs) {
         const std::string key = ws.address + " " + pub;
         auto running = workers_.find(key);
         if (running != workers_.end() && running->second->only != only) {
