@@ -95,7 +95,7 @@ Status ApplyItem(StoreState& state, WriteTxn& txn, const Signer& signer, LocalWr
     doc.timestamp = std::max(now, latest->doc.timestamp + 1);
   }
   if (item.delete_after) doc.deleteAfter = *item.delete_after + (doc.timestamp - now);
-  signer.Sign(doc);
+  signer.SignHashed(doc);  // Set hashed the content
   // The signer's key pair was checked when it was loaded (core/signer.h):
   // verifying the signature just made would double the CPU of a save, and
   // the content hash was made from this content by Set (hashing it again

@@ -108,7 +108,10 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
   Status moved = Status::Ok();
   if (plan->from_is_dir) {
     moved = RenameFolder(plan->from, plan->to);
-    if (moved.ok()) inodes_.MoveTree(plan->from, plan->to);
+    // Between the local-only area and published names the files below were
+    // made anew at canonical paths (a peer's odd segment, "..", becomes the
+    // escaped name it was shown as): the inodes below follow.
+    if (moved.ok()) inodes_.MoveTree(plan->from, plan->to, resolver_.LocalOnly(plan->from) != resolver_.LocalOnly(plan->to));
   } else {
     // The moving file's saves and the replaced file's wait (and one that
     // started finishes first): a save after the rename lands under the new

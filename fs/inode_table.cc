@@ -202,7 +202,7 @@ bool InodeTable::UnhashIf(const Location& loc, uint64_t ino) {
   return true;
 }
 
-void InodeTable::MoveTree(const Location& from, const Location& to) {
+void InodeTable::MoveTree(const Location& from, const Location& to, bool canonical_below) {
   std::scoped_lock lock(mu_);
   ++epoch_;
   const std::string from_key = from.Key(), to_key = to.Key();
@@ -225,7 +225,9 @@ void InodeTable::MoveTree(const Location& from, const Location& to) {
     const Location old = PlaceOf(node);
     Location moved_loc = to;
     moved_loc.parts.insert(moved_loc.parts.end(), old.parts.begin() + skip, old.parts.end());
-    moved_loc.segs.insert(moved_loc.segs.end(), old.segs.begin() + skip, old.segs.end());
+    for (size_t i = static_cast<size_t>(skip); i < old.parts.size(); ++i) {
+      moved_loc.segs.push_back(canonical_below ? NameToSegment(old.parts[i]) : old.segs[i]);
+    }
     if (old.file_twin && old.parts.size() > from.parts.size()) moved_loc.file_twin = true;
     SetPlace(node, moved_loc);
     ino_of_[node.key_] = ino;

@@ -146,7 +146,10 @@ class InodeTable {
   bool UnhashIf(const Location& loc, uint64_t ino);
   // |from| and everything below it move to |to| (rename); a node at |to|
   // is replaced (marked unlinked).
-  void MoveTree(const Location& from, const Location& to);
+  // |canonical_below|: the names below |from| now stand for their canonical
+  // segments (NameToSegment): a folder moved between the local-only area
+  // and published names, whose files were made anew at canonical paths.
+  void MoveTree(const Location& from, const Location& to, bool canonical_below = false);
   // The nodes one level below the folder with key prefix of |folder|.
   std::vector<std::shared_ptr<Node>> ChildrenOf(const Location& folder) const;
 

@@ -204,9 +204,8 @@ std::string Identity::ToKeypairJson() const {
   return text;
 }
 
-void Identity::Sign(core::Document& doc) const {
+void Identity::SignHashed(core::Document& doc) const {
   doc.author = address_;
-  if (doc.contentHash.empty()) doc.contentHash = core::ContentHash(doc.content);
   core::SignDocument(doc, secret_.bytes());
 }
 

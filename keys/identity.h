@@ -43,7 +43,7 @@ class Identity final : public core::Signer {
   std::string ToKeypairJson() const;
 
   // Fills contentHash and signature of |doc| (author set to this identity).
-  void Sign(core::Document& doc) const override;
+  void SignHashed(core::Document& doc) const override;
 
  private:
   Identity(std::string address, SecretKey secret)

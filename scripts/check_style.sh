@@ -34,7 +34,7 @@ for tool in clang-format clang-tidy git; do
 done
 
 # Project sources: everything tracked (or new) under our folders, not build output.
-project_re='^(cli|core|fs|keys|scripts|sync|tests)/.*\.(cc|h)$'
+project_re='^(cli|core|fs|keys|pub|scripts|sync|tests)/.*\.(cc|h)$'
 if [ -n "$since" ]; then
   git rev-parse --verify --quiet "$since^{commit}" >/dev/null || { echo "check_style.sh: no commit $since" >&2; exit 2; }
   mapfile -t files < <({ git diff --name-only --diff-filter=d "$since" --; git ls-files --others --exclude-standard; } |
