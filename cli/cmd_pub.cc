@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "core/address.h"
 #include "core/change_feed.h"
+#include "cli/log_options.h"
 #include "core/log.h"
 #include "core/printable.h"
 #include "core/store.h"
@@ -58,6 +59,8 @@ void LearnPeerWorkspaces(core::Store& store, const std::vector<std::string>& pee
 
 int RunPub(const GlobalOptions& global, const ParsedArgs& args) {
   if (!args.positional.empty()) return UsageError("pub", "takes no positional arguments");
+  auto logs = ParseLogSettings(args);
+  if (!logs.ok()) return UsageError("pub", logs.status().message());
   pub::PubOptions options;
   options.version = kPubVersion;
   options.host = args.Get("host").value_or("0.0.0.0");
@@ -116,7 +119,10 @@ int RunPub(const GlobalOptions& global, const ParsedArgs& args) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  core::LogWriter log;
+  // The pub's lines (peers, learned workspaces): to stderr, or --log-file
+  // (rotated as the mount's).
+  core::LogWriter log({.level = logs->level, .max_bytes = core::LogMaxBytesFromEnv()});
+  if (!logs->file.empty()) log.ToFile(logs->file);
   auto feed = core::ChangeFeed::Start(**store);
   if (!feed.ok()) return Failure("pub", feed.status().message());
   pub::PubServer server(**store, **feed, options);
@@ -124,6 +130,9 @@ int RunPub(const GlobalOptions& global, const ParsedArgs& args) {
   std::cout << "esfs pub: listening on http://" << core::Printable(options.host) << ":" << server.port() << " (data "
             << core::Printable(data_dir) << (options.readonly ? ", read-only" : "")
             << (options.workspaces.empty() ? "" : ", closed") << ")" << std::endl;
+  log.Line("pub: listening on http://" + core::Printable(options.host) + ":" + std::to_string(server.port()) +
+           " (data " + core::Printable(data_dir) + (options.readonly ? ", read-only" : "") +
+           (options.workspaces.empty() ? "" : ", closed") + ")");
 
   std::unique_ptr<sync::Syncer> syncer;
   std::thread learner;
@@ -187,9 +196,10 @@ std::vector<Command> PubCommands() {
        "  --max-connections N   connections handled at once, more get 503 (default 64;\n"
        "                    event streams take at most 5/8 of them, 40 by default)\n"
        "  --request-deadline S  a request must be done S seconds after its headers\n"
-       "                    (default 120)\n"
-       "\n"
-       "Limits (docs/pub-api.md): past them 413, 503, or the connection is cut.\n",
+       "                    (default 120)\n" +
+           std::string(kLogOptionsHelp) +
+           "\n"
+           "Limits (docs/pub-api.md): past them 413, 503, or the connection is cut.\n",
        {{"host", true},
         {"port", true},
         {"data", true},
@@ -198,7 +208,9 @@ std::vector<Command> PubCommands() {
         {"peer", true, true},
         {"max-body", true},
         {"max-connections", true},
-        {"request-deadline", true}},
+        {"request-deadline", true},
+        {"log-level", true},
+        {"log-file", true}},
        RunPub},
   };
 }

@@ -4,11 +4,17 @@
 // mounted, --log-level/--log-file, and workspace config changes that reach
 // a running mount (remove-pub, --only, mount --workspace).
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -106,6 +112,45 @@ TEST_F(CliMount, AutoUnmountReturnsAndUnmounts) {
   EXPECT_EQ(ReadFile(mnt + "/" + kWs + "/before.txt"), "stored before");
   EXPECT_EQ(esfs({"umount", mnt}).exit_code, 0);
   EXPECT_TRUE(Eventually([&] { return MountLine(mnt).empty(); }));
+}
+
+// The esfs daemon serving |mountpoint| (found by its command line), or -1.
+pid_t DaemonOf(const std::string& mountpoint) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string all((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    std::vector<std::string> args;
+    for (size_t start = 0; start < all.size();) {
+      const size_t end = all.find('\0', start);
+      args.push_back(all.substr(start, end - start));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    if (args.empty() || args[0] != EsfsBinary()) continue;
+    if (std::find(args.begin(), args.end(), "mount") != args.end() &&
+        std::find(args.begin(), args.end(), mountpoint) != args.end()) {
+      return static_cast<pid_t>(std::stol(name));
+    }
+  }
+  return -1;
+}
+
+// What auto_unmount is for: a daemon that dies (here SIGKILL, as a crash)
+// leaves no dead mount behind; libfuse's fusermount3 unmounts it.
+TEST_F(CliMount, AutoUnmountUnmountsWhenTheDaemonIsKilled) {
+  auto mounted = esfs({"mount", mnt, "-o", "auto_unmount"});
+  ASSERT_EQ(mounted.exit_code, 0) << mounted.err;
+  ASSERT_NE(MountLine(mnt).find("fuse.esfs"), std::string::npos);
+  pid_t daemon = -1;
+  ASSERT_TRUE(Eventually([&] { return (daemon = DaemonOf(mnt)) > 0; })) << "no daemon serves " << mnt;
+  ASSERT_EQ(kill(daemon, SIGKILL), 0);
+  EXPECT_TRUE(Eventually([&] { return MountLine(mnt).empty(); })) << MountLine(mnt);
+  // The folder is an ordinary, empty folder again (not ENOTCONN).
+  struct stat st;
+  EXPECT_EQ(stat(mnt.c_str(), &st), 0) << std::strerror(errno);
+  if (!MountLine(mnt).empty()) (void)esfs({"umount", "--lazy", mnt});
 }
 
 TEST_F(CliMount, ADaemonThatCannotMountShowsLibfusesReason) {

@@ -260,6 +260,34 @@ TEST(PubApi, IncrementalExtensionServesWhatCameAfterANumber) {
   EXPECT_EQ(third["docs"][0]["path"], "/test/b0.txt");
 }
 
+// --log-level and --log-file as for mount and sync (cli/log_options.h): the
+// pub's lines go to the file at the chosen level; a bad level is a usage error.
+TEST(PubApi, LogLevelAndLogFile) {
+  TempDir logs;
+  {
+    EsfsPub pub({"--log-file", logs.File("pub.log")});
+    ASSERT_TRUE(pub.ready());
+    EXPECT_TRUE(WaitUntil([&] { return ReadFile(logs.File("pub.log")).find("pub: listening on") != std::string::npos; },
+                          std::chrono::seconds(10)))
+        << ReadFile(logs.File("pub.log"));
+    // Its output holds the stdout line "esfs pub: listening on ..." only:
+    // the log line went to the file, not to stderr.
+    const std::string out = pub.Output();
+    const size_t first = out.find("pub: listening on");
+    ASSERT_NE(first, std::string::npos) << out;
+    EXPECT_EQ(out.find("pub: listening on", first + 1), std::string::npos) << out;
+  }
+  {
+    EsfsPub quiet({"--log-file", logs.File("quiet.log"), "--log-level", "error"});
+    ASSERT_TRUE(quiet.ready());
+    EXPECT_EQ(quiet.Stop(), 0);
+    EXPECT_EQ(ReadFile(logs.File("quiet.log")).find("pub: listening on"), std::string::npos) << "an info line at error";
+  }
+  auto bad = RunProgram({EsfsBinary(), "pub", "--port", "0", "--log-level", "loud"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--log-level must be error, warn, info or debug"), std::string::npos) << bad.err;
+}
+
 TEST(PubApi, PageInHeadlessChromiumShowsWorkspacesAndCounts) {
   auto suzy = MakeIdentity("suzy", 1);
   EsfsPub pub({"--peer", "http://127.0.0.1:9/"});
