@@ -8,13 +8,14 @@
 #include "core/printable.h"
 
 namespace esfs::fs {
-namespace {
 
-int64_t NowNs() {
+int64_t WallClockNs() {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
+
+namespace {
 
 Location RootLocation(const MountConfig& config) {
   Location root;
@@ -30,7 +31,7 @@ constexpr int kLookupAttempts = 8;
 FileSystem::FileSystem(core::Store& store, const core::Signer& signer, MountConfig config)
     : store_(store),
       config_(std::move(config)),
-      mount_time_ns_(NowNs()),
+      mount_time_ns_(WallClockNs()),
       local_(config_.data_dir, [this](const std::string& l) { Log(l); }),
       history_(store_, mount_time_ns_),
       resolver_(store_, local_, history_, signer.address(), [this](const std::string& l) { Log(l); }),

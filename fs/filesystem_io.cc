@@ -14,15 +14,6 @@
 #include "fs/names.h"
 
 namespace esfs::fs {
-namespace {
-
-int64_t NowNs() {
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
-
-}  // namespace
 
 Status FileSystem::LoadContentLocked(Node& node, const Location& loc) {
   if (node.loaded) return Status::Ok();
@@ -81,7 +72,7 @@ Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const 
     node->dirty = true;
     ++node->version;
     node->refused_write = false;
-    node->birth_ns = NowNs();
+    node->birth_ns = WallClockNs();
     // The usual 0644 is what a file shows anyway: no override to keep
     // beside the store, so no second write when the file is saved.
     node->mode_override =

@@ -7,15 +7,6 @@
 #include "fs/filesystem.h"
 
 namespace esfs::fs {
-namespace {
-
-int64_t NowNs() {
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
-
-}  // namespace
 
 // Only handles open for writing commit: a reader's close must not publish
 // a buffer another handle is still writing, and a writer's release that
@@ -235,7 +226,7 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
   // and not stored, but moves ctime too.
   const bool attrs_change = request.mode || request.mtime_ns || request.atime_ns || request.owner_change;
   if (!attrs_change && !request.size) return AttrOf(*node);
-  const int64_t now_ns = NowNs();
+  const int64_t now_ns = WallClockNs();
   const auto local_path = LocalRelOf(loc);
   struct stat st;
   bool has_local = local_path.ok() && local_.root().Stat(*local_path, &st);

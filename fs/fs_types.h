@@ -13,6 +13,10 @@
 
 namespace esfs::fs {
 
+// The wall clock in nanoseconds since the epoch (CLOCK_REALTIME): the times
+// of files made or changed here (fs/filesystem.cc).
+int64_t WallClockNs();
+
 inline constexpr uint64_t kRootInode = 1;
 // Open files are buffered in memory, so every file has a size limit that is
 // checked before anything is allocated (docs/mount.md, "File sizes"): a
