@@ -101,7 +101,17 @@ TEST_P(SecurityPaths, PeerDotDotDocumentNeverLeavesTheLocalArea) {
   // Moving it back and deleting everything writes nothing outside either.
   ASSERT_EQ(::rename(m.Path(target).c_str(), m.Path("notes").c_str()), 0) << std::strerror(errno);
   EXPECT_FALSE(Exists(escape));
-  std::filesystem::remove_all(m.Path("notes"));
+  // Known issue (docs/security.md): while this tree of escaped ".." names
+  // is deleted, a folder deep in it is sometimes not found for a moment
+  // (ENOENT from remove_all, about 2 runs in 15); deleting again finishes.
+  // What this test guards is the end state: all gone, nothing outside.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        std::error_code ec;
+        std::filesystem::remove_all(m.Path("notes"), ec);
+        return !Exists(m.Path("notes"));
+      },
+      std::chrono::seconds(10)));
   EXPECT_FALSE(Exists(escape));
   EXPECT_FALSE(Exists(m.Path("notes")));
 }
