@@ -24,16 +24,6 @@
 namespace esfs::testing {
 namespace {
 
-// The /proc/mounts line of |mountpoint|, or "" if nothing is mounted there.
-std::string MountLine(const std::string& mountpoint) {
-  std::ifstream mounts("/proc/mounts");
-  std::string line;
-  while (std::getline(mounts, line)) {
-    if (line.find(" " + mountpoint + " ") != std::string::npos) return line;
-  }
-  return "";
-}
-
 // mount(8) runs helpers with no PATH of ours (util-linux drops it), so
 // mount.fuse3 finds "fuse.TYPE"'s program only in the default PATH: a
 // link named for this process in /usr/local/bin, removed on scope exit.

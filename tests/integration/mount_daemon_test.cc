@@ -15,16 +15,6 @@
 namespace esfs::testing {
 namespace {
 
-// The /proc/mounts line of |mountpoint|, or "" if nothing is mounted there.
-std::string MountLine(const std::string& mountpoint) {
-  std::ifstream mounts("/proc/mounts");
-  std::string line;
-  while (std::getline(mounts, line)) {
-    if (line.find(" " + mountpoint + " ") != std::string::npos) return line;
-  }
-  return "";
-}
-
 // Detaches |mountpoint| whatever happens in the test.
 struct LazyUnmountGuard {
   std::string mountpoint;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -121,6 +122,16 @@ void MountedEsfs::Unmount() {
 bool MountedEsfs::Remount() {
   Unmount();
   return Mount();
+}
+
+// The /proc/mounts line of |mountpoint|, or "" if nothing is mounted there.
+std::string MountLine(const std::string& mountpoint) {
+  std::ifstream mounts("/proc/mounts");
+  std::string line;
+  while (std::getline(mounts, line)) {
+    if (line.find(" " + mountpoint + " ") != std::string::npos) return line;
+  }
+  return "";
 }
 
 }  // namespace esfs::testing

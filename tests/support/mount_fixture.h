@@ -64,4 +64,7 @@ class MountedEsfs {
   std::vector<std::string> mount_args_;
 };
 
+// The /proc/mounts line of |mountpoint|, or "" if nothing is mounted there.
+std::string MountLine(const std::string& mountpoint);
+
 }  // namespace esfs::testing
