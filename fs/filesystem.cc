@@ -152,7 +152,8 @@ void FileSystem::ApplyOverrides(const Overrides& overrides, bool writable, Attr*
 
 // ---- lookups ----
 
-Result<Attr> FileSystem::Lookup(uint64_t parent_ino, const std::string& name) {
+Result<Attr> FileSystem::Lookup(uint64_t parent_ino, const std::string& name, bool* absence_cacheable) {
+  if (absence_cacheable != nullptr) *absence_cacheable = true;
   for (int attempt = 1;; ++attempt) {
     // The epoch first: a folder that moves after it makes Remember refuse,
     // and the name is resolved again against the moved tree.
@@ -170,12 +171,19 @@ Result<Attr> FileSystem::Lookup(uint64_t parent_ino, const std::string& name) {
       bool is_dir = false;
       auto exists = resolver_.Exists(*loc, &is_dir);
       if (!exists.ok()) return exists.status();
-      if (!*exists) return Status::NotFound(name);
+      if (!*exists) {
+        if (absence_cacheable != nullptr) *absence_cacheable = inodes_.QuietSince(epoch);
+        return Status::NotFound(name);
+      }
       node = inodes_.Remember(*loc, is_dir, 1, epoch);
       if (node == nullptr) continue;  // a folder moved meanwhile
     }
     auto attr = AttrOf(*node);
-    if (!attr.ok()) inodes_.Forget(node->ino, 1);  // no entry for the kernel
+    if (!attr.ok()) {
+      inodes_.Forget(node->ino, 1);  // no entry for the kernel
+    } else if (!inodes_.QuietSince(epoch)) {
+      attr->uncached = true;  // resolved while names moved: ask again next time
+    }
     return attr;
   }
 }
@@ -183,9 +191,15 @@ Result<Attr> FileSystem::Lookup(uint64_t parent_ino, const std::string& name) {
 void FileSystem::Forget(uint64_t ino, uint64_t count) { inodes_.Forget(ino, count); }
 
 Result<Attr> FileSystem::GetAttr(uint64_t ino) {
+  const uint64_t epoch = inodes_.epoch();
   auto node = inodes_.Find(ino);
   if (node == nullptr) return Status::NotFound("stale inode");
-  return AttrOf(*node);
+  auto attr = AttrOf(*node);
+  // Read while a rename was under way, the file may have been between its
+  // old and new place (no local file yet, no document any more): the kernel
+  // must not keep those attributes (a size of 0 would hide its bytes).
+  if (attr.ok() && !inodes_.QuietSince(epoch)) attr->uncached = true;
+  return attr;
 }
 
 // ---- extended attributes ----

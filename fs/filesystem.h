@@ -89,8 +89,11 @@ class FileSystem {
 
   // A successful Lookup, Mkdir or Create counts one lookup of the inode it
   // returns; if the reply to the kernel fails, the caller undoes it with
-  // Forget(ino, 1) (the kernel never learned of it).
-  Result<Attr> Lookup(uint64_t parent, const std::string& name);
+  // Forget(ino, 1) (the kernel never learned of it). A name that is not
+  // there is kNotFound; |absence_cacheable| (if given) says whether the
+  // kernel may cache that absence: not if a rename was under way or ended
+  // while the name was resolved (InodeTable::MoveScope).
+  Result<Attr> Lookup(uint64_t parent, const std::string& name, bool* absence_cacheable = nullptr);
   void Forget(uint64_t ino, uint64_t count);
   Result<Attr> GetAttr(uint64_t ino);
   Result<Attr> SetAttr(uint64_t ino, const SetAttrRequest& request);

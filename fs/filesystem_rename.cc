@@ -105,6 +105,9 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
     plan = PlanRename(parent_ino, name, new_parent_ino, new_name, noreplace);
     if (!plan.ok() || plan->same) return plan.status();
   }
+  // From here the store and the local area may show the new names before
+  // the inode table does: lookups meanwhile must not cache an absence.
+  InodeTable::MoveScope under_way(inodes_);
   Status moved = Status::Ok();
   if (plan->from_is_dir) {
     moved = RenameFolder(plan->from, plan->to);

@@ -68,9 +68,11 @@ struct stat ToStat(const Attr& a) {
   return st;
 }
 
-void ReplyEntry(fuse_req_t req, const Result<Attr>& attr) {
+// |cache_absence|: a name that is not there may be cached as absent (a
+// negative entry); if not, the kernel asks again next time.
+void ReplyEntry(fuse_req_t req, const Result<Attr>& attr, bool cache_absence = true) {
   if (!attr.ok()) {
-    if (attr.status().code() == StatusCode::kNotFound) {
+    if (attr.status().code() == StatusCode::kNotFound && cache_absence) {
       // A negative entry the kernel may cache briefly (editors probe a lot).
       fuse_entry_param e{};
       e.ino = 0;
@@ -186,7 +188,9 @@ bool ReplayRemove(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   if (ReplayLookup(req, parent, name)) return;
-  ReplyEntry(req, Fs(req).Lookup(parent, name));
+  bool cache_absence = true;
+  auto attr = Fs(req).Lookup(parent, name, &cache_absence);
+  ReplyEntry(req, attr, cache_absence);
 }
 
 void OpForget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {

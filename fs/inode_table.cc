@@ -101,6 +101,23 @@ uint64_t InodeTable::epoch() const {
   return epoch_;
 }
 
+bool InodeTable::QuietSince(uint64_t seen_epoch) const {
+  std::scoped_lock lock(mu_);
+  return moves_under_way_ == 0 && epoch_ == seen_epoch;
+}
+
+void InodeTable::BeginMove() {
+  std::scoped_lock lock(mu_);
+  ++epoch_;
+  ++moves_under_way_;
+}
+
+void InodeTable::EndMove() {
+  std::scoped_lock lock(mu_);
+  ++epoch_;
+  --moves_under_way_;
+}
+
 std::shared_ptr<Node> InodeTable::NodeForLocked(const Location& loc, bool is_dir) {
   const std::string key = loc.Key();
   if (auto it = ino_of_.find(key); it != ino_of_.end()) {

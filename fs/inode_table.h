@@ -114,11 +114,32 @@ class InodeTable {
   std::shared_ptr<Node> FindAt(const Location& loc) const;
   uint64_t InoAt(const Location& loc) const;
 
-  // Counts moves (MoveTree). A lookup resolves a name without the lock,
-  // then remembers it with the epoch it started at: if a folder moved in
-  // between, Remember refuses and the lookup is made again.
+  // Counts moves (MoveTree, and the start and end of every rename). A
+  // lookup resolves a name without the lock, then remembers it with the
+  // epoch it started at: if a folder moved in between, Remember refuses and
+  // the lookup is made again.
   uint64_t epoch() const;
   static constexpr uint64_t kAnyEpoch = UINT64_MAX;
+
+  // A rename under way: from BeginMove until its MoveScope ends, the store
+  // and the local area may already show the new names while this table
+  // still has the old ones. A lookup that found nothing then must not let
+  // the kernel cache that absence: the kernel moves the folder's cached
+  // names with it, and a child cached as absent under the old name would
+  // stay absent under the new one although it is listed there.
+  class MoveScope {
+   public:
+    explicit MoveScope(InodeTable& table) : table_(&table) { table_->BeginMove(); }
+    ~MoveScope() { table_->EndMove(); }
+    MoveScope(const MoveScope&) = delete;
+    MoveScope& operator=(const MoveScope&) = delete;
+
+   private:
+    InodeTable* table_;
+  };
+  // True if no rename was under way or ended since |seen_epoch| was read:
+  // what was resolved since then (an absence too) may be cached.
+  bool QuietSince(uint64_t seen_epoch) const;
   // The node for |loc| (made if there is none), no longer unlinked, its
   // lookup count raised by |lookups|. nullptr only if |seen_epoch| is
   // not kAnyEpoch and a move happened since.
@@ -162,8 +183,12 @@ class InodeTable {
   static Location PlaceOf(const Node& node);
   static void SetPlace(Node& node, const Location& loc);
 
+  void BeginMove();
+  void EndMove();
+
   mutable std::mutex mu_;  // guards everything below and Node's private fields
   uint64_t epoch_ = 0;
+  int moves_under_way_ = 0;
   std::map<uint64_t, std::shared_ptr<Node>> nodes_;
   // Location::Key() -> ino. The key is a view of the node's own key_:
   // an entry is erased before its node's key_ changes or the node goes.

@@ -89,6 +89,30 @@ TEST_F(InodeTableTest, MoveTreeMovesTheFolderAndEverythingBelowAndReplacesTheTar
   EXPECT_NE(table_.Remember(Loc({"c"}), true, 1, table_.epoch()), nullptr);
 }
 
+// While a rename is under way the store may show new names before the
+// table does: nothing resolved then (an absence too) may be cached, and
+// neither may what was resolved across its end.
+TEST_F(InodeTableTest, NothingResolvedWhileARenameIsUnderWayIsQuiet) {
+  const uint64_t before = table_.epoch();
+  EXPECT_TRUE(table_.QuietSince(before));
+  {
+    InodeTable::MoveScope under_way(table_);
+    EXPECT_FALSE(table_.QuietSince(before)) << "a rename began since";
+    EXPECT_FALSE(table_.QuietSince(table_.epoch())) << "a rename is still under way";
+    {
+      InodeTable::MoveScope another(table_);  // renames of files run side by side
+      EXPECT_FALSE(table_.QuietSince(table_.epoch()));
+    }
+    EXPECT_FALSE(table_.QuietSince(table_.epoch())) << "the first rename is still under way";
+  }
+  EXPECT_FALSE(table_.QuietSince(before)) << "a rename ended since";
+  EXPECT_TRUE(table_.QuietSince(table_.epoch()));
+  // A lookup that began before a rename began is refused and made again.
+  const uint64_t seen = table_.epoch();
+  { InodeTable::MoveScope under_way(table_); }
+  EXPECT_EQ(table_.Remember(Loc({"a"}), true, 1, seen), nullptr);
+}
+
 TEST_F(InodeTableTest, UnhashIfOnlyUnhashesTheNodeThatHasTheName) {
   auto node = table_.Remember(Loc({"a.txt"}), false, 1);
   EXPECT_FALSE(table_.UnhashIf(Loc({"a.txt"}), node->ino + 1));
