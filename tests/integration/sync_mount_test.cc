@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -61,6 +62,52 @@ TEST(SyncMounts, SavesDeletesAndConflictsTravelLiveBetweenMounts) {
   EXPECT_TRUE(json[0]["pubs"][0]["last_error"].is_null()) << status.out;
 }
 
+
+// Issue #18: a peer's save that arrives through a pub (not an import)
+// replaces yours: your content is kept as a local version in the history
+// folder and cp restores it; esfs status counts a conflict and the log
+// names the path and both authors. No conflict-copy file appears.
+TEST(SyncMounts, APeersSaveThroughThePubKeepsYoursAsAVersionAndCountsAConflict) {
+  ReferencePub pub;
+  ASSERT_TRUE(pub.ready());
+  MountedEsfs a("suzy", pub.url());
+  MountedEsfs b("matt", pub.url());
+  ASSERT_TRUE(a.mounted() && b.mounted());
+  WriteFile(a.Path("plan.txt"), "suzy's plan\n");
+  ASSERT_TRUE(Eventually([&] { return ReadFile(b.Path("plan.txt")) == "suzy's plan\n"; })) << b.LogText();
+  WriteFile(b.Path("plan.txt"), "matt's plan\n");
+  ASSERT_TRUE(Eventually([&] { return ReadFile(a.Path("plan.txt")) == "matt's plan\n"; })) << a.LogText();
+
+  // Suzy's content is a local version of plan.txt in A's history folder.
+  const std::string history = a.Path(".esfs-history/plan.txt");
+  std::vector<std::string> kept;
+  for (const auto& name : ListDir(history)) {
+    if (!name.empty() && name[0] != '@') kept.push_back(name);
+  }
+  ASSERT_EQ(kept.size(), 1u) << "history holds: " << ::testing::PrintToString(ListDir(history));
+  EXPECT_EQ(ReadFile(history + "/" + kept[0]), "suzy's plan\n");
+
+  // Counted and logged in A, with both authors.
+  auto status = a.Esfs({"status", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto json = core::OrderedJson::parse(status.out, nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << status.out;
+  EXPECT_EQ(json[0]["conflicts"], 1) << status.out;
+  const std::string log = a.LogText();
+  const size_t line = log.find("conflict ");
+  ASSERT_NE(line, std::string::npos) << log;
+  const std::string conflict = log.substr(line, log.find('\n', line) - line);
+  EXPECT_NE(conflict.find("/plan.txt"), std::string::npos) << conflict;
+  EXPECT_NE(conflict.find(b.address()), std::string::npos) << conflict;
+  EXPECT_NE(conflict.find(a.address()), std::string::npos) << conflict;
+  EXPECT_EQ(ListDir(a.Path()), (std::set<std::string>{"plan.txt"})) << "no conflict copies";
+
+  // cp restores it, and the restored save travels back to B.
+  auto cp = RunProgram({"cp", history + "/" + kept[0], a.Path("plan.txt")});
+  ASSERT_EQ(cp.exit_code, 0) << cp.err;
+  EXPECT_EQ(ReadFile(a.Path("plan.txt")), "suzy's plan\n");
+  EXPECT_TRUE(Eventually([&] { return ReadFile(b.Path("plan.txt")) == "suzy's plan\n"; })) << b.LogText();
+}
 
 std::set<std::string> Paths(const core::OrderedJson& docs) {
   std::set<std::string> paths;
