@@ -74,11 +74,12 @@ Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
 }
 
 Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bool writable, bool no_local_file) {
-  bool loaded;
+  bool loaded, dirty;
   Overrides overrides;
   {
     std::scoped_lock lock(node.mu);
     loaded = node.loaded;
+    dirty = node.dirty;
     if (loaded) attr.size = node.content.size();
     attr.mtime_ns = attr.atime_ns = attr.ctime_ns = node.birth_ns;
     overrides = OverridesLocked(node);
@@ -93,7 +94,11 @@ Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bo
   // placeholder (used below when no document is there).
   std::optional<mode_t> local_mode;
   struct stat st;
-  if (!no_local_file && local_.Stat(loc, &st) && (local_only || st.st_size > 0 || !loaded)) {
+  // An empty placeholder is the file's saved state unless the open buffer
+  // holds unsaved changes: a file created and closed shows the
+  // placeholder's times at once, also before the kernel's RELEASE (which
+  // comes after close() returned) has reached us.
+  if (!no_local_file && local_.Stat(loc, &st) && (local_only || st.st_size > 0 || !loaded || !dirty)) {
     if (!loaded) attr.size = static_cast<uint64_t>(st.st_size);
     SetTimesFromStat(st, &attr);
     local_mode = st.st_mode & 07777;

@@ -15,6 +15,8 @@ bash scripts/setup.sh || { echo "test.sh: setup failed"; exit 1; }
 
 passed=0
 failed=0
+
+timings=()  # "name: build N s, tests N s", printed at the end
 # run_suite NAME BUILD_DIR [cmake args...]; $targets (default: all) limits
 # what is built, $ctest_args (default: none) which tests run.
 targets=""
@@ -23,6 +25,7 @@ run_suite() {
   local name="$1" build="$2"
   shift 2
   echo "=== $name: build ($build)"
+  local t0=$SECONDS
   if ! ESFS_TARGETS="$targets" bash scripts/build.sh "$build" "$@"; then
     echo "=== $name: BUILD FAILED"
     failed=$((failed + 1))
@@ -32,9 +35,11 @@ run_suite() {
     echo "=== $name: conformance record counts"
     "$build/esfs_unit_tests" --gtest_filter='Conformance.*' 2>&1 | sed -n '/records checked:/,$p'
   fi
+  local t1=$SECONDS
   echo "=== $name: ctest"
   local log="$build/ctest-summary.txt"
   (cd "$build" && ctest --output-on-failure -j "$(nproc)" --timeout 900 "${ctest_args[@]}") 2>&1 | tee "$log"
+  timings+=("$name: build $((t1 - t0)) s, tests $((SECONDS - t1)) s")
   local p f total
   total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2/p' "$log" | tail -1)
   f=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
@@ -76,5 +81,7 @@ if [ "$sanitize" = 1 ]; then
 fi
 
 echo
+for t in "${timings[@]}"; do echo "time: $t"; done
+echo "time: total $SECONDS s (setup included)"
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

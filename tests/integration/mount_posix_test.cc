@@ -163,6 +163,18 @@ TEST_F(MountPosix, ACreatedFileShowsItsSavedTimesAtOnceAfterClose) {
   const struct stat placeholder = Stat(m_.data_dir() + "/local/" + kWs + "/empty.txt");
   EXPECT_EQ(Ns(shown.st_mtim), Ns(placeholder.st_mtim)) << "the kernel kept the time of the create";
   EXPECT_EQ(shown.st_size, 0);
+  // The same while another handle keeps the file open (as when the
+  // kernel's RELEASE of the closed one has not arrived yet): once saved,
+  // the placeholder's times are the file's, not those of the create.
+  fd = open(m_.Path("kept.txt").c_str(), O_CREAT | O_WRONLY, 0644);
+  ASSERT_GE(fd, 0);
+  const int reader = open(m_.Path("kept.txt").c_str(), O_RDONLY);
+  ASSERT_GE(reader, 0);
+  ASSERT_EQ(close(fd), 0);
+  const struct stat kept_shown = Stat(m_.Path("kept.txt"));
+  const struct stat kept_placeholder = Stat(m_.data_dir() + "/local/" + kWs + "/kept.txt");
+  EXPECT_EQ(Ns(kept_shown.st_mtim), Ns(kept_placeholder.st_mtim)) << "the time of the create, not of the save";
+  ASSERT_EQ(close(reader), 0);
   // With content: a document, written at the close.
   fd = open(m_.Path("full.txt").c_str(), O_CREAT | O_WRONLY, 0644);
   ASSERT_GE(fd, 0);

@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <thread>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -310,6 +312,59 @@ TEST(PubApi, PageInHeadlessChromiumShowsWorkspacesAndCounts) {
   EXPECT_NE(dom.find("http://127.0.0.1:9/"), std::string::npos) << dom;  // the peer
   // A path is escaped: no script element ever comes from a document.
   EXPECT_EQ(dom.find("<script>"), std::string::npos);
+}
+
+// Issue #20 item 5: the page and the API answer while a big push is being
+// ingested (the pub commits in batches and never holds its store's write
+// lock across a reply). Several posts of 3,000 documents run one after the
+// other in a thread; the test reads the page, the workspace list and the
+// path list until the pusher is done, and counts the answers it got while
+// the push was still running.
+TEST(PubApi, PageAndApiAnswerDuringABigPush) {
+  auto suzy = MakeIdentity("suzy", 1);
+  constexpr int kPosts = 8;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < kPosts; ++i) {
+    bodies.push_back(DocsJson(SignedDocs(suzy, kWs, "bulk" + std::to_string(i) + "-", 3000, 200)));
+  }
+  EsfsPub pub;
+  ASSERT_TRUE(pub.ready());
+  ASSERT_EQ(HttpPostText(pub.url(), kDocs, DocsJson(SignedDocs(suzy, kWs, "first", 1))).status, 200);
+
+  std::atomic<bool> pushing{true};
+  std::atomic<int> pushed_ok{0};
+  std::thread pusher([&] {
+    for (const auto& body : bodies) {
+      if (HttpPostText(pub.url(), kDocs, body, "application/json", 120).status == 200) ++pushed_ok;
+    }
+    pushing = false;
+  });
+  int answered_during = 0, failed_during = 0;
+  std::string failure;
+  while (pushing.load()) {
+    const HttpReply page = HttpGetText(pub.url(), "/", 20);
+    const HttpReply list = HttpGetText(pub.url(), "/earthstar-api/esfs/v1/workspaces", 20);
+    const HttpReply one = HttpGetText(pub.url(), std::string("/earthstar-api/v1/") + kWs + "/paths", 20);
+    if (!pushing.load()) break;  // only answers given while the push ran count
+    const bool ok = page.status == 200 && page.body.find(kWs) != std::string::npos && list.status == 200 &&
+                    list.body.find(kWs) != std::string::npos && one.status == 200 &&
+                    one.body.find("/test/first0.txt") != std::string::npos;
+    if (ok) {
+      ++answered_during;
+    } else {
+      ++failed_during;
+      failure = "page " + std::to_string(page.status) + ", workspaces " + std::to_string(list.status) + " " +
+                list.body.substr(0, 200) + ", query " + std::to_string(one.status) + " " + one.body.substr(0, 200);
+    }
+  }
+  pusher.join();
+  EXPECT_EQ(pushed_ok.load(), kPosts) << pub.Output();
+  EXPECT_EQ(failed_during, 0) << failure;
+  EXPECT_GE(answered_during, 3) << "the push ended before the page and API were asked three times";
+  // Everything arrived.
+  auto all = HttpGetText(pub.url(), kDocs, 60);
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(ParsedBody(all).size(), 1u + kPosts * 3000u);
 }
 
 }  // namespace

@@ -76,7 +76,7 @@ TEST(ContentCodec, EmptyStaysEmpty) {
 
 TEST(ContentCodec, AFileThatChangesBetweenTextAndBinaryRoundTripsEachTime) {
   const std::string versions[] = {"plain text", Bytes({0xc3, 0x28}), "text again",
-                                  std::string(kDataUrlPrefix) + "AA==", Bytes({0x00, 0x80}), ""};
+                                  std::string(kDataUrlPrefix).append("AA=="), Bytes({0x00, 0x80}), ""};
   for (const auto& v : versions) ExpectRoundTrip(NameKind::kText, v);
 }
 

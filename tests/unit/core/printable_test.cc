@@ -43,7 +43,7 @@ TEST(Printable, EscapesBidiOverrides) {
 TEST(Printable, BoundsTheLength) {
   const std::string long_text(10000, 'a');
   const std::string out = Printable(long_text, 100);
-  EXPECT_EQ(out, std::string(100, 'a') + "...(+9900 bytes)");
+  EXPECT_EQ(out, std::string(100, 'a').append("...(+9900 bytes)"));
   // A character cut by the bound is not split.
   EXPECT_EQ(Printable("ab\xc3\xa9", 3), "ab...(+2 bytes)");
 }

@@ -38,12 +38,12 @@ TEST(NamesEscape, ReservedSegmentsGetNamesWithAPercent) {
 }
 
 TEST(NamesEscape, LongSegmentsGetShortDistinctNamesKeepingTheExtension) {
-  const std::string a(300, 'L'), b = std::string(300, 'L') + "2";
+  const std::string a(300, 'L'), b = std::string(300, 'L').append("2");
   const std::string na = SegmentToName(a), nb = SegmentToName(b);
   EXPECT_NE(na, nb);
   EXPECT_EQ(na.size(), 200u + 1 + 16);
   EXPECT_EQ(na.substr(0, 200), a.substr(0, 200));
-  const std::string png = SegmentToName(std::string(400, 'p') + ".png");
+  const std::string png = SegmentToName(std::string(400, 'p').append(".png"));
   EXPECT_LE(png.size(), kMaxNameBytes);
   EXPECT_TRUE(png.ends_with(".png")) << png;
   // Encoded bytes count as what they decode to: 100 x "%C3%BC" is 200 bytes.

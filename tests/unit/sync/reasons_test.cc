@@ -25,7 +25,7 @@ TEST(ReasonKind, AMillionDistinctJunkValuesGiveOneReason) {
 }
 
 TEST(ReasonKind, StaysOneBoundedLine) {
-  const std::string kind = ReasonKind(std::string(5000, 'x') + "\n\x1b[2J", 80);
+  const std::string kind = ReasonKind(std::string(5000, 'x').append("\n\x1b[2J"), 80);
   EXPECT_EQ(kind.find('\n'), std::string::npos);
   EXPECT_EQ(kind.find('\x1b'), std::string::npos);
   EXPECT_LE(kind.size(), 80u + 32);
