@@ -1,5 +1,6 @@
 #include "core/base64.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -41,10 +42,11 @@ std::optional<size_t> DataLength(std::string_view text) {
 
 }  // namespace
 
-std::string Base64Encode(std::string_view bytes) {
-  std::string out((bytes.size() + 2) / 3 * 4, '=');
+void Base64EncodeAppend(std::string_view bytes, std::string* out) {
+  const size_t at = out->size();
+  out->resize(at + (bytes.size() + 2) / 3 * 4);
   const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
-  char* o = out.data();
+  char* o = out->data() + at;
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3, o += 4) {
     const uint32_t v = uint32_t{in[i]} << 16 | uint32_t{in[i + 1]} << 8 | in[i + 2];
@@ -57,8 +59,14 @@ std::string Base64Encode(std::string_view bytes) {
     const uint32_t v = uint32_t{in[i]} << 16 | (rest == 2 ? uint32_t{in[i + 1]} << 8 : 0);
     o[0] = kAlphabet[v >> 18];
     o[1] = kAlphabet[(v >> 12) & 63];
-    if (rest == 2) o[2] = kAlphabet[(v >> 6) & 63];
+    o[2] = rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    o[3] = '=';
   }
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out;
+  Base64EncodeAppend(bytes, &out);
   return out;
 }
 
@@ -91,9 +99,14 @@ std::optional<size_t> Base64DecodedSize(std::string_view text) {
   const auto data = DataLength(text);
   if (!data) return std::nullopt;
   if (*data % 4 == 1) return std::nullopt;
-  int all = 0;
-  for (size_t i = 0; i < *data; ++i) all |= SextetOf(text[i]);
-  if (all < 0) return std::nullopt;
+  // Checked in blocks: text that is not base64 stops at its first block.
+  constexpr size_t kBlock = 4096;
+  for (size_t begin = 0; begin < *data; begin += kBlock) {
+    const size_t end = std::min(*data, begin + kBlock);
+    int all = 0;
+    for (size_t i = begin; i < end; ++i) all |= SextetOf(text[i]);
+    if (all < 0) return std::nullopt;
+  }
   return *data / 4 * 3 + (*data % 4 == 0 ? 0 : *data % 4 - 1);
 }
 

@@ -9,6 +9,8 @@
 namespace esfs::core {
 
 std::string Base64Encode(std::string_view bytes);
+// The same appended to |*out| (no second buffer for a 4 MB file).
+void Base64EncodeAppend(std::string_view bytes, std::string* out);
 // nullopt unless |text| is canonical padded base64 (no spaces or newlines).
 std::optional<std::string> Base64Decode(std::string_view text);
 // The size Base64Decode(text) would give, without decoding or allocating:

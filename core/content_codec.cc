@@ -77,7 +77,7 @@ std::string EncodeContent(NameKind kind, std::string_view bytes) {
   std::string out;
   out.reserve(kDataUrlPrefix.size() + Base64Length(bytes.size()));
   out.append(kDataUrlPrefix);
-  out.append(Base64Encode(bytes));
+  Base64EncodeAppend(bytes, &out);
   return out;
 }
 
@@ -120,6 +120,14 @@ uint64_t DecodedSize(NameKind kind, std::string_view content) {
     if (auto size = Base64DecodedSize(content.substr(start))) return *size;
   }
   return content.size();
+}
+
+bool DecodedSizeReadsAll(std::string_view content) {
+  if (PayloadStart(content) != std::string_view::npos) return true;
+  // Plain base64 (a binary-extension name): a text's first line is rarely
+  // 64 characters of the base64 alphabet only.
+  const std::string_view head = content.substr(0, 64);
+  return !head.empty() && Base64DecodedSize(head.substr(0, head.size() / 4 * 4)).has_value();
 }
 
 }  // namespace esfs::core

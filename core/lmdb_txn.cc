@@ -58,16 +58,22 @@ Status WriteTxn::Put(MDB_dbi dbi, std::string_view key, std::string_view value) 
   return LmdbStatus(rc, "put");
 }
 
-Status WriteTxn::PutJoined(MDB_dbi dbi, std::string_view key, std::initializer_list<std::string_view> parts) {
-  size_t size = 0;
-  for (std::string_view part : parts) size += part.size();
+Result<char*> WriteTxn::Reserve(MDB_dbi dbi, std::string_view key, size_t size) {
   MDB_val k = Val(key), v{size, nullptr};
   int rc = mdb_put(txn_, dbi, &k, &v, MDB_RESERVE);
   if (rc != 0) {
     last_rc_ = rc;
     return LmdbStatus(rc, "put");
   }
-  char* at = static_cast<char*>(v.mv_data);
+  return static_cast<char*>(v.mv_data);
+}
+
+Status WriteTxn::PutJoined(MDB_dbi dbi, std::string_view key, std::initializer_list<std::string_view> parts) {
+  size_t size = 0;
+  for (std::string_view part : parts) size += part.size();
+  auto reserved = Reserve(dbi, key, size);
+  if (!reserved.ok()) return reserved.status();
+  char* at = *reserved;
   for (std::string_view part : parts) {
     if (!part.empty()) std::memcpy(at, part.data(), part.size());
     at += part.size();

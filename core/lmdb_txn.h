@@ -57,6 +57,10 @@ class WriteTxn : public ReadTxn {
   // A value made of |parts| one after another, written straight into the
   // space LMDB reserves for it: no joined copy (a document can be 4 MB).
   Status PutJoined(MDB_dbi dbi, std::string_view key, std::initializer_list<std::string_view> parts);
+  // Makes room for a value of |size| bytes at |key| (MDB_RESERVE) and
+  // returns where to write it; the caller fills all of it before the next
+  // update of this transaction (LMDB's rule for reserved space).
+  Result<char*> Reserve(MDB_dbi dbi, std::string_view key, size_t size);
   // OK if the key was absent.
   Status Del(MDB_dbi dbi, std::string_view key);
   Status Commit();

@@ -154,7 +154,9 @@ class Replica {
   // (valid only during the call) unless there is no winner (false). For
   // sizes, times and existence, and one copy of the content at most.
   // kContent: |visit| reads all of the content (it is mapped in one go first).
-  enum class WinnerUse { kMetadata, kContent };
+  // kDecodedSize: |visit| computes DecodedSize (core/content_codec.h); content
+  // that it reads all of is mapped in one go first.
+  enum class WinnerUse { kMetadata, kContent, kDecodedSize };
   Result<bool> VisitWinner(const std::string& workspace, const std::string& path,
                            const std::function<void(const DocView&)>& visit,
                            WinnerUse use = WinnerUse::kMetadata) const;

@@ -90,7 +90,7 @@ Status ApplyItem(StoreState& state, WriteTxn& txn, const Signer& signer, LocalWr
   doc.deleteAfter.reset();
   // Reads the transaction: a request earlier in this commit for the same
   // path is seen, so the later one gets the later timestamp and wins.
-  auto versions = state.VersionsAt(txn, *ws, workspace, path);
+  auto versions = state.VersionsAt(txn, *ws, workspace, path, /*with_content=*/false);
   if (const StoredDoc* latest = StoreState::PickWinner(versions, now)) {
     doc.timestamp = std::max(now, latest->doc.timestamp + 1);
   }

@@ -51,12 +51,20 @@ void StoreState::ForgetWorkspace(const std::string& address) {
 }
 
 std::vector<StoredDoc> StoreState::VersionsAt(const ReadTxn& txn, uint32_t ws, const std::string& address,
-                                              const std::string& path) const {
+                                              const std::string& path, bool with_content) const {
   std::vector<StoredDoc> versions;
   std::string prefix = WinnerKey(ws, path);
   prefix.push_back('\0');
   Cursor c(txn, docs);
   for (bool ok = c.Seek(prefix); ok && c.key().substr(0, prefix.size()) == prefix; ok = c.Next()) {
+    if (!with_content) {
+      DocView view;
+      uint64_t seq = 0;
+      if (!DecodeDocView(c.value(), &view, &seq) || view.path != path) continue;
+      view.content = {};
+      versions.push_back(StoredDoc{ToDocument(view, address), seq});
+      continue;
+    }
     StoredDoc stored;
     if (!DecodeDoc(c.value(), address, &stored)) continue;  // skipped: checked by the integrity test
     if (stored.doc.path == path) versions.push_back(std::move(stored));

@@ -56,8 +56,10 @@ struct StoreState {
   void ForgetWorkspace(const std::string& address);
 
   // Every stored document at one path (all authors), expired ones included.
+  // Without |with_content|, each one's content is left empty (choosing a
+  // winner needs none of it, and a version can hold 4 MB).
   std::vector<store_codec::StoredDoc> VersionsAt(const ReadTxn& txn, uint32_t ws, const std::string& address,
-                                                 const std::string& path) const;
+                                                 const std::string& path, bool with_content = true) const;
   // The winner among |versions| that are alive at |now|, or nullptr.
   static const store_codec::StoredDoc* PickWinner(const std::vector<store_codec::StoredDoc>& versions, int64_t now);
   static bool Expired(const Document& doc, int64_t now) { return doc.deleteAfter && now > *doc.deleteAfter; }

@@ -107,14 +107,17 @@ Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bo
   if (!local_only) {
     bool live = false;
     std::string signature;
-    auto found = store_.replica().VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) {
-      live = !doc.IsTombstone();
-      if (!live) return;
-      if (!loaded) attr.size = FileSize(loc, doc.content);
-      // A published file's times are its document's, unless set here.
-      attr.mtime_ns = attr.atime_ns = attr.ctime_ns = doc.timestamp * 1000;
-      signature = doc.signature;
-    });
+    auto found = store_.replica().VisitWinner(
+        loc.ws, loc.EsPath(),
+        [&](const core::DocView& doc) {
+          live = !doc.IsTombstone();
+          if (!live) return;
+          if (!loaded) attr.size = FileSize(loc, doc.content);
+          // A published file's times are its document's, unless set here.
+          attr.mtime_ns = attr.atime_ns = attr.ctime_ns = doc.timestamp * 1000;
+          signature = doc.signature;
+        },
+        loaded ? core::Replica::WinnerUse::kMetadata : core::Replica::WinnerUse::kDecodedSize);
     if (!found.ok()) return found.status();
     if (!live && local_mode && writable) attr.mode = *local_mode;
     if (live) {

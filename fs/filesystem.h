@@ -180,6 +180,8 @@ class FileSystem {
   static void ApplyOverrides(const Overrides& overrides, bool writable, Attr* attr);
   // Node::mu held. Loads the buffer if it is not loaded.
   Status LoadContentLocked(Node& node, const Location& loc);
+  // Whether the file at |loc| holds any bytes, without reading them.
+  Result<bool> HasBytes(const Location& loc);
   // Commits |node|'s buffer if it changed; |release|: only if no writer is
   // left (a late release must not publish a newer open's half-made state).
   Status Commit(Node& node, bool release);

@@ -49,6 +49,15 @@ Status FileSystem::LoadContentLocked(Node& node, const Location& loc) {
   return Status::Ok();
 }
 
+Result<bool> FileSystem::HasBytes(const Location& loc) {
+  // Where LoadContentLocked would read from: a non-empty local file, else
+  // the winner (whose content is never empty unless it is a deletion).
+  struct stat st;
+  if (local_.Stat(loc, &st) && st.st_size > 0) return true;
+  if (resolver_.LocalOnly(loc)) return false;
+  return resolver_.LiveWinner(loc);
+}
+
 Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const std::string& name, mode_t mode,
                                                      int flags) {
   std::shared_lock tree(tree_mu_);
@@ -117,6 +126,17 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
       const uint64_t now_seq = seq.ok() && !local_.Stat(loc, &st) ? *seq : 0;
       *keep_cache = now_seq != 0 && now_seq == node->cached_seq;
       node->cached_seq = now_seq;
+    }
+    if ((flags & O_TRUNC) && !node->loaded) {
+      // Truncated at open (an editor's or cp's save): what the file held is
+      // not read, only whether it held anything (a 4 MB data URL was decoded
+      // here to be thrown away, issue #18).
+      auto had_bytes = HasBytes(loc);
+      if (!had_bytes.ok()) return had_bytes.status();
+      node->content = open_files_.TakeSpare();
+      node->loaded = true;
+      node->dirty = *had_bytes;
+      ++node->version;
     }
     // Loaded now even when the kernel's cache may answer every read: if the
     // file changes while it is open, the pages are dropped and the reads

@@ -275,6 +275,14 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
   // The daemon holds the secret key: no core dump, no ptrace by the same
   // user's other processes (issue #15, item 3).
   if (prctl(PR_SET_DUMPABLE, 0) != 0) log.Line(std::string("warning: prctl(PR_SET_DUMPABLE): ") + std::strerror(errno));
+  // A save of a large file allocates and frees buffers of up to ~4 MB (the
+  // file, its data URL, LMDB's pages for it). Past glibc's default
+  // threshold each came from a fresh mmap whose every page faulted on first
+  // touch: 3,985 minor faults per 2.9 MB save and read, 1,721 with these
+  // and the copies issue #18 removed (docs/benchmarks.md). Kept in the heap
+  // they are reused; MappedPagesTrimmer hands back what piles up.
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);
+  mallopt(M_TRIM_THRESHOLD, 32 << 20);
   auto identity = keys::LoadIdentity(options.key_file, [&](const std::string& w) { log.Line("warning: " + w); });
   if (!identity.ok()) return fail(identity.status().message() + " (create one: esfs keygen NAME)");
   auto store = core::Store::Open({options.data_dir});

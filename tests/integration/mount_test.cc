@@ -562,6 +562,38 @@ TEST_F(Mount, BinaryFilesRoundTripAsBase64OrDataUrlsAndTooLargeIsRefused) {
   EXPECT_NE(m_.LogText().find("over the es.4 limit"), std::string::npos);
 }
 
+// open(O_TRUNC) does not read what it throws away (issue #18: a 4 MB data
+// URL was decoded for nothing), but must still tell a file that held bytes
+// (its truncation is a save: the document becomes a deletion) from one that
+// was empty already (nothing to save, no new document).
+TEST_F(Mount, TruncatingOpenSavesOnlyWhenTheFileHeldBytes) {
+  std::string bytes(300'000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 131) >> 3);
+  Write(m_.Path("blob"), bytes);
+  ASSERT_EQ(Live(m_.Export()).count("/blob"), 1u);
+  ASSERT_TRUE(m_.Remount());  // nothing of it loaded in the daemon
+  int fd = open(m_.Path("blob").c_str(), O_WRONLY | O_TRUNC);
+  ASSERT_GE(fd, 0) << strerror(errno);
+  EXPECT_EQ(close(fd), 0) << strerror(errno);
+  EXPECT_EQ(Live(m_.Export()).count("/blob"), 0u) << "truncated to nothing: deleted";
+  struct stat st;
+  ASSERT_EQ(stat(m_.Path("blob").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 0);
+  const std::string after_first = m_.Export().dump();
+  ASSERT_TRUE(m_.Remount());
+  fd = open(m_.Path("blob").c_str(), O_WRONLY | O_TRUNC);
+  ASSERT_GE(fd, 0) << strerror(errno);
+  EXPECT_EQ(close(fd), 0) << strerror(errno);
+  EXPECT_EQ(m_.Export().dump(), after_first) << "an empty file truncated again is no new document";
+  // And a truncating open followed by writes saves the new bytes only.
+  fd = open(m_.Path("blob").c_str(), O_WRONLY | O_TRUNC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "fresh", 5), 5);
+  EXPECT_EQ(close(fd), 0);
+  EXPECT_EQ(ReadFile(m_.Path("blob")), "fresh");
+  EXPECT_EQ(Live(m_.Export())["/blob"], "fresh");
+}
+
 TEST_F(Mount, DocumentMetadataAsReadOnlyXattrs) {
   Write(m_.Path("x.txt"), "attrs");
   auto docs = m_.Export();

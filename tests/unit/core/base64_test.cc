@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <utility>
+#include <vector>
 
 namespace esfs::core {
 namespace {
@@ -47,6 +49,33 @@ TEST(Base64, DecodedSizeAgreesWithDecodeOnRandomText) {
     for (auto &c : text) c = chars[rng() % chars.size()];
     ExpectSizeAgreesWithDecode(text);
     if (HasFailure()) return;
+  }
+}
+
+TEST(Base64, EncodeAppendAddsExactlyTheEncodingAfterWhatIsThere) {
+  // Every tail length (0, 1 or 2 bytes left over) gets its padding.
+  for (const auto& [bytes, text] : std::vector<std::pair<std::string, std::string>>{
+           {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}}) {
+    std::string out = "data:x;base64,";
+    Base64EncodeAppend(bytes, &out);
+    EXPECT_EQ(out, "data:x;base64," + text);
+    EXPECT_EQ(Base64Encode(bytes), text);
+  }
+}
+
+TEST(Base64, DecodedSizeFindsABadCharacterInAnyBlock) {
+  // Large text is checked block by block: a stranger in the first, a middle
+  // or the last block (or right at a block's edge) is found wherever it is.
+  std::mt19937 rng(3);
+  std::string bytes(3 * 20000, '\0');
+  for (auto& b : bytes) b = static_cast<char>(rng());
+  const std::string good = Base64Encode(bytes);
+  ASSERT_EQ(Base64DecodedSize(good), std::optional<size_t>(bytes.size()));
+  for (size_t at : {size_t{0}, size_t{4095}, size_t{4096}, size_t{20000}, good.size() - 5, good.size() - 1}) {
+    std::string bad = good;
+    bad[at] = '!';
+    EXPECT_FALSE(Base64DecodedSize(bad).has_value()) << "bad character at " << at;
+    ExpectSizeAgreesWithDecode(bad);
   }
 }
 

@@ -108,6 +108,20 @@ TEST(ContentCodec, PeersContentReadsAsItsBytesOrAsItsText) {
   EXPECT_EQ(DecodedSize(NameKind::kBinary, "just text"), 9u);
 }
 
+TEST(ContentCodec, DecodedSizeReadsAllIsTrueForEveryContentItScans) {
+  // The store maps such content in one go before DecodedSize reads it.
+  std::mt19937 rng(5);
+  std::string bytes(100000, '\0');
+  for (auto& b : bytes) b = static_cast<char>(rng());
+  EXPECT_TRUE(DecodedSizeReadsAll(EncodeContent(NameKind::kText, bytes)));    // a data URL
+  EXPECT_TRUE(DecodedSizeReadsAll(EncodeContent(NameKind::kBinary, bytes)));  // plain base64
+  EXPECT_TRUE(DecodedSizeReadsAll("data:image/gif;base64,R0lG"));
+  // Text is sized by its length: nothing to read in advance.
+  EXPECT_FALSE(DecodedSizeReadsAll("# Bees\n\nThey like lavender, and the hive is by the shed.\n"));
+  EXPECT_FALSE(DecodedSizeReadsAll(std::string(100000, ' ')));
+  EXPECT_FALSE(DecodedSizeReadsAll(""));
+}
+
 TEST(ContentCodec, TheLimitsAreExact) {
   const std::string binary(kMaxAlwaysFitTextBytes, '\xff');
   EXPECT_LE(EncodedSize(NameKind::kText, binary), 4'000'000u);
