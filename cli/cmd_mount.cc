@@ -2,13 +2,16 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include "cli/command.h"
 #include "cli/log_options.h"
@@ -194,12 +197,36 @@ int RunUmount(const GlobalOptions&, const ParsedArgs& args) {
   if (!fs::IsMounted(mountpoint)) return Failure("umount", args.positional[0] + " is not mounted");
   std::string said;
   int rc = fs::Unmount(mountpoint, args.Has("lazy"), &said);
-  if (rc != 0) {
-    while (!said.empty() && said.back() == '\n') said.pop_back();
-    return Failure("umount", "could not unmount " + args.positional[0] + (said.empty() ? "" : ": " + said) +
-                                 (args.Has("lazy") ? "" : " (busy? try --lazy)"));
+  if (rc == 0) return kExitOk;
+  while (!said.empty() && said.back() == '\n') said.pop_back();
+  const std::string failed = "could not unmount " + args.positional[0] + (said.empty() ? "" : ": " + said);
+  if (args.Has("lazy") || !fs::IsMounted(mountpoint)) return Failure("umount", failed);
+  // Busy: say who holds it. If only the esfs daemon does (its live view is
+  // replaying a burst of changes, docs/mount.md), stop the daemon as
+  // SIGTERM does: it answers the replay's call under way, ends the replay
+  // and unmounts itself.
+  const std::vector<fs::MountHolder> holders = fs::MountHolders(mountpoint);
+  std::string others;
+  std::vector<pid_t> daemons;
+  for (const auto& h : holders) {
+    if (h.esfs_daemon) {
+      daemons.push_back(h.pid);
+    } else {
+      others += (others.empty() ? "" : ", ") + std::to_string(h.pid) + " (" + h.command + ")";
+    }
   }
-  return kExitOk;
+  if (!others.empty()) {
+    return Failure("umount", failed + "; in use by process " + others + " (close what they hold there, or --lazy)");
+  }
+  // Nobody holds it any more (the replay let go meanwhile): once more.
+  if (holders.empty() && fs::Unmount(mountpoint, false, &said) == 0) return kExitOk;
+  if (daemons.size() != 1 || kill(daemons[0], SIGTERM) != 0) return Failure("umount", failed + " (busy? try --lazy)");
+  for (int waited_ms = 0; waited_ms < 30'000; waited_ms += 20) {
+    if (!fs::IsMounted(mountpoint)) return kExitOk;
+    usleep(20'000);
+  }
+  return Failure("umount", failed + "; the esfs daemon (process " + std::to_string(daemons[0]) +
+                               ") was asked to stop and has not unmounted in 30 s");
 }
 
 }  // namespace
@@ -243,13 +270,15 @@ std::vector<Command> MountCommands() {
                    "                       ephemeral documents: they vanish everywhere at\n"
                    "                       expiry); 90s, 30m, 24h, 7d (default 24h)\n") +
            kLogOptionsHelp,
-       mount_options,
-       RunMountCommand},
-      {"umount", "unmount a mount point",
+       mount_options, RunMountCommand},
+      {"umount",
+       "unmount a mount point",
        "usage: esfs umount MOUNTPOINT [--lazy]\n"
        "\n"
        "Unmounts (fusermount3 -u); the daemon saves open files and exits. A folder that\n"
-       "is not mounted is an error (exit status 1).\n"
+       "is not mounted is an error (exit status 1). When the mount is busy, the processes\n"
+       "that hold it are named; if only the esfs daemon does (it is replaying a burst of\n"
+       "changes from outside for file managers), it is stopped as by SIGTERM.\n"
        "\n"
        "options:\n"
        "  --lazy   detach now even if files are open (fusermount3 -uz)\n",

@@ -1,8 +1,9 @@
 #include "fs/mount.h"
 
 #define FUSE_USE_VERSION 34
-#include <fuse_lowlevel.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <fuse_lowlevel.h>
 #include <malloc.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -135,13 +136,70 @@ struct FuseArgs {
 };
 struct Session {
   fuse_session* se = nullptr;
-  bool handlers = false;
   bool mounted = false;
   ~Session() {
     if (mounted) fuse_session_unmount(se);
-    if (handlers) fuse_remove_signal_handlers(se);
     if (se) fuse_session_destroy(se);
   }
+};
+
+// SIGINT, SIGTERM and SIGHUP ask for a clean stop. libfuse's own handlers
+// end the session loop at once, and a worker that has read a request at
+// that moment drops it unanswered: if it was the live view's replay (a
+// burst under way), the replay hung until the 5 s limit and the unmount.
+// Here the handler only writes the signal's number to a pipe; a thread
+// reads it, ends the replay while the loop still answers its calls, then
+// ends the loop (Serve). SIGPIPE is ignored, as libfuse does.
+std::atomic<int> g_stop_pipe_write{-1};
+
+extern "C" void OnStopSignal(int sig) {
+  const int fd = g_stop_pipe_write.load();
+  const auto byte = static_cast<unsigned char>(sig);
+  if (fd >= 0) (void)!write(fd, &byte, 1);
+}
+
+class StopSignals {
+ public:
+  StopSignals() {
+    if (pipe2(fds_, O_CLOEXEC | O_NONBLOCK) != 0) return;
+    g_stop_pipe_write = fds_[1];
+    struct sigaction sa {};
+    sa.sa_handler = OnStopSignal;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, &old_[sig]);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_[SIGPIPE]);
+    installed_ = true;
+  }
+  ~StopSignals() {
+    if (installed_) {
+      for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaction(sig, &old_[sig], nullptr);
+    }
+    g_stop_pipe_write = -1;
+    if (fds_[0] >= 0) close(fds_[0]);
+    if (fds_[1] >= 0) close(fds_[1]);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  bool ok() const { return installed_; }
+  // Blocks until a stop signal (its number) or Wake() (0).
+  int Wait() const {
+    for (;;) {
+      pollfd p{fds_[0], POLLIN, 0};
+      if (poll(&p, 1, -1) < 0 && errno != EINTR) return 0;
+      unsigned char byte = 0;
+      if (read(fds_[0], &byte, 1) == 1) return byte;
+    }
+  }
+  void Wake() const {
+    const unsigned char zero = 0;
+    (void)!write(fds_[1], &zero, 1);
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+  bool installed_ = false;
+  struct sigaction old_[NSIG] {};
 };
 
 // Tells the kernel to drop what changed in the store, whoever changed it:
@@ -315,8 +373,8 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
       return fail("could not start a FUSE session: " + (why.empty() ? std::string("bad -o option?") : why));
     }
   }
-  if (fuse_set_signal_handlers(session.se) != 0) return fail("could not install signal handlers");
-  session.handlers = true;
+  StopSignals stop_signals;
+  if (!stop_signals.ok()) return fail(std::string("could not install signal handlers: ") + std::strerror(errno));
   {
     CaptureStderr libfuse_says;
     if (fuse_session_mount(session.se, options.mountpoint.c_str()) != 0) {
@@ -355,13 +413,30 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
     fuse_loop_config loop{};
     loop.clone_fd = 0;
     loop.max_idle_threads = 10;
+    // A stop signal ends the replay first (the loop answers its calls
+    // meanwhile), then the loop: fuse_session_exit, and the same signal to
+    // the loop's thread, whose wait it interrupts.
+    std::atomic<int> stop_signal{0};
+    const pthread_t loop_thread = pthread_self();
+    std::thread stopper([&] {
+      const int sig = stop_signals.Wait();
+      if (sig == 0) return;
+      stop_signal = sig;
+      (void)replayer.Stop();
+      fuse_session_exit(session.se);
+      pthread_kill(loop_thread, sig);
+    });
     rc = fuse_session_loop_mt(session.se, &loop);
+    stop_signals.Wake();
+    stopper.join();
+    if (rc == 0 && stop_signal > 0) rc = stop_signal;
     // The replay thread is joined before the session ends: a call of its
     // under way is answered here (the workers are gone; the loop's exit
     // flag is cleared so that requests are read again). If it cannot end
     // so, the session is unmounted, which fails that call.
     fuse_session_reset(session.se);
     if (!replayer.Stop([&session] { return ServeOneRequest(session.se); })) {
+      log.Line("warning: live view: the replay's call under way was not answered in 5 s; unmounting ends it");
       fuse_session_unmount(session.se);
       session.mounted = false;
       replayer.Stop();
@@ -408,6 +483,66 @@ bool IsMounted(const std::string& path) {
     if (line.compare(at, end == std::string::npos ? std::string::npos : end - at, escaped) == 0) return true;
   }
   return false;
+}
+
+namespace {
+
+std::string ReadLink(const std::string& path) {
+  char buf[4096];
+  const ssize_t n = readlink(path.c_str(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+bool Under(const std::string& target, const std::string& mountpoint) {
+  return target == mountpoint ||
+         (target.size() > mountpoint.size() && target.starts_with(mountpoint) && target[mountpoint.size()] == '/');
+}
+
+}  // namespace
+
+std::vector<MountHolder> MountHolders(const std::string& mountpoint) {
+  std::vector<MountHolder> holders;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return holders;
+  std::vector<pid_t> pids;
+  while (const dirent* e = readdir(proc)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (pid > 0 && *end == '\0') pids.push_back(static_cast<pid_t>(pid));
+  }
+  closedir(proc);
+  std::sort(pids.begin(), pids.end());
+  for (const pid_t pid : pids) {
+    const std::string dir = "/proc/" + std::to_string(pid);
+    bool other_hold = Under(ReadLink(dir + "/cwd"), mountpoint) || Under(ReadLink(dir + "/root"), mountpoint);
+    bool fd_hold = false, has_fuse = false;
+    if (DIR* fds = opendir((dir + "/fd").c_str())) {
+      while (const dirent* e = readdir(fds)) {
+        if (e->d_name[0] == '.') continue;
+        const std::string target = ReadLink(dir + "/fd/" + e->d_name);
+        if (target == "/dev/fuse") has_fuse = true;
+        if (Under(target, mountpoint)) fd_hold = true;
+      }
+      closedir(fds);
+    }
+    std::ifstream maps(dir + "/maps");
+    std::string line;
+    while (!other_hold && std::getline(maps, line)) {
+      const size_t slash = line.find('/');
+      if (slash != std::string::npos && Under(line.substr(slash), mountpoint)) other_hold = true;
+    }
+    if (!other_hold && !fd_hold) continue;
+    MountHolder holder;
+    holder.pid = pid;
+    std::ifstream comm(dir + "/comm");
+    std::getline(comm, holder.command);
+    holder.command = core::Printable(holder.command, 64);
+    const std::string exe = ReadLink(dir + "/exe");
+    const bool is_esfs = exe.ends_with("/esfs") || exe.ends_with("/esfs (deleted)");
+    holder.esfs_daemon = is_esfs && has_fuse && !other_hold;
+    holders.push_back(std::move(holder));
+  }
+  return holders;
 }
 
 int RunMount(const MountOptions& options) {

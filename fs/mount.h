@@ -5,6 +5,8 @@
 // and unmount cleanly on SIGINT/SIGTERM/SIGHUP.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -50,5 +52,19 @@ int Unmount(const std::string& mountpoint, bool lazy, std::string* message = nul
 // True if |path| (absolute, as the kernel shows it) is the mount point of
 // a mounted file system, by /proc/self/mountinfo; a stale FUSE mount counts.
 bool IsMounted(const std::string& path);
+
+// A process that keeps a mount busy: its working or root folder, an open
+// file or a mapped file is under the mount point (read from /proc with
+// readlink only: nothing asks the mounted file system).
+struct MountHolder {
+  pid_t pid = 0;
+  std::string command;  // /proc/PID/comm, escaped for a message
+  // An esfs daemon (its program is esfs and it has /dev/fuse open) whose
+  // only hold is open descriptors: the live view's replay of a burst
+  // (docs/mount.md), which ends when the daemon is stopped.
+  bool esfs_daemon = false;
+};
+// Every process that holds |mountpoint| (absolute), in pid order.
+std::vector<MountHolder> MountHolders(const std::string& mountpoint);
 
 }  // namespace esfs::fs

@@ -25,6 +25,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/printable.h"
 #include "tests/support/mount_fixture.h"
 
 namespace esfs::testing {
@@ -694,7 +695,12 @@ TEST_F(Editors, ReadersSeeACompleteOldOrNewVersionWhileAWriterSaves) {
       if (data.rfind("version ", 0) != 0 || data != Version(k)) {
         ++torn;
         std::scoped_lock lock(bad_mu);
-        if (bad_sample.empty()) bad_sample = data.substr(0, 40) + " ... " + std::to_string(data.size()) + " bytes";
+        if (bad_sample.empty()) {
+          // Head and tail tell which versions a torn read mixed (and
+          // whether it is a new version cut to an old size).
+          bad_sample = std::to_string(data.size()) + " bytes, head '" + core::Printable(data.substr(0, 20), 40) +
+                       "', tail '" + core::Printable(data.substr(data.size() > 20 ? data.size() - 20 : 0), 40) + "'";
+        }
       }
     }
   };

@@ -344,6 +344,7 @@ TEST(LiveView, TheDaemonStopsCleanlyDuringABurst) {
   // answered, its thread joined, the session unmounted; exit status 0.
   ASSERT_EQ(kill(m.pid(), SIGTERM), 0);
   EXPECT_EQ(m.WaitForExit(15), 0) << m.LogText();
+  EXPECT_EQ(m.LogText().find("was not answered"), std::string::npos) << m.LogText();
   EXPECT_LT(inotify->Count("CLOSE_WRITE"), static_cast<size_t>(kDocs)) << "the burst was not cut short";
   struct stat st;
   EXPECT_EQ(stat(m.mountpoint().c_str(), &st), 0) << "mount point left stale: " << std::strerror(errno);
@@ -353,6 +354,48 @@ TEST(LiveView, TheDaemonStopsCleanlyDuringABurst) {
   // And the next mount works (the burst is not replayed again: it is old).
   ASSERT_TRUE(m.Mount()) << m.LogText();
   EXPECT_EQ(ReadFile(m.Path("cut/f1.txt")), "cut 1");
+}
+
+// `esfs umount` while a burst is replayed: a plain fusermount3 -u is refused
+// as busy (the replay holds descriptors of the mount); esfs umount finds that
+// only the daemon holds it and stops it as SIGTERM does.
+TEST(LiveView, EsfsUmountDuringABurstStopsTheDaemonCleanly) {
+  MountedEsfs m;
+  ASSERT_TRUE(m.mounted());
+  auto inotify = Inotifywait(m.Path());
+  constexpr int kDocs = 3000;
+  TempDir dir;
+  const std::string docs = SignedDocs(dir, "/cut/f", kDocs, "cut ");
+  ASSERT_FALSE(docs.empty());
+  ASSERT_EQ(m.Esfs({"import", MountedEsfs::kWorkspace, "-"}, docs).exit_code, 0);
+  ASSERT_TRUE(inotify->WaitFor({"CREATE ", "/cut/f"}, std::chrono::seconds(10))) << inotify->Text() << m.LogText();
+  auto unmounted = m.Esfs({"umount", m.mountpoint()});
+  EXPECT_EQ(unmounted.exit_code, 0) << unmounted.err;
+  EXPECT_EQ(m.WaitForExit(15), 0) << m.LogText();
+  // The replay ended while the session still answered its calls (none was
+  // lost at the loop's end, which left it hanging until a forced unmount).
+  EXPECT_EQ(m.LogText().find("was not answered"), std::string::npos) << m.LogText();
+  struct stat st;
+  EXPECT_EQ(stat(m.mountpoint().c_str(), &st), 0) << "mount point left stale: " << std::strerror(errno);
+  EXPECT_TRUE(ListDir(m.mountpoint()).empty());
+  EXPECT_EQ(m.Export().size(), static_cast<size_t>(kDocs)) << "the replay stored nothing";
+}
+
+// Anyone else holding the mount is named, and the mount stays.
+TEST(LiveView, EsfsUmountNamesTheProcessThatHoldsTheMount) {
+  MountedEsfs m;
+  ASSERT_TRUE(m.mounted());
+  WriteFile(m.Path("held.txt"), "held");
+  const int fd = open(m.Path("held.txt").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  auto refused = m.Esfs({"umount", m.mountpoint()});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("in use by process " + std::to_string(getpid()) + " ("), std::string::npos) << refused.err;
+  EXPECT_EQ(ReadFile(m.Path("held.txt")), "held") << "still mounted, still served";
+  close(fd);
+  auto unmounted = m.Esfs({"umount", m.mountpoint()});
+  EXPECT_EQ(unmounted.exit_code, 0) << unmounted.err;
+  EXPECT_EQ(m.WaitForExit(15), 0) << m.LogText();
 }
 
 TEST(LiveView, AFileOpenForWritingHereIsNotReplayedAndItsSaveWins) {
