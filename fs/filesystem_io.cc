@@ -107,7 +107,19 @@ Result<uint64_t> FileSystem::Open(uint64_t ino, int flags, bool* keep_cache) {
   const bool writable = (flags & O_ACCMODE) != O_RDONLY;
   *keep_cache = false;
   {
-    std::scoped_lock lock(node->mu);
+    // A node that is not loaded loads what the store holds at its place.
+    // A rename over that place (or a save of it) holds the node's
+    // commit_mu from its commit until the node is marked replaced: wait for
+    // it, or this open could load the new file's content under the
+    // replaced file's inode, whose size the kernel has cached (a torn
+    // read: Editors.ReadersSeeACompleteOldOrNewVersionWhileAWriterSaves).
+    std::unique_lock<std::mutex> commit(node->commit_mu, std::defer_lock);
+    std::unique_lock<std::mutex> lock(node->mu);
+    if (!node->loaded) {
+      lock.unlock();
+      commit.lock();
+      lock.lock();
+    }
     const InodeTable::NodeFacts facts = inodes_.Facts(*node);
     const Location& loc = facts.loc;
     if (facts.is_dir) return Status::IsFolder("is a folder");

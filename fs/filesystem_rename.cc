@@ -130,8 +130,27 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
     } else if (target) {
       lock_target = std::unique_lock(target->commit_mu);
     }
+    const bool replacing = target && target != plan->moving;
+    if (replacing) {
+      // The kernel knows the replaced file and may open it by the inode it
+      // resolved before this rename (a reader racing an editor's save):
+      // that open must get the replaced file whole, at the size the kernel
+      // has for it, not the new file's bytes. Its content is read now,
+      // while the store still holds it, and kept (Release and the
+      // invalidator leave a replaced file's buffer alone).
+      // Test: Editors.ReadersSeeACompleteOldOrNewVersionWhileAWriterSaves.
+      std::scoped_lock lock(target->mu);
+      target->being_replaced = true;
+      if (!target->loaded && !inodes_.Facts(*target).is_dir) (void)LoadContentLocked(*target, plan->to);
+    }
     moved = RenameFile(plan->from, plan->to, plan->moving);
     if (moved.ok()) inodes_.MoveTree(plan->from, plan->to);
+    if (replacing) {
+      std::scoped_lock lock(target->mu);
+      target->being_replaced = false;
+      // Not replaced after all: the next open loads what the store holds.
+      if (!moved.ok() && inodes_.Facts(*target).open_count == 0) target->loaded = false;
+    }
   }
   if (!moved.ok()) {
     Log("rename " + Describe(plan->from) + " -> " + Describe(plan->to) + ": " + moved.message());

@@ -174,7 +174,11 @@ Status FileSystem::Release(uint64_t ino, uint64_t fh) {
   }
   if (!handle) return s;
   std::scoped_lock lock(node->mu);
-  if (inodes_.Closed(*node) == 0) {
+  // A replaced or removed file (or one a rename is replacing right now)
+  // keeps its content while the kernel knows it: an open by the inode it
+  // resolved before the rename or unlink must still read it whole (its
+  // memory goes at FORGET, soon after the last reference).
+  if (inodes_.Closed(*node) == 0 && !node->being_replaced && !inodes_.Facts(*node).unlinked) {
     node->loaded = false;
     node->refused_write = false;
     node->dirty = false;

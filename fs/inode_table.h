@@ -54,6 +54,10 @@ struct Node {
   std::mutex mu;
   int writers = 0;  // handles open for writing (they commit; readers never do)
   bool loaded = false;
+  // A rename is replacing this file: its buffer holds the replaced content
+  // (loaded for opens by the inode the kernel resolved before) and stays,
+  // whatever invalidation the rename's own commit brings.
+  bool being_replaced = false;
   std::string content;  // the open file's buffer, shared by its handles
   bool dirty = false;
   // Bumped by every change of |content|: a commit that copied version v

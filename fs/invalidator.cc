@@ -77,8 +77,10 @@ void Invalidator::InvalidateLevel(const Location& level, std::vector<Invalidatio
       inv.parent = parent_ino;
       inv.name = level.parts.back();
     } else {
-      if (facts.open_count == 0) node->loaded = false;  // the next open loads the new content
-      node->cached_seq = 0;                             // ... and drops the kernel's pages
+      // The next open loads the new content (not a file a rename is
+      // replacing: its opens get the replaced content) ...
+      if (facts.open_count == 0 && !node->being_replaced) node->loaded = false;
+      node->cached_seq = 0;  // ... and drops the kernel's pages
     }
   }
   if (inv.parent || inv.inode) out->push_back(inv);

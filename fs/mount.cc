@@ -422,7 +422,9 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
       const int sig = stop_signals.Wait();
       if (sig == 0) return;
       stop_signal = sig;
-      (void)replayer.Stop();
+      if (!replayer.Stop()) {
+        log.Line("warning: live view: the replay did not end within 5 s of the stop; unmounting ends it");
+      }
       fuse_session_exit(session.se);
       pthread_kill(loop_thread, sig);
     });
@@ -436,7 +438,6 @@ int Serve(const MountOptions& options, Logger& log, int report_fd) {
     // so, the session is unmounted, which fails that call.
     fuse_session_reset(session.se);
     if (!replayer.Stop([&session] { return ServeOneRequest(session.se); })) {
-      log.Line("warning: live view: the replay's call under way was not answered in 5 s; unmounting ends it");
       fuse_session_unmount(session.se);
       session.mounted = false;
       replayer.Stop();

@@ -676,13 +676,16 @@ TEST_F(Editors, ReadersSeeACompleteOldOrNewVersionWhileAWriterSaves) {
   constexpr int kSaves = 40;
   std::atomic<bool> writing{true};
   std::atomic<int> reads{0}, torn{0}, failed{0};
-  std::string bad_sample;
+  std::string bad_sample, open_error;
   std::mutex bad_mu;
   auto reader = [&] {
     while (writing.load() || reads.load() < 20) {
       int fd = open(target.c_str(), O_RDONLY);
       if (fd < 0) {
-        ++failed;
+        if (failed++ == 0) {
+          std::scoped_lock lock(bad_mu);
+          open_error = std::strerror(errno);
+        }
         continue;
       }
       std::string data;
@@ -719,7 +722,7 @@ TEST_F(Editors, ReadersSeeACompleteOldOrNewVersionWhileAWriterSaves) {
   r1.join();
   r2.join();
   EXPECT_EQ(save_errors, 0);
-  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(failed.load(), 0) << "opens failed, the first with: " << open_error;
   EXPECT_EQ(torn.load(), 0) << "of " << reads.load() << " reads; e.g. " << bad_sample;
   CheckAll("readers", {.files = {{"doc.txt", Version(kSaves)}}});
 }
