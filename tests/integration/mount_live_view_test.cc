@@ -330,16 +330,23 @@ TEST(LiveView, ABurstNeitherDeadlocksNorStallsTheMountAndStoresNothing) {
   EXPECT_EQ(ReadFile(m.Path("burst/doc-7.txt")), "burst 7");
 }
 
+// Imports kCutDocs documents under /cut and returns once the replay of
+// the burst has begun (the first CREATE is seen): a stop lands mid-burst.
+constexpr int kCutDocs = 3000;
+void StartCutBurst(MountedEsfs& m, Watcher& inotify) {
+  TempDir dir;
+  const std::string docs = SignedDocs(dir, "/cut/f", kCutDocs, "cut ");
+  ASSERT_FALSE(docs.empty());
+  ASSERT_EQ(m.Esfs({"import", MountedEsfs::kWorkspace, "-"}, docs).exit_code, 0);
+  ASSERT_TRUE(inotify.WaitFor({"CREATE ", "/cut/f"}, std::chrono::seconds(10))) << inotify.Text() << m.LogText();
+}
+
 TEST(LiveView, TheDaemonStopsCleanlyDuringABurst) {
   MountedEsfs m;
   ASSERT_TRUE(m.mounted());
   auto inotify = Inotifywait(m.Path());
-  constexpr int kDocs = 3000;
-  TempDir dir;
-  const std::string docs = SignedDocs(dir, "/cut/f", kDocs, "cut ");
-  ASSERT_FALSE(docs.empty());
-  ASSERT_EQ(m.Esfs({"import", MountedEsfs::kWorkspace, "-"}, docs).exit_code, 0);
-  ASSERT_TRUE(inotify->WaitFor({"CREATE ", "/cut/f"}, std::chrono::seconds(10))) << inotify->Text() << m.LogText();
+  constexpr int kDocs = kCutDocs;
+  ASSERT_NO_FATAL_FAILURE(StartCutBurst(m, *inotify));
   // SIGTERM mid-burst: the loop ends, the replay's call under way is
   // answered, its thread joined, the session unmounted; exit status 0.
   ASSERT_EQ(kill(m.pid(), SIGTERM), 0);
@@ -363,12 +370,8 @@ TEST(LiveView, EsfsUmountDuringABurstStopsTheDaemonCleanly) {
   MountedEsfs m;
   ASSERT_TRUE(m.mounted());
   auto inotify = Inotifywait(m.Path());
-  constexpr int kDocs = 3000;
-  TempDir dir;
-  const std::string docs = SignedDocs(dir, "/cut/f", kDocs, "cut ");
-  ASSERT_FALSE(docs.empty());
-  ASSERT_EQ(m.Esfs({"import", MountedEsfs::kWorkspace, "-"}, docs).exit_code, 0);
-  ASSERT_TRUE(inotify->WaitFor({"CREATE ", "/cut/f"}, std::chrono::seconds(10))) << inotify->Text() << m.LogText();
+  constexpr int kDocs = kCutDocs;
+  ASSERT_NO_FATAL_FAILURE(StartCutBurst(m, *inotify));
   auto unmounted = m.Esfs({"umount", m.mountpoint()});
   EXPECT_EQ(unmounted.exit_code, 0) << unmounted.err;
   EXPECT_EQ(m.WaitForExit(15), 0) << m.LogText();
