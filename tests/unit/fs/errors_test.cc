@@ -118,11 +118,39 @@ TEST_F(FsErrorsTest, LongNamesAndPathsAreNameTooLong) {
   EXPECT_TRUE(fs_->Mkdir(parent, std::string(107, 'c'), 0755).ok());
 }
 
-TEST_F(FsErrorsTest, OpenOfAReplacedInodeIsStale) {
-  ASSERT_TRUE(Save(kRootInode, "a.txt", "old").ok());
+TEST_F(FsErrorsTest, OpenOfAReplacedInodeGetsTheReplacedFileWhole) {
+  // A reader that resolved the name before an atomic save (rename over
+  // it) opens the old inode afterwards: it gets the old file, all of it,
+  // not the new file's bytes under the old size (a torn read).
+  ASSERT_TRUE(Save(kRootInode, "a.txt", "the old version").ok());
   ASSERT_TRUE(Save(kRootInode, "b.txt", "new").ok());
   const uint64_t old_ino = Ino(kRootInode, "a.txt");
   ASSERT_TRUE(fs_->Rename(kRootInode, "b.txt", kRootInode, "a.txt", false).ok());
+  bool keep = false;
+  auto opened = fs_->Open(old_ino, 0, &keep);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  std::string got;
+  ASSERT_TRUE(fs_->Read(old_ino, *opened, 1 << 20, 0, [&](std::string_view b) { got.assign(b); }).ok());
+  EXPECT_EQ(got, "the old version");
+  ASSERT_TRUE(fs_->Release(old_ino, *opened).ok());
+  // Closed again, it still answers with the old file until it is forgotten.
+  auto again = fs_->Open(old_ino, 0, &keep);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  got.clear();
+  ASSERT_TRUE(fs_->Read(old_ino, *again, 1 << 20, 0, [&](std::string_view b) { got.assign(b); }).ok());
+  EXPECT_EQ(got, "the old version");
+  ASSERT_TRUE(fs_->Release(old_ino, *again).ok());
+  // The name holds the new file under another inode.
+  EXPECT_NE(Ino(kRootInode, "a.txt"), old_ino);
+  EXPECT_EQ(Published("/a.txt"), "new");
+}
+
+TEST_F(FsErrorsTest, OpenOfARemovedInodeThatWasNotLoadedIsStale) {
+  // Its content is gone from the store: the kernel gets ESTALE and looks
+  // the name up again.
+  ASSERT_TRUE(Save(kRootInode, "a.txt", "old").ok());
+  const uint64_t old_ino = Ino(kRootInode, "a.txt");
+  ASSERT_TRUE(fs_->Unlink(kRootInode, "a.txt").ok());
   bool keep = false;
   auto opened = fs_->Open(old_ino, 0, &keep);
   EXPECT_EQ(opened.status().code(), StatusCode::kStale) << opened.status().message();
