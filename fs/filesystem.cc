@@ -69,8 +69,32 @@ Result<Attr> FileSystem::AttrOf(Node& node, bool no_local_file) {
     SetTimesFromStat(st, &attr);
     if (writable) attr.mode = st.st_mode & 07777;
   }
+  // Its entries changed later (a published file came or went).
+  if (auto changed = folder_times_.Get(loc)) {
+    attr.mtime_ns = std::max(attr.mtime_ns, *changed);
+    attr.ctime_ns = std::max(attr.ctime_ns, *changed);
+  }
   ApplyOverrides(overrides, writable, &attr);
   return attr;
+}
+
+void FileSystem::EntriesChanged(const Location& folder) {
+  // The kernel's coarse clock, which it stamps the local folder's ctime
+  // with: the time kept here is then never later than what the local
+  // folder shows after a remount.
+  struct timespec coarse;
+  clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
+  const int64_t now_ns = int64_t{coarse.tv_sec} * 1'000'000'000 + coarse.tv_nsec;
+  folder_times_.Touch(folder, now_ns);
+  if (std::shared_ptr<Node> node = inodes_.FindAt(folder)) {
+    std::scoped_lock lock(node->mu);
+    node->mtime_override.reset();
+    if (node->ctime_override) node->ctime_override = std::max(*node->ctime_override, now_ns);
+  }
+  // A local folder keeps the time across a remount (atime as it is); most
+  // folders have none, and that is no error.
+  if (folder.IsMountRoot() || folder.IsHistory()) return;
+  if (auto rel = LocalRelOf(folder); rel.ok() && !rel->IsRoot()) (void)local_.root().SetTimes(*rel, std::nullopt, now_ns);
 }
 
 Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bool writable, bool no_local_file) {

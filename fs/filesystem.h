@@ -12,6 +12,7 @@
 //   HistoryView  the read-only .esfs-history folder            fs/history_view.h
 //   Invalidator  what the kernel must drop after a change      fs/invalidator.h
 //   OwnWrites    what this mount wrote (the replay skips it)   fs/own_writes.h
+//   FolderTimes  when each folder's entries last changed       fs/folder_times.h
 //
 // The methods are grouped by kind of request in three files:
 // fs/filesystem.cc (lookup, attributes, xattrs), fs/filesystem_tree.cc
@@ -67,6 +68,7 @@
 
 #include "core/signer.h"
 #include "core/store.h"
+#include "fs/folder_times.h"
 #include "fs/fs_types.h"
 #include "fs/history_view.h"
 #include "fs/inode_table.h"
@@ -149,6 +151,9 @@ class FileSystem {
   // The replay thread's UNLINK or RMDIR: the name went from the store
   // already; only the inode table forgets it. Nothing is stored.
   void ReplayRemoved(uint64_t parent, const std::string& name);
+  // The replay thread's CREATE or MKDIR of an entry that arrived from
+  // outside: the folder |parent|'s times move (EntriesChanged).
+  void ReplayMadeEntry(uint64_t parent);
   OwnWrites& own_writes() { return own_writes_; }
 
   // One line in the daemon's log.
@@ -210,6 +215,10 @@ class FileSystem {
   // No entry in |dir|: local (junk included), published, or being written.
   Result<bool> FolderIsEmpty(const Location& dir);
   void Log(const std::string& line) const;
+  // An entry of |folder| was made, removed or renamed: its mtime and ctime
+  // move to now (POSIX), kept in folder_times_ and on its local folder if it
+  // has one; a time set by hand on the folder gives way.
+  void EntriesChanged(const Location& folder);
   // The folders above |loc|, from the top (all-workspaces mode: its
   // workspace folder first).
   std::vector<Location> FoldersAbove(const Location& loc) const;
@@ -226,6 +235,7 @@ class FileSystem {
   InodeTable inodes_;
   OpenFiles open_files_;
   Invalidator invalidator_;
+  FolderTimes folder_times_;
   std::shared_mutex tree_mu_;  // see the lock order above
 };
 

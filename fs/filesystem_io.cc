@@ -90,6 +90,7 @@ Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const 
     ++node->writers;
     inodes_.Opened(*node);
   }
+  EntriesChanged(loc->Parent());
   const uint64_t fh = open_files_.Add({node, (flags & O_APPEND) != 0, true});
   auto attr = AttrOf(*node);
   if (!attr.ok()) {

@@ -158,6 +158,11 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
   }
   local_.NoteChange(plan->from);
   local_.NoteChange(plan->to);
+  // A folder keeps its times (and those below) under its new name; both
+  // parents' entries changed.
+  folder_times_.MoveTree(plan->from, plan->to);
+  EntriesChanged(plan->from.Parent());
+  if (!plan->to.IsChildOf(plan->from.Parent())) EntriesChanged(plan->to.Parent());
   return Status::Ok();
 }
 

@@ -151,7 +151,16 @@ Result<Attr> FileSystem::ReplayPresentEntry(uint64_t parent_ino, const std::stri
 
 void FileSystem::ReplayRemoved(uint64_t parent_ino, const std::string& name) {
   auto loc = ChildOf(parent_ino, name);
-  if (loc.ok()) inodes_.Unhash(*loc);
+  if (!loc.ok()) return;
+  inodes_.Unhash(*loc);
+  EntriesChanged(loc->Parent());
+}
+
+void FileSystem::ReplayMadeEntry(uint64_t parent_ino) {
+  if (std::shared_ptr<Node> parent = inodes_.Find(parent_ino)) {
+    const InodeTable::NodeFacts facts = inodes_.Facts(*parent);
+    if (facts.is_dir) EntriesChanged(facts.loc);
+  }
 }
 
 }  // namespace esfs::fs

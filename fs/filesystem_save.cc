@@ -245,6 +245,8 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
     if (request.mode) node->mode_override = *request.mode & 07777;
     if (request.mtime_ns) node->mtime_override = *request.mtime_ns;
     if (request.atime_ns) node->atime_override = *request.atime_ns;
+    // A folder's time set by hand replaces what its entries said.
+    if (facts.is_dir && request.mtime_ns) folder_times_.Forget(loc);
     // A local file or folder keeps its own ctime (the calls below move it).
     if (!has_local) node->ctime_override = now_ns;
     dirty = node->dirty;

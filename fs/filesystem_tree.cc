@@ -108,6 +108,7 @@ Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mod
     if (Status s = local_.root().MakeDirs(*local_path); !s.ok()) return s;
     (void)local_.root().Chmod(*local_path, mode & 07777);
   }
+  if (!loc->IsWorkspaceRoot()) EntriesChanged(loc->Parent());
   auto node = inodes_.Remember(*loc, true, 1);
   {
     std::scoped_lock lock(node->mu);
@@ -152,6 +153,7 @@ Status FileSystem::Unlink(uint64_t parent_ino, const std::string& name) {
   }
   local_.NoteChange(*loc);
   inodes_.Unhash(*loc);
+  EntriesChanged(loc->Parent());
   return Status::Ok();
 }
 
@@ -180,6 +182,7 @@ Status FileSystem::Rmdir(uint64_t parent_ino, const std::string& name) {
   }
   local_.NoteChange(*loc);
   inodes_.Unhash(*loc);
+  EntriesChanged(loc->Parent());
   return Status::Ok();
 }
 

@@ -142,6 +142,7 @@ bool ReplayCreate(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_file
   // "wiki" that becomes a folder), and the kernel must ask then, not trust
   // an entry the replay made.
   attr->uncached = true;
+  Fs(req).ReplayMadeEntry(parent);
   fi->fh = replayer->NewHandle();
   fi->direct_io = 1;
   fi->keep_cache = 0;
@@ -163,6 +164,7 @@ bool ReplayMkdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
     return true;
   }
   attr->uncached = true;  // as in ReplayCreate
+  Fs(req).ReplayMadeEntry(parent);
   ReplyEntry(req, attr);
   return true;
 }

@@ -367,5 +367,74 @@ TEST_F(MountPosix, FolderTimesAreKeptApartToo) {
   EXPECT_EQ(Ns(st.st_atim), Ns(both[0]));
 }
 
+// A folder's mtime and ctime move when an entry is added to it or removed
+// from it (POSIX), also when the entry is a published document and the
+// folder exists only as a path prefix (no local folder to move them).
+TEST_F(MountPosix, AFoldersTimesMoveWhenAPublishedEntryComesOrGoes) {
+  const keys::Identity peer = MakeIdentity("peer", 7);
+  ASSERT_TRUE(store_->replica().Set(peer, kWs, "/docs/a.txt", "from a peer").ok());
+  ASSERT_TRUE(store_->replica().Set(peer, kWs, "/other/keep.txt", "kept").ok());
+  ASSERT_TRUE(Eventually([&] { return access(m_.Path("docs/a.txt").c_str(), F_OK) == 0; }));
+  ASSERT_TRUE(Eventually([&] { return access(m_.Path("other/keep.txt").c_str(), F_OK) == 0; }));
+  auto moved_since = [&](const std::string& folder, const struct stat& before) {
+    const struct stat now = Stat(m_.Path(folder));
+    EXPECT_GT(Ns(now.st_mtim), Ns(before.st_mtim)) << folder;
+    EXPECT_GT(Ns(now.st_ctim), Ns(before.st_ctim)) << folder;
+    return now;
+  };
+  struct stat docs = Stat(m_.Path("docs"));
+  WaitPast(std::max(Ns(docs.st_mtim), Ns(docs.st_ctim)));
+
+  // A new published file.
+  WriteFile(m_.Path("docs/b.txt"), "new");
+  docs = moved_since("docs", docs);
+  // Changing a file's content is not a change of the folder.
+  WaitPast(std::max(Ns(docs.st_mtim), Ns(docs.st_ctim)));
+  WriteFile(m_.Path("docs/b.txt"), "newer");
+  EXPECT_EQ(Ns(Stat(m_.Path("docs")).st_mtim), Ns(docs.st_mtim));
+  // A removal.
+  ASSERT_EQ(unlink(m_.Path("docs/b.txt").c_str()), 0);
+  docs = moved_since("docs", docs);
+  // A rename moves both folders.
+  struct stat other = Stat(m_.Path("other"));
+  WaitPast(std::max({Ns(docs.st_mtim), Ns(docs.st_ctim), Ns(other.st_mtim), Ns(other.st_ctim)}));
+  ASSERT_EQ(rename(m_.Path("docs/a.txt").c_str(), m_.Path("other/a.txt").c_str()), 0);
+  docs = moved_since("docs", docs);
+  other = moved_since("other", other);
+  // A sub-folder made here.
+  WaitPast(std::max(Ns(other.st_mtim), Ns(other.st_ctim)));
+  ASSERT_EQ(mkdir(m_.Path("other/sub").c_str(), 0755), 0);
+  other = moved_since("other", other);
+  EXPECT_EQ(WinnerContent("/other/a.txt"), "from a peer");
+  // A document from outside (another process, a pub): the live view's
+  // replay tells the kernel, and the folder's times move with it.
+  WaitPast(std::max(Ns(docs.st_mtim), Ns(docs.st_ctim)));
+  ASSERT_TRUE(store_->replica().Set(peer, kWs, "/docs/from-outside.txt", "hello").ok());
+  ASSERT_TRUE(Eventually([&] { return Ns(Stat(m_.Path("docs")).st_mtim) > Ns(docs.st_mtim); }))
+      << "the folder's mtime did not move for a document from outside";
+  EXPECT_EQ(access(m_.Path("docs/from-outside.txt").c_str(), F_OK), 0);
+
+  // What a folder showed never goes back: not after a remount either.
+  ASSERT_TRUE(m_.Remount()) << m_.LogText();
+  const struct stat after = Stat(m_.Path("other"));
+  EXPECT_GE(Ns(after.st_mtim), Ns(other.st_mtim));
+  EXPECT_GE(Ns(after.st_ctim), Ns(other.st_ctim));
+}
+
+// A folder's times set with utimensat hold until its entries change.
+TEST_F(MountPosix, AFolderTimeSetByHandGivesWayToTheNextNewEntry) {
+  ASSERT_EQ(mkdir(m_.Path("dir").c_str(), 0755), 0);
+  WriteFile(m_.Path("dir/a.txt"), "a");
+  const struct timespec both[2] = {{1'000'000, 0}, {2'000'000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, m_.Path("dir").c_str(), both, 0), 0);
+  EXPECT_EQ(Ns(Stat(m_.Path("dir")).st_mtim), Ns(both[1]));
+  // File systems stamp with the kernel's coarse clock (ext4 as well).
+  struct timespec coarse;
+  clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
+  const int64_t before = Ns(coarse);
+  WriteFile(m_.Path("dir/b.txt"), "b");
+  EXPECT_GE(Ns(Stat(m_.Path("dir")).st_mtim), before);
+}
+
 }  // namespace
 }  // namespace esfs::testing
