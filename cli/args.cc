@@ -83,7 +83,8 @@ Result<int64_t> ParseInteger(const std::string& text, const std::string& what) {
 }
 
 Result<int64_t> ParseDuration(const std::string& text, const std::string& what) {
-  const Status bad = Status::InvalidArgument(what + " must be a duration like 90s, 30m, 24h or 7d, not \"" + text + "\"");
+  const Status bad =
+      Status::InvalidArgument(what + " must be a duration like 90s, 30m, 24h or 7d, not \"" + text + "\"");
   if (text.empty()) return bad;
   int64_t unit_s = 1;
   std::string number = text;

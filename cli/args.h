@@ -14,10 +14,10 @@
 namespace esfs::cli {
 
 struct OptionSpec {
-  std::string name;      // without the dashes
-  bool takes_value;      // false: a boolean flag
+  std::string name;  // without the dashes
+  bool takes_value;  // false: a boolean flag
   bool repeatable = false;
-  char short_name = 0;   // e.g. 'f' for -f; "-oVALUE" and "-o VALUE" both work
+  char short_name = 0;  // e.g. 'f' for -f; "-oVALUE" and "-o VALUE" both work
 };
 
 struct ParsedArgs {

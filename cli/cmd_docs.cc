@@ -24,8 +24,7 @@ Result<std::string> ContentFromArgs(const ParsedArgs& args) {
   auto bytes = ReadInput(*file);
   if (!bytes.ok()) return bytes.status();
   if (!core::IsValidUtf8(*bytes)) {
-    return Status::InvalidDocument("content file " + *file +
-                                   " is not UTF-8 text; es.4 content must be text");
+    return Status::InvalidDocument("content file " + *file + " is not UTF-8 text; es.4 content must be text");
   }
   return bytes;
 }
@@ -65,8 +64,8 @@ int RunSign(const GlobalOptions& global, const ParsedArgs& args) {
   identity->Sign(doc);
   if (Status valid = core::ValidateDocument(doc, now); !valid.ok()) {
     if (!args.Has("force")) {
-      return Failure("sign", "doc " + doc.path + " would not be valid: " + valid.message() +
-                                 " (--force prints it anyway)");
+      return Failure("sign",
+                     "doc " + doc.path + " would not be valid: " + valid.message() + " (--force prints it anyway)");
     }
     Warn("the signed doc is not valid now: " + valid.message());
   }
@@ -128,7 +127,8 @@ int RunHash(const GlobalOptions&, const ParsedArgs& args) {
 
 std::vector<Command> DocumentCommands() {
   return {
-      {"sign", "sign one document and print it as JSON",
+      {"sign",
+       "sign one document and print it as JSON",
        "usage: esfs sign --workspace W --path P (--content C | --content-file F)\n"
        "                 [--keypair FILE] [--timestamp T] [--delete-after T] [--force]\n"
        "\n"
@@ -144,10 +144,17 @@ std::vector<Command> DocumentCommands() {
        "  --timestamp T      microseconds since the epoch (default: now)\n"
        "  --delete-after T   make it ephemeral, expiring at T µs (path needs a '!')\n"
        "  --force            print the document even if it is not valid now\n",
-       {{"workspace", true}, {"path", true}, {"content", true}, {"content-file", true},
-        {"keypair", true}, {"timestamp", true}, {"delete-after", true}, {"force", false}},
+       {{"workspace", true},
+        {"path", true},
+        {"content", true},
+        {"content-file", true},
+        {"keypair", true},
+        {"timestamp", true},
+        {"delete-after", true},
+        {"force", false}},
        RunSign},
-      {"validate", "check documents as the reference would",
+      {"validate",
+       "check documents as the reference would",
        "usage: esfs validate FILE|- [--now T]\n"
        "\n"
        "Reads a JSON array of documents (or one document, or {\"docs\": [...]}) and\n"
@@ -158,7 +165,8 @@ std::vector<Command> DocumentCommands() {
        "  --now T   validate as if the time were T µs since the epoch (default: now)\n",
        {{"now", true}},
        RunValidate},
-      {"hash", "show the exact signing text and hash of documents",
+      {"hash",
+       "show the exact signing text and hash of documents",
        "usage: esfs hash FILE|-\n"
        "\n"
        "Prints, per document, {index, serialization, hash, signatureValid}: the text\n"

@@ -81,7 +81,8 @@ Status CheckMountPoint(const std::string& dir, bool allow_nonempty) {
     return Status::AlreadyExists(shown + " is already a mount point (esfs umount " + shown + " first)");
   }
   if (!allow_nonempty && HasEntries(dir)) {
-    return Status::InvalidArgument(shown + " is not empty: mounting would hide its files "
+    return Status::InvalidArgument(shown +
+                                   " is not empty: mounting would hide its files "
                                    "(pick an empty folder, or pass -o nonempty)");
   }
   return Status::Ok();
@@ -90,9 +91,8 @@ Status CheckMountPoint(const std::string& dir, bool allow_nonempty) {
 // Options that mount(8), fstab and mount.fuse3 pass along which mean
 // nothing to a FUSE daemon (or which mount.fuse3 has acted on already).
 bool IgnoredMountOption(const std::string& o) {
-  static const char* const kIgnored[] = {"defaults", "auto", "noauto", "user", "users", "nouser", "owner",
-                                         "group", "_netdev", "nofail", "rw", "sync", "async", "loud",
-                                         "silent"};
+  static const char* const kIgnored[] = {"defaults", "auto",   "noauto", "user", "users", "nouser", "owner", "group",
+                                         "_netdev",  "nofail", "rw",     "sync", "async", "loud",   "silent"};
   for (const char* i : kIgnored) {
     if (o == i) return true;
   }
@@ -103,8 +103,8 @@ bool IgnoredMountOption(const std::string& o) {
 // fstab passes what the command line passes as options) and libfuse's
 // (allow_other, ro, auto_unmount, ...: passed on). Usage errors name the
 // option.
-Status ApplyMountOptions(const ParsedArgs& args, fs::MountOptions& options, bool& allow_nonempty,
-                         std::string& lifetime, std::string& log_level) {
+Status ApplyMountOptions(const ParsedArgs& args, fs::MountOptions& options, bool& allow_nonempty, std::string& lifetime,
+                         std::string& log_level) {
   for (const auto& o : args.GetAll("options")) {
     for (auto& part : SplitCommas(o)) {
       const size_t eq = part.find('=');

@@ -13,9 +13,9 @@
 #include <tuple>
 
 #include "cli/command.h"
+#include "cli/log_options.h"
 #include "core/address.h"
 #include "core/change_feed.h"
-#include "cli/log_options.h"
 #include "core/log.h"
 #include "core/printable.h"
 #include "core/store.h"

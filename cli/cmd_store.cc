@@ -31,7 +31,8 @@ int ListWorkspaces(const GlobalOptions& global, const ParsedArgs& args) {
   if (!all.ok()) return Failure("workspace", all.status().message());
   if (args.Has("json")) {
     OrderedJson out = OrderedJson::array();
-    for (const auto& ws : *all) out.push_back({{"workspace", ws.address}, {"documents", ws.documents}, {"config", ws.config}});
+    for (const auto& ws : *all)
+      out.push_back({{"workspace", ws.address}, {"documents", ws.documents}, {"config", ws.config}});
     PrintJson(out);
     return kExitOk;
   }
@@ -130,8 +131,8 @@ int RunWorkspace(const GlobalOptions& global, const ParsedArgs& args) {
   auto existing = (*store)->workspaces().Get(ws, /*count_documents=*/true);
   if (!existing.ok()) return Failure("workspace", existing.status().message());
   if (existing->documents > 0 && !args.Has("yes")) {
-    return Failure("workspace", ws + " holds " + Documents(existing->documents) +
-                                    "; pass --yes to remove them from this store");
+    return Failure("workspace",
+                   ws + " holds " + Documents(existing->documents) + "; pass --yes to remove them from this store");
   }
   Status s = (*store)->workspaces().Remove(ws);
   if (!s.ok()) return Failure("workspace", s.message());
@@ -298,7 +299,8 @@ int RunConfig(const GlobalOptions& global, const ParsedArgs& args) {
   }
   const std::string& key = args.positional[0];
   if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-    return UsageError("config", "unknown key " + core::Printable(key, 64) + " (versions.keep_days, versions.max_bytes)");
+    return UsageError("config",
+                      "unknown key " + core::Printable(key, 64) + " (versions.keep_days, versions.max_bytes)");
   }
   if (args.positional.size() == 1) {
     std::cout << current[key].dump() << "\n";
@@ -314,7 +316,8 @@ int RunConfig(const GlobalOptions& global, const ParsedArgs& args) {
 
 std::vector<Command> StoreCommands() {
   return {
-      {"workspace", "add, list, edit or remove workspaces in the store",
+      {"workspace",
+       "add, list, edit or remove workspaces in the store",
        "usage: esfs workspace add WORKSPACE [--pub URL]... [--only PREFIX]...\n"
        "       esfs workspace list [--json]\n"
        "       esfs workspace edit WORKSPACE [--pub URL]... [--remove-pub URL]...\n"
@@ -343,10 +346,15 @@ std::vector<Command> StoreCommands() {
        "  --all-paths        (edit) sync every path again\n"
        "  --json             (list) print JSON\n"
        "  --yes              (remove) remove a workspace that holds documents\n",
-       {{"pub", true, true}, {"remove-pub", true, true}, {"only", true, true}, {"all-paths", false},
-        {"json", false}, {"yes", false}},
+       {{"pub", true, true},
+        {"remove-pub", true, true},
+        {"only", true, true},
+        {"all-paths", false},
+        {"json", false},
+        {"yes", false}},
        RunWorkspace},
-      {"put", "sign and store one document",
+      {"put",
+       "sign and store one document",
        "usage: esfs put WORKSPACE PATH [FILE|-] [--delete-after T]\n"
        "       esfs put --delete WORKSPACE PATH < /dev/null\n"
        "\n"
@@ -360,7 +368,8 @@ std::vector<Command> StoreCommands() {
        "  --delete-after T   ephemeral: expires at T µs since the epoch (PATH needs a '!')\n",
        {{"delete", false}, {"delete-after", true}},
        RunPut},
-      {"get", "print the winning document's content",
+      {"get",
+       "print the winning document's content",
        "usage: esfs get WORKSPACE PATH [--json]\n"
        "\n"
        "Prints the content of the document that wins at PATH. PATH is the es.4 path\n"
@@ -371,14 +380,16 @@ std::vector<Command> StoreCommands() {
        "  --json   print the whole document instead\n",
        {{"json", false}},
        RunGet},
-      {"export", "print every document of a workspace as JSON",
+      {"export",
+       "print every document of a workspace as JSON",
        "usage: esfs export WORKSPACE\n"
        "\n"
        "Prints a JSON array of every stored document of WORKSPACE, each author's newest\n"
        "version at every path (history included), in the reference's shape.\n",
        {},
        RunExport},
-      {"import", "store documents from a JSON array",
+      {"import",
+       "store documents from a JSON array",
        "usage: esfs import WORKSPACE FILE|-\n"
        "\n"
        "Validates and ingests every document of a JSON array (or {\"docs\": [...]}) and prints\n"
@@ -386,7 +397,8 @@ std::vector<Command> StoreCommands() {
        "enter the store. Exit status 1 if any document was invalid.\n",
        {},
        RunImport},
-      {"config", "show or set the store's local settings",
+      {"config",
+       "show or set the store's local settings",
        "usage: esfs config [KEY [VALUE]]\n"
        "\n"
        "Without arguments prints every setting as JSON; with KEY prints one; with VALUE\n"

@@ -54,8 +54,11 @@ std::string Count(uint64_t n, const std::string& one, const std::string& many) {
 
 std::string Ago(int64_t micros) {
   if (micros == 0) return "never";
-  const int64_t seconds = (std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count() - micros) / 1'000'000;
+  const int64_t seconds =
+      (std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+           .count() -
+       micros) /
+      1'000'000;
   if (seconds < 120) return std::to_string(seconds) + " s ago";
   if (seconds < 7200) return std::to_string(seconds / 60) + " min ago";
   return std::to_string(seconds / 3600) + " h ago";
@@ -74,7 +77,8 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
     if (args.positional.empty() || ws.address == args.positional[0]) chosen.push_back(ws);
   }
   if (chosen.empty()) {
-    return Failure("sync", args.positional.empty() ? "no workspaces in the store" : args.positional[0] + " is not in the store");
+    return Failure(
+        "sync", args.positional.empty() ? "no workspaces in the store" : args.positional[0] + " is not in the store");
   }
   size_t configured = 0;
   for (const auto& ws : chosen) configured += sync::PubsOf(ws.config).size();
@@ -99,8 +103,8 @@ int RunSync(const GlobalOptions& global, const ParsedArgs& args) {
         continue;
       }
       std::cout << core::Printable(ws.address) << " with " << core::Printable(pub) << ": pulled " << pass->pulled
-                << " (" << pass->accepted
-                << " new, " << pass->invalid << " invalid rejected), pushed " << pass->pushed << "\n";
+                << " (" << pass->accepted << " new, " << pass->invalid << " invalid rejected), pushed " << pass->pushed
+                << "\n";
     }
   }
   if (args.Has("once")) return failures ? kExitFailure : kExitOk;
@@ -172,12 +176,13 @@ OrderedJson WorkspaceStatus(const core::Store& store, const core::WorkspaceInfo&
   for (const auto& pub : sync::PubsOf(ws.config)) {
     const auto status = sync::LoadPubStatus(store, ws.address, pub);
     auto pending = PendingOf(store, ws.address, pub, only, author);
-    entry["pubs"].push_back({{"url", pub},
-                             {"last_success", IsoTime(status.last_success_us)},
-                             {"last_success_us", status.last_success_us},
-                             {"pending_pushes", pending.ok() ? OrderedJson(*pending) : OrderedJson(nullptr)},
-                             {"invalid_rejected", status.invalid_total},
-                             {"last_error", status.last_error.empty() ? OrderedJson(nullptr) : OrderedJson(status.last_error)}});
+    entry["pubs"].push_back(
+        {{"url", pub},
+         {"last_success", IsoTime(status.last_success_us)},
+         {"last_success_us", status.last_success_us},
+         {"pending_pushes", pending.ok() ? OrderedJson(*pending) : OrderedJson(nullptr)},
+         {"invalid_rejected", status.invalid_total},
+         {"last_error", status.last_error.empty() ? OrderedJson(nullptr) : OrderedJson(status.last_error)}});
   }
   return entry;
 }
@@ -265,11 +270,11 @@ std::vector<Command> SyncCommands() {
        "exits with status 1.\n"
        "\n"
        "options:\n"
-       "  --once               one pass, then exit\n"
-       + std::string(kLogOptionsHelp),
-       SyncOptions(),
-       RunSync},
-      {"status", "documents, pubs, last sync, pending pushes, errors",
+       "  --once               one pass, then exit\n" +
+           std::string(kLogOptionsHelp),
+       SyncOptions(), RunSync},
+      {"status",
+       "documents, pubs, last sync, pending pushes, errors",
        "usage: esfs status [--json]\n"
        "\n"
        "Per workspace: documents in the store (and the --only prefixes, if any); per\n"

@@ -8,8 +8,8 @@
 
 #include "cli/args.h"
 #include "core/document.h"
-#include "core/store.h"
 #include "core/status.h"
+#include "core/store.h"
 
 namespace esfs::cli {
 

@@ -1,8 +1,8 @@
 #include "cli/log_options.h"
 
+#include <unistd.h>
 #include <climits>
 #include <cstdlib>
-#include <unistd.h>
 
 namespace esfs::cli {
 
@@ -16,7 +16,8 @@ Result<LogSettings> ParseLogSettings(const ParsedArgs& args) {
   LogSettings settings;
   if (auto level = args.Get("log-level")) {
     auto parsed = core::ParseLogLevel(*level);
-    if (!parsed) return Status::InvalidArgument("--log-level must be error, warn, info or debug, not \"" + *level + "\"");
+    if (!parsed)
+      return Status::InvalidArgument("--log-level must be error, warn, info or debug, not \"" + *level + "\"");
     settings.level = *parsed;
   }
   if (auto file = args.Get("log-file")) {

@@ -101,8 +101,14 @@ int Main(int argc, char** argv) {
       (word == "--data" ? globals.data_dir : globals.key_file) = argv[++i];
       continue;
     }
-    if (word.rfind("--data=", 0) == 0) { globals.data_dir = word.substr(7); continue; }
-    if (word.rfind("--key=", 0) == 0) { globals.key_file = word.substr(6); continue; }
+    if (word.rfind("--data=", 0) == 0) {
+      globals.data_dir = word.substr(7);
+      continue;
+    }
+    if (word.rfind("--key=", 0) == 0) {
+      globals.key_file = word.substr(6);
+      continue;
+    }
     if (word.rfind('-', 0) == 0) {
       std::cerr << "esfs: unknown option " << word << " (see: esfs --help)\n";
       return kExitUsage;

@@ -77,7 +77,8 @@ Result<WorkspaceAddress> ParseWorkspaceAddress(std::string_view address) {
   const std::string name_q = "workspace name " + JsQuote(result.name);
   const std::string key_q = "workspace key " + JsQuote(result.suffix);
   if (result.name.empty() || result.name.size() > 15) return Bad(name_q + " must be between 1 and 15 characters long");
-  if (result.suffix.empty() || result.suffix.size() > 53) return Bad(key_q + " must be between 1 and 53 characters long");
+  if (result.suffix.empty() || result.suffix.size() > 53)
+    return Bad(key_q + " must be between 1 and 53 characters long");
   if (IsDigit(result.name[0])) return Bad(name_q + " must not start with a number");
   if (IsDigit(result.suffix[0])) return Bad(key_q + " must not start with a number");
   if (!AllOf(result.name, IsLowerAlnum)) return Bad(name_q + " must not use disallowed characters");

@@ -40,13 +40,11 @@ std::string Base32Encode(std::span<const uint8_t> bytes) {
 Result<std::vector<uint8_t>> Base32Decode(std::string_view text) {
   // Order of checks follows earthstar 6.8.5 + rfc4648's parse().
   if (text.empty() || text[0] != 'b') {
-    return Status::InvalidArgument(
-        "can't decode base32 string - it should start with a 'b'. " + std::string(text));
+    return Status::InvalidArgument("can't decode base32 string - it should start with a 'b'. " + std::string(text));
   }
   std::string_view body = text.substr(1);
   if (!body.empty() && body.back() == '=') {
-    return Status::InvalidArgument(
-        "can't decode base32 string - it contains padding characters ('=')");
+    return Status::InvalidArgument("can't decode base32 string - it contains padding characters ('=')");
   }
   std::vector<uint8_t> out;
   out.reserve(body.size() * 5 / 8);

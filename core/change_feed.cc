@@ -121,8 +121,8 @@ void ChangeFeed::Deliver(const Batch& batch) {
     if (batch.empty() && subscriber->wants != Wants::kEveryLook) continue;
     {
       std::scoped_lock lock(mu_);
-      const bool still = std::any_of(subscribers_.begin(), subscribers_.end(),
-                                     [&](const auto& s) { return s->id == subscriber->id; });
+      const bool still =
+          std::any_of(subscribers_.begin(), subscribers_.end(), [&](const auto& s) { return s->id == subscriber->id; });
       if (!still) continue;
       running_ = subscriber->id;
     }

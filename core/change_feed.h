@@ -124,12 +124,12 @@ class ChangeFeed {
   std::atomic<uint64_t> wakeups_{0};
   std::atomic<uint64_t> reads_{0};
 
-  mutable std::mutex mu_;  // guards the members below; a leaf lock
+  mutable std::mutex mu_;         // guards the members below; a leaf lock
   std::condition_variable idle_;  // signalled when running_ goes back to 0
   uint64_t position_ = 0;
   SubscriptionId next_id_ = 1;
   std::vector<std::shared_ptr<Subscriber>> subscribers_;  // in subscription order
-  SubscriptionId running_ = 0;  // the subscriber whose callback runs now, 0: none
+  SubscriptionId running_ = 0;                            // the subscriber whose callback runs now, 0: none
 
   std::thread thread_;  // started last, joined first
 };

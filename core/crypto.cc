@@ -23,8 +23,7 @@ Sha256Digest Sha256(std::string_view bytes) {
   return digest;
 }
 
-Ed25519Signature Ed25519Sign(std::string_view message,
-                             std::span<const uint8_t, kEd25519SecretKeyBytes> secret_key) {
+Ed25519Signature Ed25519Sign(std::string_view message, std::span<const uint8_t, kEd25519SecretKeyBytes> secret_key) {
   InitCrypto();
   Ed25519Signature signature;
   // Cannot fail for a 64-byte key (libsodium documents a 0 return).
@@ -32,11 +31,9 @@ Ed25519Signature Ed25519Sign(std::string_view message,
   return signature;
 }
 
-bool Ed25519Verify(const Ed25519Signature& signature, std::string_view message,
-                   const Ed25519PublicKey& public_key) {
+bool Ed25519Verify(const Ed25519Signature& signature, std::string_view message, const Ed25519PublicKey& public_key) {
   InitCrypto();
-  return crypto_sign_verify_detached(signature.data(), Bytes(message), message.size(),
-                                     public_key.data()) == 0;
+  return crypto_sign_verify_detached(signature.data(), Bytes(message), message.size(), public_key.data()) == 0;
 }
 
 }  // namespace esfs::core

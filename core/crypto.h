@@ -21,10 +21,8 @@ bool InitCrypto();
 
 Sha256Digest Sha256(std::string_view bytes);
 
-Ed25519Signature Ed25519Sign(std::string_view message,
-                             std::span<const uint8_t, kEd25519SecretKeyBytes> secret_key);
+Ed25519Signature Ed25519Sign(std::string_view message, std::span<const uint8_t, kEd25519SecretKeyBytes> secret_key);
 
-bool Ed25519Verify(const Ed25519Signature& signature, std::string_view message,
-                   const Ed25519PublicKey& public_key);
+bool Ed25519Verify(const Ed25519Signature& signature, std::string_view message, const Ed25519PublicKey& public_key);
 
 }  // namespace esfs::core

@@ -7,7 +7,7 @@
 namespace esfs::core {
 namespace {
 
-constexpr const char* kFieldNames[] = {"format", "workspace", "path", "contentHash", "content",
+constexpr const char* kFieldNames[] = {"format", "workspace", "path",        "contentHash", "content",
                                        "author", "timestamp", "deleteAfter", "signature"};
 
 // The reference's integer test: a JSON number whose double value is
@@ -71,8 +71,7 @@ Result<OrderedJson> ParseJson(std::string_view text) {
     return Status::InvalidArgument("malformed JSON: a NUL byte at offset " + std::to_string(nul));
   }
   if (NestingDepth(text) > kMaxJsonDepth) {
-    return Status::InvalidArgument("malformed JSON: nested deeper than " + std::to_string(kMaxJsonDepth) +
-                                   " levels");
+    return Status::InvalidArgument("malformed JSON: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
   OrderedJson json = OrderedJson::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {

@@ -14,16 +14,18 @@ ExpirySweeper::ExpirySweeper(Store& store, ChangeFeed& feed, Options options)
     : store_(store), feed_(feed), options_(std::move(options)) {
   // The callback only notes the paths (it runs on the feed's thread, which
   // the mount shares); this thread reads them.
-  subscription_ = feed_.Subscribe([this](const ChangeFeed::Batch& batch) {
-    std::scoped_lock lock(mu_);
-    bool any = false;
-    for (const Change& c : batch) {
-      if (c.removed || !EphemeralPath(c.path)) continue;
-      changed_.emplace_back(c.workspace, c.path);
-      any = true;
-    }
-    if (any) wake_.notify_all();
-  }).id;
+  subscription_ = feed_
+                      .Subscribe([this](const ChangeFeed::Batch& batch) {
+                        std::scoped_lock lock(mu_);
+                        bool any = false;
+                        for (const Change& c : batch) {
+                          if (c.removed || !EphemeralPath(c.path)) continue;
+                          changed_.emplace_back(c.workspace, c.path);
+                          any = true;
+                        }
+                        if (any) wake_.notify_all();
+                      })
+                      .id;
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -63,7 +65,8 @@ void ExpirySweeper::SweepNow() {
 void ExpirySweeper::LearnExpiries(const std::vector<std::pair<std::string, std::string>>& paths) {
   for (const auto& [workspace, path] : paths) {
     std::optional<int64_t> delete_after;
-    auto found = store_.replica().VisitWinner(workspace, path, [&](const DocView& doc) { delete_after = doc.deleteAfter; });
+    auto found =
+        store_.replica().VisitWinner(workspace, path, [&](const DocView& doc) { delete_after = doc.deleteAfter; });
     if (!found.ok() || !delete_after) continue;
     std::scoped_lock lock(mu_);
     expiries_.insert(*delete_after);

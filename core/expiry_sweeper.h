@@ -70,7 +70,7 @@ class ExpirySweeper {
   std::condition_variable wake_;
   bool stop_ = false;
   std::vector<std::pair<std::string, std::string>> changed_;  // (workspace, path) to look at
-  std::set<int64_t> expiries_;  // deleteAfter times (µs) not swept yet
+  std::set<int64_t> expiries_;                                // deleteAfter times (µs) not swept yet
 
   ChangeFeed::SubscriptionId subscription_ = 0;
   std::thread thread_;  // started last

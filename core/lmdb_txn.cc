@@ -29,9 +29,7 @@ Status LmdbStatus(int rc, const std::string& what) {
   return Status::Storage(what + ": " + mdb_strerror(rc));
 }
 
-ReadTxn::ReadTxn(ReadTxn&& other) noexcept : txn_(other.txn_), lock_(std::move(other.lock_)) {
-  other.txn_ = nullptr;
-}
+ReadTxn::ReadTxn(ReadTxn&& other) noexcept : txn_(other.txn_), lock_(std::move(other.lock_)) { other.txn_ = nullptr; }
 
 ReadTxn::~ReadTxn() {
   if (txn_ != nullptr) mdb_txn_abort(txn_);
@@ -273,7 +271,8 @@ Status LmdbEnv::CheckFileStillThere() const {
   std::string dir = mdb_env_get_path(env_, &path) == 0 && path != nullptr ? path : "?";
   const size_t slash = dir.rfind('/');
   if (slash != std::string::npos && slash > 0) dir.resize(slash);  // <data>/store -> <data>
-  return Status::Storage("the data folder " + dir + " was removed (its store file is gone): nothing can be saved; "
+  return Status::Storage("the data folder " + dir +
+                         " was removed (its store file is gone): nothing can be saved; "
                          "unmount and mount again");
 }
 

@@ -74,8 +74,7 @@ uint64_t LogMaxBytesFromEnv() {
   return (end != env && *end == '\0' && value > 0) ? value : kLogDefaultMaxBytes;
 }
 
-LogWriter::LogWriter(LogOptions options)
-    : options_(options), clock_(options.clock ? options.clock : &system_clock_) {}
+LogWriter::LogWriter(LogOptions options) : options_(options), clock_(options.clock ? options.clock : &system_clock_) {}
 
 LogWriter::~LogWriter() {
   Flush();

@@ -23,12 +23,24 @@ size_t Utf16Length(std::string_view utf8) {
 bool IsPathChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '/': case '\'': case '(': case ')': case '-': case '.': case '_': case '~':
-    case '!': case '$': case '&': case '+': case ',': case ':': case '=': case '@':
-    case '%':
-      return true;
-    default:
-      return false;
+    case '/':
+    case '\'':
+    case '(':
+    case ')':
+    case '-':
+    case '.':
+    case '_':
+    case '~':
+    case '!':
+    case '$':
+    case '&':
+    case '+':
+    case ',':
+    case ':':
+    case '=':
+    case '@':
+    case '%': return true;
+    default: return false;
   }
 }
 
@@ -61,8 +73,7 @@ bool AuthorCanWrite(std::string_view author, std::string_view path) {
 
 Status CheckAuthorCanWrite(std::string_view author, std::string_view path) {
   if (AuthorCanWrite(author, path)) return Status::Ok();
-  return Status::PermissionDenied("author " + std::string(author) + " can't write to path " +
-                                  std::string(path));
+  return Status::PermissionDenied("author " + std::string(author) + " can't write to path " + std::string(path));
 }
 
 }  // namespace esfs::core

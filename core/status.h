@@ -20,9 +20,9 @@ enum class StatusCode {
   kInvalidDocument,  // a document that fails es.4 validation
   kPermissionDenied,
   kAlreadyExists,
-  kIoError,          // file system trouble outside the store
-  kStorage,          // the store (LMDB) failed
-  kCorruption,       // data on disk is not what we wrote
+  kIoError,     // file system trouble outside the store
+  kStorage,     // the store (LMDB) failed
+  kCorruption,  // data on disk is not what we wrote
   kNetwork,
   kCancelled,
   kTooLarge,
@@ -41,23 +41,14 @@ enum class StatusCode {
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
-  Status(StatusCode code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-  static Status InvalidArgument(std::string m) {
-    return {StatusCode::kInvalidArgument, std::move(m)};
-  }
-  static Status InvalidDocument(std::string m) {
-    return {StatusCode::kInvalidDocument, std::move(m)};
-  }
-  static Status PermissionDenied(std::string m) {
-    return {StatusCode::kPermissionDenied, std::move(m)};
-  }
-  static Status AlreadyExists(std::string m) {
-    return {StatusCode::kAlreadyExists, std::move(m)};
-  }
+  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidDocument(std::string m) { return {StatusCode::kInvalidDocument, std::move(m)}; }
+  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+  static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Storage(std::string m) { return {StatusCode::kStorage, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
@@ -90,7 +81,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(v_); }

@@ -84,11 +84,14 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   // refused before anything is created in it.
   auto main_keys = state->env->MainDbKeys();
   if (!main_keys.ok()) return main_keys.status();
-  struct Named { const char* name; MDB_dbi* dbi; };
+  struct Named {
+    const char* name;
+    MDB_dbi* dbi;
+  };
   const Named named[] = {
-      {"meta", &state->meta},       {"workspaces", &state->workspaces}, {"docs", &state->docs},
-      {"winners", &state->winners}, {"by_author", &state->by_author},   {"by_time", &state->by_time},
-      {"expiry", &state->expiry},   {"changes", &state->changes},       {"local_attrs", &state->local_attrs},
+      {"meta", &state->meta},         {"workspaces", &state->workspaces},     {"docs", &state->docs},
+      {"winners", &state->winners},   {"by_author", &state->by_author},       {"by_time", &state->by_time},
+      {"expiry", &state->expiry},     {"changes", &state->changes},           {"local_attrs", &state->local_attrs},
       {"versions", &state->versions}, {"versions_age", &state->versions_age}, {"local_saves", &state->local_saves},
       {"by_seq", &state->by_seq}};
   const bool fresh = main_keys->empty();

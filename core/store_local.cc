@@ -25,15 +25,15 @@ namespace {
 constexpr char kModeFlag = 1, kMtimeFlag = 2, kAtimeFlag = 4, kCtimeFlag = 8, kTimesFlag = 0x40;
 constexpr size_t kShortHeader = 13, kLongHeader = 29;
 
-std::string EncodeLocalAttrs(const LocalAttrs &attrs) {
+std::string EncodeLocalAttrs(const LocalAttrs& attrs) {
   const bool times = attrs.atime_ns || attrs.ctime_ns;
   std::string value(1, static_cast<char>((attrs.mode ? kModeFlag : 0) | (attrs.mtime_ns ? kMtimeFlag : 0) |
                                          (attrs.atime_ns ? kAtimeFlag : 0) | (attrs.ctime_ns ? kCtimeFlag : 0) |
                                          (times ? kTimesFlag : 0)));
   value += U32(attrs.mode.value_or(0)) + U64(static_cast<uint64_t>(attrs.mtime_ns.value_or(0)));
   if (times) {
-    value += U64(static_cast<uint64_t>(attrs.atime_ns.value_or(0))) +
-             U64(static_cast<uint64_t>(attrs.ctime_ns.value_or(0)));
+    value +=
+        U64(static_cast<uint64_t>(attrs.atime_ns.value_or(0))) + U64(static_cast<uint64_t>(attrs.ctime_ns.value_or(0)));
   }
   return value + attrs.signature;
 }
@@ -56,7 +56,7 @@ std::optional<LocalAttrs> DecodeLocalAttrs(std::string_view value) {
 // is the winner: all of it for the document they were set on; for a later
 // version only the mode (a chmod protects the file, not one version of it:
 // a new save or a peer's update must not make a 0600 file readable).
-std::optional<LocalAttrs> KeptFor(const LocalAttrs &attrs, const std::string &current_signature) {
+std::optional<LocalAttrs> KeptFor(const LocalAttrs& attrs, const std::string& current_signature) {
   if (attrs.signature == current_signature) return attrs;
   if (!attrs.mode) return std::nullopt;
   return LocalAttrs{current_signature, attrs.mode, std::nullopt, std::nullopt, std::nullopt};
@@ -64,9 +64,9 @@ std::optional<LocalAttrs> KeptFor(const LocalAttrs &attrs, const std::string &cu
 
 // One transaction for the whole batch. A workspace removed meanwhile
 // takes its entries with it.
-Status WriteLocalAttrs(StoreState &state, const AttrsBatch &batch) {
-  return state.env->Write([&](WriteTxn &txn) -> Status {
-    for (const auto &[key, attrs] : batch) {
+Status WriteLocalAttrs(StoreState& state, const AttrsBatch& batch) {
+  return state.env->Write([&](WriteTxn& txn) -> Status {
+    for (const auto& [key, attrs] : batch) {
       auto ws = state.WorkspaceId(txn, key.first);
       if (!ws.ok() && ws.status().code() == StatusCode::kNotFound) continue;
       if (!ws.ok()) return ws.status();
@@ -92,7 +92,7 @@ struct LocalState::Pending {
   std::thread writer;  // started by the first kSoon change
 
   // Writes what is pending now; entries changed meanwhile stay pending.
-  Status Flush(StoreState &state) {
+  Status Flush(StoreState& state) {
     std::scoped_lock write(write_mu);
     AttrsBatch batch;
     {
@@ -104,7 +104,7 @@ struct LocalState::Pending {
     std::scoped_lock lock(mu);
     last_error = s;
     if (!s.ok()) return s;
-    for (const auto &[key, written] : batch) {
+    for (const auto& [key, written] : batch) {
       auto it = attrs.find(key);
       if (it != attrs.end() && it->second == written) {
         attrs.erase(it);
@@ -116,7 +116,7 @@ struct LocalState::Pending {
   // The writer thread: once something is pending, waits kAttrsDelayMs for
   // more, then writes it all. A failed write (a full disk) is retried
   // after the same delay; FlushAttrs reports it.
-  void RunWriter(StoreState &state) {
+  void RunWriter(StoreState& state) {
     const auto delay = std::chrono::milliseconds(LocalState::kAttrsDelayMs);
     std::unique_lock lock(mu);
     while (!stopping) {
@@ -130,13 +130,13 @@ struct LocalState::Pending {
   }
 };
 
-LocalState::LocalState(StoreState &state) : state_(state), pending_(std::make_unique<Pending>()) {}
+LocalState::LocalState(StoreState& state) : state_(state), pending_(std::make_unique<Pending>()) {}
 LocalState::~LocalState() { Stop(); }
 
-Status LocalState::SetAttrs(const std::string &workspace, const std::string &path, const LocalAttrs &attrs,
+Status LocalState::SetAttrs(const std::string& workspace, const std::string& path, const LocalAttrs& attrs,
                             Durability durability) {
-  StoreState &state = state_;
-  Pending &p = *pending_;
+  StoreState& state = state_;
+  Pending& p = *pending_;
   {
     // Unknown workspaces are refused now (a batch written later drops the
     // entries of a workspace removed meanwhile).
@@ -160,10 +160,10 @@ Status LocalState::SetAttrs(const std::string &workspace, const std::string &pat
   return WriteLocalAttrs(state, {{{workspace, path}, attrs}});
 }
 
-Result<std::optional<LocalAttrs>> LocalState::GetAttrs(const std::string &workspace, const std::string &path,
-                                                       const std::string &current_signature) const {
+Result<std::optional<LocalAttrs>> LocalState::GetAttrs(const std::string& workspace, const std::string& path,
+                                                       const std::string& current_signature) const {
   {
-    Pending &p = *pending_;
+    Pending& p = *pending_;
     std::scoped_lock lock(p.mu);
     if (auto it = p.attrs.find({workspace, path}); it != p.attrs.end()) {
       return KeptFor(it->second, current_signature);
@@ -187,7 +187,7 @@ Status LocalState::FlushAttrs() {
   return pending_->attrs.empty() ? Status::Ok() : pending_->last_error;
 }
 
-Status LocalState::FlushAttrs(const std::string &workspace, const std::string &path) {
+Status LocalState::FlushAttrs(const std::string& workspace, const std::string& path) {
   {
     std::scoped_lock lock(pending_->mu);
     if (!pending_->attrs.contains({workspace, path})) return Status::Ok();
@@ -196,7 +196,7 @@ Status LocalState::FlushAttrs(const std::string &workspace, const std::string &p
 }
 
 void LocalState::Stop() {
-  Pending &p = *pending_;
+  Pending& p = *pending_;
   {
     std::scoped_lock lock(p.mu);
     p.stopping = true;
@@ -208,12 +208,12 @@ void LocalState::Stop() {
 
 // ---- local values ----
 
-Status LocalState::SetValue(const std::string &key, const OrderedJson &value) {
-  StoreState &state = state_;
-  return state.env->Write([&](WriteTxn &txn) { return txn.Put(state.meta, "local:" + key, value.dump()); });
+Status LocalState::SetValue(const std::string& key, const OrderedJson& value) {
+  StoreState& state = state_;
+  return state.env->Write([&](WriteTxn& txn) { return txn.Put(state.meta, "local:" + key, value.dump()); });
 }
 
-Result<std::optional<OrderedJson>> LocalState::GetValue(const std::string &key) const {
+Result<std::optional<OrderedJson>> LocalState::GetValue(const std::string& key) const {
   auto txn = state_.env->BeginRead();
   if (!txn.ok()) return txn.status();
   auto value = txn->Get(state_.meta, "local:" + key);

@@ -57,11 +57,11 @@ inline constexpr int64_t kConflictWindowMicros = int64_t{10} * 60 * 1'000'000;
 
 // A kept version: the content that was replaced, and which document it was.
 struct LocalVersion {
-  std::string author;      // of the replaced document
-  int64_t timestamp = 0;   // of the replaced document (µs)
-  int64_t kept_at = 0;     // when it was replaced (µs, the store's clock)
+  std::string author;     // of the replaced document
+  int64_t timestamp = 0;  // of the replaced document (µs)
+  int64_t kept_at = 0;    // when it was replaced (µs, the store's clock)
   uint64_t content_bytes = 0;
-  std::string content;     // filled by LocalState::Version only
+  std::string content;  // filled by LocalState::Version only
 };
 
 // How long versions are kept and how much space they may take: the
@@ -112,8 +112,8 @@ class LocalState {
   // The versions kept for a path, oldest first, without their content.
   Result<std::vector<LocalVersion>> Versions(const std::string& workspace, const std::string& path) const;
   // One version with its content; nullopt if it is not kept (any more).
-  Result<std::optional<LocalVersion>> Version(const std::string& workspace, const std::string& path,
-                                              int64_t timestamp, const std::string& author) const;
+  Result<std::optional<LocalVersion>> Version(const std::string& workspace, const std::string& path, int64_t timestamp,
+                                              const std::string& author) const;
   // The configuration (defaults for values not set or not valid).
   Result<VersionsConfig> GetVersionsConfig() const;
   // Removes versions kept longer than keep_days (by the store's clock),

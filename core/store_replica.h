@@ -205,9 +205,9 @@ class Replica {
   // most |limit| of them and, past the first, about |max_bytes|.
   struct SeqPage {
     std::vector<Document> docs;
-    uint64_t next = 0;   // ask for what came after this next
-    uint64_t last = 0;   // the workspace's newest number now
-    bool more = false;   // documents above |next| are waiting
+    uint64_t next = 0;  // ask for what came after this next
+    uint64_t last = 0;  // the workspace's newest number now
+    bool more = false;  // documents above |next| are waiting
   };
   Result<SeqPage> DocumentsAfter(const std::string& workspace, uint64_t after, size_t limit = 1000,
                                  size_t max_bytes = size_t{8} << 20) const;

@@ -20,8 +20,8 @@
 #include <exception>
 #include <mutex>
 
-#include "core/store_replica.h"
 #include "core/signing.h"
+#include "core/store_replica.h"
 #include "core/store_state.h"
 #include "core/validate.h"
 

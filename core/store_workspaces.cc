@@ -72,7 +72,7 @@ Status Workspaces::Remove(const std::string& address) {
     if (!id.ok()) return id.status();
     const std::string prefix = U32(*id);
     for (MDB_dbi dbi : {state->docs, state->winners, state->by_author, state->by_time, state->local_attrs,
-                         state->versions, state->local_saves, state->by_seq}) {
+                        state->versions, state->local_saves, state->by_seq}) {
       Cursor c(txn, dbi);
       std::vector<std::string> doomed;
       for (bool ok = c.Seek(prefix); ok && c.key().substr(0, 4) == prefix; ok = c.Next()) doomed.emplace_back(c.key());

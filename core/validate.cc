@@ -47,8 +47,8 @@ Status Validate(const Document& doc, int64_t now, bool own) {
   if (!SignatureIsValid(doc)) return Bad("signature is invalid");
   const std::string computed = ContentHash(doc.content);
   if (computed != doc.contentHash) {
-    return Bad("content does not match contentHash.  sha256(content) is " + computed +
-               " but contentHash is " + doc.contentHash);
+    return Bad("content does not match contentHash.  sha256(content) is " + computed + " but contentHash is " +
+               doc.contentHash);
   }
   return Status::Ok();
 }

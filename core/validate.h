@@ -15,9 +15,9 @@
 
 namespace esfs::core {
 
-inline constexpr int64_t kMinTimestamp = 10'000'000'000'000;      // > 9999999999999
-inline constexpr int64_t kMaxTimestamp = 9'007'199'254'740'991;   // 2^53 - 1
-inline constexpr int64_t kMaxFutureMicros = 600'000'000;          // 10 minutes
+inline constexpr int64_t kMinTimestamp = 10'000'000'000'000;     // > 9999999999999
+inline constexpr int64_t kMaxTimestamp = 9'007'199'254'740'991;  // 2^53 - 1
+inline constexpr int64_t kMaxFutureMicros = 600'000'000;         // 10 minutes
 
 // Steps 2-8 for a document that passed the shape check (DocumentFromJson):
 // size limit, write permission, timestamps, path, author, workspace,

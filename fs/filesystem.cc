@@ -94,7 +94,8 @@ void FileSystem::EntriesChanged(const Location& folder) {
   // A local folder keeps the time across a remount (atime as it is); most
   // folders have none, and that is no error.
   if (folder.IsMountRoot() || folder.IsHistory()) return;
-  if (auto rel = LocalRelOf(folder); rel.ok() && !rel->IsRoot()) (void)local_.root().SetTimes(*rel, std::nullopt, now_ns);
+  if (auto rel = LocalRelOf(folder); rel.ok() && !rel->IsRoot())
+    (void)local_.root().SetTimes(*rel, std::nullopt, now_ns);
 }
 
 Result<Attr> FileSystem::FileAttr(Node& node, const Location& loc, Attr attr, bool writable, bool no_local_file) {
@@ -267,8 +268,8 @@ Result<std::vector<std::pair<std::string, std::string>>> FileSystem::Xattrs(uint
 Status FileSystem::RefuseXattrChange(uint64_t ino, const std::string& name) {
   if (name.rfind("user.earthstar.", 0) == 0) {
     auto node = inodes_.Find(ino);
-    Log("setxattr " + (node ? Describe(inodes_.LocationOf(*node)) : std::string("?")) + " " +
-        core::Printable(name) + ": refused, document metadata is read-only (it is signed)");
+    Log("setxattr " + (node ? Describe(inodes_.LocationOf(*node)) : std::string("?")) + " " + core::Printable(name) +
+        ": refused, document metadata is read-only (it is signed)");
     return Status::PermissionDenied("read-only attribute");
   }
   return Status::NotSupported("extended attributes are not stored");
@@ -282,7 +283,7 @@ std::string FileSystem::DescribeInode(uint64_t ino, const std::string& name) {
 }
 
 Result<struct statvfs> FileSystem::StatFs() {
-  struct statvfs st{};
+  struct statvfs st {};
   if (::statvfs(config_.data_dir.c_str(), &st) != 0) return Status::IoError("statfs failed");
   st.f_namemax = 255;
   return st;

@@ -7,9 +7,9 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/content_codec.h"
 #include "core/document.h"
 #include "core/path.h"
-#include "core/content_codec.h"
 #include "fs/filesystem.h"
 #include "fs/names.h"
 
@@ -84,8 +84,7 @@ Result<std::pair<Attr, uint64_t>> FileSystem::Create(uint64_t parent_ino, const 
     node->birth_ns = WallClockNs();
     // The usual 0644 is what a file shows anyway: no override to keep
     // beside the store, so no second write when the file is saved.
-    node->mode_override =
-        (mode & 07777) == kDefaultFileMode ? std::nullopt : std::optional<mode_t>(mode & 07777);
+    node->mode_override = (mode & 07777) == kDefaultFileMode ? std::nullopt : std::optional<mode_t>(mode & 07777);
     node->mtime_override.reset();
     ++node->writers;
     inodes_.Opened(*node);
@@ -227,7 +226,8 @@ Result<size_t> FileSystem::Write(uint64_t, uint64_t fh, std::string_view data, o
       node.content.resize(old_size);
       node.refused_write = true;
       node.cached_seq = 0;
-      Log("write " + Describe(loc) + ": refused, the file would be " + std::to_string(std::max(old_size, at + data.size())) +
+      Log("write " + Describe(loc) + ": refused, the file would be " +
+          std::to_string(std::max(old_size, at + data.size())) +
           " bytes, which are not UTF-8 text and so are stored as a data URL of " + std::to_string(stored) +
           " bytes, over the es.4 limit of 4,000,000");
       return Status::TooLarge("file too large");

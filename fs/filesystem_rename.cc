@@ -51,7 +51,8 @@ Result<FileSystem::RenamePlan> FileSystem::PlanRename(uint64_t parent_ino, const
   if (!*from_exists) plan.from_is_dir = false;
   // A folder no file could be in: "/<path>/" and one character over 512.
   if (plan.from_is_dir && !resolver_.LocalOnly(*to) && to->EsFolderPrefix().size() + 1 > core::kMaxPathLength) {
-    Log("rename " + Describe(*from) + " -> " + Describe(*to) + ": refused, no file in that folder could have an es.4 "
+    Log("rename " + Describe(*from) + " -> " + Describe(*to) +
+        ": refused, no file in that folder could have an es.4 "
         "path of at most 512 characters");
     return Status::NameTooLong("es.4 path over 512 characters");
   }
@@ -114,7 +115,8 @@ Status FileSystem::Rename(uint64_t parent_ino, const std::string& name, uint64_t
     // Between the local-only area and published names the files below were
     // made anew at canonical paths (a peer's odd segment, "..", becomes the
     // escaped name it was shown as): the inodes below follow.
-    if (moved.ok()) inodes_.MoveTree(plan->from, plan->to, resolver_.LocalOnly(plan->from) != resolver_.LocalOnly(plan->to));
+    if (moved.ok())
+      inodes_.MoveTree(plan->from, plan->to, resolver_.LocalOnly(plan->from) != resolver_.LocalOnly(plan->to));
   } else {
     // The moving file's saves and the replaced file's wait (and one that
     // started finishes first): a save after the rename lands under the new

@@ -37,7 +37,8 @@ Status FileSystem::Commit(Node& node, bool release) {
       return Status::Ok();
     }
     if (node.refused_write) {
-      Log("save " + Describe(loc) + ": not saved: a write past the file's size limit was refused, so the content "
+      Log("save " + Describe(loc) +
+          ": not saved: a write past the file's size limit was refused, so the content "
           "is incomplete; the previous version stays");
       return Status::TooLarge("file too large");
     }
@@ -50,7 +51,7 @@ Status FileSystem::Commit(Node& node, bool release) {
   }
   auto mark_saved = [&](const Saved& saved) {
     std::scoped_lock lock(node.mu);
-    if (node.version == version) node.dirty = false;  // else written since: the next commit saves it
+    if (node.version == version) node.dirty = false;   // else written since: the next commit saves it
     if (saved.published) node.cached_seq = saved.seq;  // the kernel's pages hold what was stored
   };
   if (local_only) {
@@ -99,14 +100,16 @@ Result<FileSystem::Saved> FileSystem::CommitPublished(const Location& loc, const
   std::string content = DocContent(loc, bytes);
   if (content.size() > core::kMaxContentBytes) {
     Log("save " + Describe(loc) + ": not published: " + std::to_string(bytes.size()) + " bytes (" +
-        std::to_string(content.size()) + " as stored) is over the es.4 limit of 4,000,000; the previous "
+        std::to_string(content.size()) +
+        " as stored) is over the es.4 limit of 4,000,000; the previous "
         "version stays");
     return Status::TooLarge("content too large");
   }
   // Saving what is already there (an editor rewriting an unchanged file)
   // makes no new version.
   bool unchanged = false;
-  (void)store_.replica().VisitWinner(loc.ws, path, [&](const core::DocView& doc) { unchanged = doc.content == content; });
+  (void)store_.replica().VisitWinner(loc.ws, path,
+                                     [&](const core::DocView& doc) { unchanged = doc.content == content; });
   const auto local_path = LocalRelOf(loc);
   if (unchanged) {
     if (local_path.ok()) (void)local_.root().Unlink(*local_path);
@@ -253,7 +256,8 @@ Result<Attr> FileSystem::SetAttr(uint64_t ino, const SetAttrRequest& request) {
   }
   if (has_local) {
     if (request.mode) (void)local_.root().Chmod(*local_path, *request.mode & 07777);
-    if (request.mtime_ns || request.atime_ns) (void)local_.root().SetTimes(*local_path, request.atime_ns, request.mtime_ns);
+    if (request.mtime_ns || request.atime_ns)
+      (void)local_.root().SetTimes(*local_path, request.atime_ns, request.mtime_ns);
     // A chown changes nothing that the local file holds; a chmod to the
     // mode it has moves its ctime, as the chown would have.
     if (request.owner_change && !request.mode) (void)local_.root().Chmod(*local_path, st.st_mode & 07777);

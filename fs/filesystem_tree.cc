@@ -85,8 +85,10 @@ Result<Attr> FileSystem::Mkdir(uint64_t parent_ino, const std::string& name, mod
   if (loc->IsWorkspaceRoot()) {
     // mkdir at the mount root joins a workspace.
     if (auto parsed = core::ParseWorkspaceAddress(name); !parsed.ok()) {
-      Log("mkdir " + core::Printable(name) + ": refused at the mount root: only workspace addresses (+name.suffix) "
-          "can be made here (" + parsed.status().message() + ")");
+      Log("mkdir " + core::Printable(name) +
+          ": refused at the mount root: only workspace addresses (+name.suffix) "
+          "can be made here (" +
+          parsed.status().message() + ")");
       return Status::InvalidArgument(parsed.status().message());
     }
     if (Status s = store_.workspaces().Add(name); !s.ok()) return s;

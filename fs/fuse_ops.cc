@@ -30,8 +30,8 @@ FileSystem& Fs(fuse_req_t req) { return Context(req).fs; }
 // answered).
 bool RefusedToCaller(fuse_req_t req, const char* operation, fuse_ino_t ino, const char* name = nullptr) {
   const fuse_ctx* caller = fuse_req_ctx(req);
-  Status s = Context(req).gate.Check(caller->uid, operation,
-                                     [&] { return Fs(req).DescribeInode(ino, name ? name : ""); });
+  Status s =
+      Context(req).gate.Check(caller->uid, operation, [&] { return Fs(req).DescribeInode(ino, name ? name : ""); });
   if (s.ok()) return false;
   fuse_reply_err(req, EACCES);
   return true;
@@ -45,7 +45,7 @@ double EntrySeconds(const Attr& a) { return a.uncached ? 0.0 : kCacheSeconds; }
 double AttrSeconds(const Attr& a) { return a.uncached || a.save_pending ? 0.0 : kCacheSeconds; }
 
 struct stat ToStat(const Attr& a) {
-  struct stat st{};
+  struct stat st {};
   st.st_ino = a.ino;
   st.st_mode = (a.is_dir ? S_IFDIR : S_IFREG) | a.mode;
   st.st_nlink = a.is_dir ? 2 : (a.unlinked ? 0 : 1);
@@ -115,11 +115,8 @@ bool ReplayLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   if (replayer == nullptr) return false;
   const Replayer::Expect expect = replayer->ExpectFor(name);
   switch (expect) {
-    case Replayer::Expect::kAsIs:
-      return false;
-    case Replayer::Expect::kAbsent:
-      fuse_reply_err(req, ENOENT);
-      return true;
+    case Replayer::Expect::kAsIs: return false;
+    case Replayer::Expect::kAbsent: fuse_reply_err(req, ENOENT); return true;
     case Replayer::Expect::kPresentFile:
     case Replayer::Expect::kPresentFolder:
       ReplyEntry(req, Fs(req).ReplayPresentEntry(parent, name, expect == Replayer::Expect::kPresentFolder));
@@ -285,7 +282,7 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto fh = Fs(req).Open(ino, fi->flags, &keep_cache);
   if (!fh.ok()) return (void)fuse_reply_err(req, ToErrno(fh.status()));
   fi->fh = *fh;
-  fi->keep_cache = keep_cache ? 1 : 0;  // else every open sees the current document
+  fi->keep_cache = keep_cache ? 1 : 0;                                 // else every open sees the current document
   if (fuse_reply_open(req, fi) != 0) (void)Fs(req).Release(ino, *fh);  // no release will come
 }
 
@@ -362,7 +359,7 @@ void OpReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file
   // Offsets: 0 ".", 1 "..", then entries from 2.
   const size_t total = snapshot->entries.size() + 2;
   for (size_t i = static_cast<size_t>(off); i < total; ++i) {
-    struct stat st{};
+    struct stat st {};
     std::string name;
     if (i == 0) {
       name = ".", st.st_mode = S_IFDIR, st.st_ino = ino;

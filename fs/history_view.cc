@@ -17,7 +17,7 @@ constexpr size_t kTimeChars = 27;  // 2026-12-03T17.10.45.123456Z
 
 std::string LocalVersionName(int64_t timestamp, const std::string& author) {
   const time_t seconds = static_cast<time_t>(timestamp / 1'000'000);
-  struct tm tm{};
+  struct tm tm {};
   gmtime_r(&seconds, &tm);
   char text[64];
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d.%02d.%02d.%06lldZ_", tm.tm_year + 1900, tm.tm_mon + 1,
@@ -30,7 +30,7 @@ bool ParseLocalVersionName(std::string_view name, int64_t* timestamp, std::strin
       name[kTimeChars + 1] != '@') {
     return false;
   }
-  struct tm tm{};
+  struct tm tm {};
   int fields[7];
   const size_t at[7] = {0, 5, 8, 11, 14, 17, 20};
   const size_t len[7] = {4, 2, 2, 2, 2, 2, 6};

@@ -27,10 +27,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <string_view>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fs/location.h"
@@ -147,8 +147,7 @@ class InodeTable {
   // The node for |loc| (made if there is none), no longer unlinked, its
   // lookup count raised by |lookups|. nullptr only if |seen_epoch| is
   // not kAnyEpoch and a move happened since.
-  std::shared_ptr<Node> Remember(const Location& loc, bool is_dir, uint64_t lookups,
-                                 uint64_t seen_epoch = kAnyEpoch);
+  std::shared_ptr<Node> Remember(const Location& loc, bool is_dir, uint64_t lookups, uint64_t seen_epoch = kAnyEpoch);
   // If the node at |loc| is open and not unlinked (a file not saved yet
   // exists only here), raises its lookup count and returns it.
   std::shared_ptr<Node> RememberOpen(const Location& loc);

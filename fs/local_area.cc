@@ -34,9 +34,7 @@ Status ErrnoStatus(int e, const std::string& what, const std::string& path) {
   return Status::IoError(message);
 }
 
-Status Errno(const std::string& what, const LocalRelPath& path) {
-  return ErrnoStatus(errno, what, path.Joined());
-}
+Status Errno(const std::string& what, const LocalRelPath& path) { return ErrnoStatus(errno, what, path.Joined()); }
 
 // Closes an fd on scope exit.
 class Fd {
@@ -175,8 +173,8 @@ Result<std::string> LocalRoot::ReadFile(const LocalRelPath& path) const {
   if (file.get() < 0) return Errno("cannot read", path);
   struct stat st;
   if (::fstat(file.get(), &st) != 0) return Errno("cannot read", path);
-  if (!S_ISREG(st.st_mode)) return Status::PermissionDenied("cannot read " + core::Printable(path.Joined()) +
-                                                            ": not a regular file");
+  if (!S_ISREG(st.st_mode))
+    return Status::PermissionDenied("cannot read " + core::Printable(path.Joined()) + ": not a regular file");
   std::string data;
   char buf[65536];
   while (true) {

@@ -141,14 +141,13 @@ void LocalNames::Refresh(const std::string& ws, Entry& entry, bool changed) cons
   }
   if (!S_ISREG(st.st_mode) || id.size > kMaxIgnoreFileBytes) {
     entry.id = id;  // said once, not at every check
-    log(shown + ": not read (" + (S_ISREG(st.st_mode) ? "over 1 MiB" : "not a file") + "); " +
-        std::to_string(before) + " pattern(s) read before stay in use");
+    log(shown + ": not read (" + (S_ISREG(st.st_mode) ? "over 1 MiB" : "not a file") + "); " + std::to_string(before) +
+        " pattern(s) read before stay in use");
     return;
   }
   auto text = local_root_.ReadFile(*path);
   if (!text.ok()) {
-    log(shown + ": " + text.status().message() + "; " + std::to_string(before) +
-        " pattern(s) read before stay in use");
+    log(shown + ": " + text.status().message() + "; " + std::to_string(before) + " pattern(s) read before stay in use");
     return;  // tried again at the next check
   }
   std::vector<std::string> problems;

@@ -125,7 +125,7 @@ class LocalRoot {
   Result<int> RootFd(bool create) const;
 
   const std::string dir_;
-  mutable std::mutex open_mu_;      // guards opening fd_ (never held long)
+  mutable std::mutex open_mu_;       // guards opening fd_ (never held long)
   mutable std::atomic<int> fd_{-1};  // set once, closed at destruction
 };
 

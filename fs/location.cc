@@ -117,6 +117,8 @@ void AssignFileBytes(const Location& loc, std::string_view content, std::string*
 
 uint64_t FileSize(const Location& loc, std::string_view content) { return core::DecodedSize(KindOf(loc), content); }
 
-std::string DocContent(const Location& loc, const std::string& bytes) { return core::EncodeContent(KindOf(loc), bytes); }
+std::string DocContent(const Location& loc, const std::string& bytes) {
+  return core::EncodeContent(KindOf(loc), bytes);
+}
 
 }  // namespace esfs::fs

@@ -13,17 +13,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <poll.h>
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <poll.h>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -210,15 +210,17 @@ class StopSignals {
 class KernelInvalidation {
  public:
   KernelInvalidation(core::ChangeFeed& feed, FileSystem& fs, fuse_session* se, Replayer& replayer) : feed_(feed) {
-    id_ = feed_.Subscribe([&fs, se, &replayer](const core::ChangeFeed::Batch& changes) {
-      const std::vector<ReplayHint> hints = replayer.Hints(changes);
-      for (const auto& inv : fs.OnChanges(changes)) {
-        if (inv.parent) fuse_lowlevel_notify_inval_entry(se, inv.parent, inv.name.c_str(), inv.name.size());
-        // A negative offset drops the attributes only.
-        if (inv.inode) fuse_lowlevel_notify_inval_inode(se, inv.inode, inv.attributes_only ? -1 : 0, 0);
-      }
-      replayer.Enqueue(changes, hints);
-    }).id;
+    id_ = feed_
+              .Subscribe([&fs, se, &replayer](const core::ChangeFeed::Batch& changes) {
+                const std::vector<ReplayHint> hints = replayer.Hints(changes);
+                for (const auto& inv : fs.OnChanges(changes)) {
+                  if (inv.parent) fuse_lowlevel_notify_inval_entry(se, inv.parent, inv.name.c_str(), inv.name.size());
+                  // A negative offset drops the attributes only.
+                  if (inv.inode) fuse_lowlevel_notify_inval_inode(se, inv.inode, inv.attributes_only ? -1 : 0, 0);
+                }
+                replayer.Enqueue(changes, hints);
+              })
+              .id;
   }
   ~KernelInvalidation() { feed_.Unsubscribe(id_); }
 
@@ -287,7 +289,7 @@ class MappedPagesTrimmer {
   std::condition_variable wake_;
   bool stop_ = false;
   unsigned long anon_after_trim_ = 0;  // trimmer thread only
-  std::thread thread_;  // declared last: starts after the members above
+  std::thread thread_;                 // declared last: starts after the members above
 };
 
 // A mount point left by a crashed daemon answers ENOTCONN. statfs always
@@ -577,8 +579,8 @@ int RunMount(const MountOptions& options) {
     while ((n = read(pipe_fds[0], buf, sizeof buf)) > 0) message.append(buf, static_cast<size_t>(n));
     close(pipe_fds[0]);
     if (message == "ok") {
-      std::cerr << "esfs: mounted at " << options.mountpoint << " (log: " << log_path
-                << "; unmount: esfs umount " << options.mountpoint << ")\n";
+      std::cerr << "esfs: mounted at " << options.mountpoint << " (log: " << log_path << "; unmount: esfs umount "
+                << options.mountpoint << ")\n";
       return 0;
     }
     std::cerr << "esfs mount: " << (message.empty() ? "the daemon failed to start" : message.substr(7)) << "\n";

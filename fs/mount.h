@@ -17,7 +17,7 @@
 namespace esfs::core {
 class ChangeFeed;
 class Store;
-}
+}  // namespace esfs::core
 
 namespace esfs::fs {
 
@@ -26,10 +26,10 @@ struct MountOptions {
   std::string data_dir;
   std::string key_file;
   bool foreground = false;
-  std::vector<std::string> fuse_options;      // from -o, passed to libfuse
-  std::optional<std::string> workspace;       // mount one workspace only
-  int64_t ephemeral_lifetime_us = 0;          // 0: MountConfig's default
-  int ready_fd = -1;                          // write "ready\n" here once mounted (tests)
+  std::vector<std::string> fuse_options;  // from -o, passed to libfuse
+  std::optional<std::string> workspace;   // mount one workspace only
+  int64_t ephemeral_lifetime_us = 0;      // 0: MountConfig's default
+  int ready_fd = -1;                      // write "ready\n" here once mounted (tests)
   // The log: lines below |log_level| are dropped (core/log.h); |log_file|
   // empty: <data_dir>/esfs.log for a daemon, stderr in the foreground.
   core::LogLevel log_level = core::LogLevel::kInfo;

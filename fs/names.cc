@@ -127,8 +127,8 @@ bool IsBinaryName(std::string_view name) {
   if (dot == std::string_view::npos || dot == 0) return false;
   std::string ext;
   for (char c : name.substr(dot + 1)) ext.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  for (const char* binary : {"gif", "jpg", "jpeg", "png", "mp3", "mp4", "mov", "wav", "webm", "ogg", "zip", "rar",
-                             "pdf", "doc", "docx"}) {
+  for (const char* binary :
+       {"gif", "jpg", "jpeg", "png", "mp3", "mp4", "mov", "wav", "webm", "ogg", "zip", "rar", "pdf", "doc", "docx"}) {
     if (ext == binary) return true;
   }
   return false;

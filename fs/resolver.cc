@@ -24,8 +24,7 @@ std::set<std::string> Resolver::TwinSegments(const std::vector<core::DirEntry>& 
 
 // SegmentToName, and a segment "X.esfs-file" next to the twin pair "X"
 // escaped to "X%2Eesfs-file", since "X.esfs-file" names the document "/X".
-std::string Resolver::ListedName(const std::string& segment, bool workspace_root,
-                                 const std::set<std::string>& twins) {
+std::string Resolver::ListedName(const std::string& segment, bool workspace_root, const std::set<std::string>& twins) {
   std::string name = SegmentToName(segment, workspace_root);
   const std::string_view suffix = kTwinSuffix;
   if (segment.ends_with(suffix) && name.ends_with(suffix) &&
@@ -64,7 +63,8 @@ bool Resolver::PublishedAt(const Location& loc, bool* is_folder) const {
 
 Result<bool> Resolver::LiveWinner(const Location& loc) const {
   bool live = false;
-  auto found = store_.replica().VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) { live = !doc.IsTombstone(); });
+  auto found =
+      store_.replica().VisitWinner(loc.ws, loc.EsPath(), [&](const core::DocView& doc) { live = !doc.IsTombstone(); });
   if (!found.ok()) return found.status();
   return live;
 }

@@ -81,8 +81,7 @@ Status ReadKeyFile(const std::string& file, const WarningSink& warn, std::unique
   if ((st.st_mode & 077) != 0 && warn) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    warn("key file " + Shown(file) + " can be read by other users (mode " + mode + "); run: chmod 600 " +
-         Shown(file));
+    warn("key file " + Shown(file) + " can be read by other users (mode " + mode + "); run: chmod 600 " + Shown(file));
   }
   if (static_cast<size_t>(st.st_size) > kMaxKeyFileBytes) {
     ::close(fd);
@@ -181,15 +180,13 @@ Result<Identity> Identity::FromKeypairJson(const core::OrderedJson& json) {
     WipeSecret(*seed);
     return Status::InvalidArgument("crash while signing: the secret must decode to 32 bytes");
   }
-  auto identity = FromSeed(parsed->shortname,
-                           std::span<const uint8_t, core::kEd25519SeedBytes>(seed->data(), 32));
+  auto identity = FromSeed(parsed->shortname, std::span<const uint8_t, core::kEd25519SeedBytes>(seed->data(), 32));
   WipeSecret(*seed);
   if (!identity.ok()) return identity;
   core::Ed25519PublicKey claimed;
   const bool decodable = core::DecodeAuthorKey(address_text, &claimed);
   auto signature = core::Ed25519Sign(kTestMessage, identity->secret_key().bytes());
-  if (!decodable || !core::Ed25519Verify(signature, kTestMessage, claimed) ||
-      identity->address() != address_text) {
+  if (!decodable || !core::Ed25519Verify(signature, kTestMessage, claimed) || identity->address() != address_text) {
     return Status::InvalidArgument("pubkey does not match secret");
   }
   return identity;

@@ -25,8 +25,7 @@ class Identity final : public core::Signer {
   static Result<Identity> Generate(std::string_view shortname);
 
   // The identity whose seed is |seed| (deterministic).
-  static Result<Identity> FromSeed(std::string_view shortname,
-                                   std::span<const uint8_t, core::kEd25519SeedBytes> seed);
+  static Result<Identity> FromSeed(std::string_view shortname, std::span<const uint8_t, core::kEd25519SeedBytes> seed);
 
   // From the parsed keypair JSON; runs the reference's keypair check
   // (checkAuthorKeypairIsValid) and returns its messages. Those messages
@@ -46,8 +45,7 @@ class Identity final : public core::Signer {
   void SignHashed(core::Document& doc) const override;
 
  private:
-  Identity(std::string address, SecretKey secret)
-      : address_(std::move(address)), secret_(std::move(secret)) {}
+  Identity(std::string address, SecretKey secret) : address_(std::move(address)), secret_(std::move(secret)) {}
   std::string address_;
   SecretKey secret_;
 };

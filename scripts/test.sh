@@ -2,8 +2,9 @@
 # test.sh: install what is missing, build, run every test (ctest), then the
 # same suite built with AddressSanitizer + UndefinedBehaviorSanitizer, then
 # the concurrency and mount tests built with ThreadSanitizer (build-tsan).
+# Also checks the formatting (scripts/check_style.sh --format-only, one test).
 # Ends with ctest's summaries and a line "tests: N passed, M failed" over
-# all three suites.
+# all three suites and the style check.
 # Options: --no-sanitize (skip both sanitizer passes, for quick local runs).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,6 +55,18 @@ run_suite() {
 }
 
 run_suite "release" "$here/build" -DESFS_TESTS=ON
+
+# Formatting (.clang-format) and layering, checked over every project file;
+# counted as one test. clang-tidy is not run here: over the whole tree it
+# takes longer than CI's budget on 2 cores (scripts/check_style.sh --tidy-only
+# runs it; docs/design.md "Style checks").
+echo "=== style: clang-format and layering (scripts/check_style.sh --format-only)"
+if bash scripts/check_style.sh --format-only; then
+  passed=$((passed + 1))
+else
+  echo "=== style: FAILED (clang-format -i the files named above)"
+  failed=$((failed + 1))
+fi
 if [ "$sanitize" = 1 ]; then
   # ASan and LSan run inside every test process; UBSan aborts on any finding.
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"

@@ -32,7 +32,7 @@ struct Transfer {
   const std::function<bool(std::string_view)>* on_data = nullptr;
   const std::function<void(size_t)>* on_received = nullptr;
   bool stopped = false;
-  CURL* handle = nullptr;   // streams: to read the status before the body
+  CURL* handle = nullptr;  // streams: to read the status before the body
   long stream_status = 0;
   char error[CURL_ERROR_SIZE] = {};
   // Streams: abort when nothing (not even a keep-alive) came for this long.
@@ -95,8 +95,8 @@ CurlPtr NewHandle(const std::string& url, const HttpOptions& options, Transfer& 
   if (options.deadline != std::chrono::steady_clock::time_point{}) {
     using std::chrono::duration_cast;
     using std::chrono::milliseconds;
-    const long left = std::max<long>(
-        1, duration_cast<milliseconds>(options.deadline - std::chrono::steady_clock::now()).count());
+    const long left =
+        std::max<long>(1, duration_cast<milliseconds>(options.deadline - std::chrono::steady_clock::now()).count());
     timeout_ms = timeout_ms > 0 ? std::min(timeout_ms, left) : left;
   }
   if (timeout_ms > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -249,7 +249,8 @@ Result<long> HttpStream(const std::string& url, const HttpOptions& options,
   if (transfer.cancel && transfer.cancel->load()) return Status(StatusCode::kCancelled, url + ": cancelled");
   if (transfer.stopped) return status;
   if (transfer.stalled) {
-    return Status(StatusCode::kNetwork, url + ": the stream went silent for " + std::to_string(transfer.stall_s) + " s");
+    return Status(StatusCode::kNetwork,
+                  url + ": the stream went silent for " + std::to_string(transfer.stall_s) + " s");
   }
   if (rc != CURLE_OK) return Status(StatusCode::kNetwork, url + ": " + CurlError(rc, transfer));
   return status;

@@ -35,8 +35,8 @@ std::chrono::seconds PassDeadline();
 
 struct HttpOptions {
   long connect_timeout_s = 10;
-  long stall_timeout_s = 30;         // abort if under 1 byte/s for this long
-  long total_timeout_s = 0;          // 0: none (large pulls take long)
+  long stall_timeout_s = 30;  // abort if under 1 byte/s for this long
+  long total_timeout_s = 0;   // 0: none (large pulls take long)
   size_t max_body_bytes = DefaultMaxReplyBytes();
   const std::atomic<bool>* cancel = nullptr;  // set to stop a transfer
   // CA certificates (PEM) to trust for https, as curl's --cacert: replaces

@@ -27,7 +27,8 @@ Status BadReply(const std::string& url, long status, const std::string& body) {
 
 }  // namespace
 
-PubClient::PubClient(std::string pub_url, HttpOptions options) : base_(std::move(pub_url)), options_(std::move(options)) {
+PubClient::PubClient(std::string pub_url, HttpOptions options)
+    : base_(std::move(pub_url)), options_(std::move(options)) {
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
 
@@ -47,7 +48,9 @@ Result<PubClient::Listing> PubClient::Pull(const std::string& workspace) {
   if (!elements.ok()) {
     // An object (or a number, a string) is JSON, just not a listing.
     const size_t first = listing.body->find_first_not_of(" \t\r\n");
-    const bool other_json = first != std::string::npos && std::string_view("{\"-0123456789tfn").find((*listing.body)[first]) != std::string_view::npos;
+    const bool other_json =
+        first != std::string::npos &&
+        std::string_view("{\"-0123456789tfn").find((*listing.body)[first]) != std::string_view::npos;
     if (other_json && core::ParseJson(*listing.body).ok()) {
       return Status(StatusCode::kNetwork, url + ": the reply is not a JSON array of documents");
     }

@@ -39,9 +39,9 @@ bool PubHasIt(const Syncer::Holdings& held, const core::Document& doc) {
 
 void SaveStatus(core::Store& store, const std::string& workspace, const std::string& pub, const PubStatus& s) {
   (void)store.local().SetValue(StatusKey(workspace, pub), {{"pushed_seq", s.pushed_seq},
-                                                         {"last_success_us", s.last_success_us},
-                                                         {"last_error", s.last_error},
-                                                         {"invalid_total", s.invalid_total}});
+                                                           {"last_success_us", s.last_success_us},
+                                                           {"last_error", s.last_error},
+                                                           {"invalid_total", s.invalid_total}});
 }
 
 }  // namespace

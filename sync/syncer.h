@@ -67,10 +67,10 @@ struct PassReport {
 
 // What `esfs status` shows for one (workspace, pub); kept in the store.
 struct PubStatus {
-  uint64_t pushed_seq = 0;          // every change up to here is on the pub
-  int64_t last_success_us = 0;      // last complete pass (µs since epoch), 0: never
-  std::string last_error;           // empty after a success
-  uint64_t invalid_total = 0;       // invalid documents the pub sent, ever
+  uint64_t pushed_seq = 0;      // every change up to here is on the pub
+  int64_t last_success_us = 0;  // last complete pass (µs since epoch), 0: never
+  std::string last_error;       // empty after a success
+  uint64_t invalid_total = 0;   // invalid documents the pub sent, ever
 };
 
 using SyncLog = std::function<void(const std::string&)>;
@@ -171,13 +171,13 @@ class Syncer {
   std::unique_ptr<core::ChangeFeed> own_feed_;  // when none was given
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> live_push_looks_{0};
-  std::mutex status_mu_;  // one status update (load, change, save) at a time
-  mutable std::mutex mu_;  // guards workers_ and supervise_due_; before a worker's mutex
+  std::mutex status_mu_;          // one status update (load, change, save) at a time
+  mutable std::mutex mu_;         // guards workers_ and supervise_due_; before a worker's mutex
   std::condition_variable wake_;  // the supervisor waits here
   bool supervise_due_ = false;    // the feed looked since the last reconcile
   std::map<std::string, std::unique_ptr<Worker>> workers_;  // by "workspace pub"
-  std::string only_workspace_;  // empty: every workspace; set before Start()
-  std::vector<std::string> peers_, peer_workspaces_;  // SetPeers; read-only once started
+  std::string only_workspace_;                              // empty: every workspace; set before Start()
+  std::vector<std::string> peers_, peer_workspaces_;        // SetPeers; read-only once started
   std::thread supervisor_;
 };
 

@@ -41,9 +41,9 @@ struct Syncer::Worker {
   const std::string workspace;
   const std::string pub;
   const std::vector<std::string> only;  // the config's prefixes when it started
-  std::atomic<bool> cancel{false};  // set by Stop(); every transfer of this worker watches it
-  HttpOptions http;                 // the syncer's, cancelled by |cancel|
-  std::atomic<bool> running{true};  // false once RunWorker returned
+  std::atomic<bool> cancel{false};      // set by Stop(); every transfer of this worker watches it
+  HttpOptions http;                     // the syncer's, cancelled by |cancel|
+  std::atomic<bool> running{true};      // false once RunWorker returned
   // Guards the waits of this worker and of its live session (Live's
   // fields marked so). After Syncer::mu_ in the lock order.
   std::mutex mu;
@@ -162,8 +162,8 @@ void Syncer::ReconcileWorkers() {
       if (!only_workspace_.empty() && ws.address != only_workspace_) continue;
       const std::vector<std::string> only = OnlyPrefixesOf(ws.config);
       std::vector<std::string> pubs = PubsOf(ws.config);
-      const bool peered = peer_workspaces_.empty() ||
-                          std::find(peer_workspaces_.begin(), peer_workspaces_.end(), ws.address) != peer_workspaces_.end();
+      const bool peered = peer_workspaces_.empty() || std::find(peer_workspaces_.begin(), peer_workspaces_.end(),
+                                                                ws.address) != peer_workspaces_.end();
       for (const auto& peer : peers_) {
         if (peered && std::find(pubs.begin(), pubs.end(), peer) == pubs.end()) pubs.push_back(peer);
       }

@@ -34,14 +34,14 @@
 #include <thread>
 #include <vector>
 
-#include "scripts/bench/parallel.h"
-#include "scripts/bench/series.h"
 #include "core/base32.h"
 #include "core/crypto.h"
 #include "core/document.h"
 #include "core/signing.h"
 #include "core/validate.h"
 #include "keys/identity.h"
+#include "scripts/bench/parallel.h"
+#include "scripts/bench/series.h"
 
 namespace {
 
@@ -157,8 +157,8 @@ void Emit(const Options& opts, const Series& s) {
   // got a core. Lower means something else on the machine took the CPU.
   const double cpu_per_wall = s.cpu_seconds / wall;
   const double median = Median(s.seconds);
-  std::printf("{\"impl\":\"esfs\",\"op\":\"%s\",\"n\":%zu,\"threads\":%u,\"reps\":%d,\"seconds\":[", s.op,
-              opts.n, s.threads, opts.reps);
+  std::printf("{\"impl\":\"esfs\",\"op\":\"%s\",\"n\":%zu,\"threads\":%u,\"reps\":%d,\"seconds\":[", s.op, opts.n,
+              s.threads, opts.reps);
   for (size_t i = 0; i < s.seconds.size(); ++i) std::printf("%s%.6f", i ? "," : "", s.seconds[i]);
   std::printf("],\"median_s\":%.6f,\"rate\":%.1f,\"cpu_per_wall\":%.2f,\"failures\":%ld}\n", median,
               static_cast<double>(opts.n) / median, cpu_per_wall, s.failures);
@@ -239,12 +239,14 @@ int main(int argc, char** argv) {
       static_cast<unsigned>(std::min<size_t>(cores, std::max<size_t>(1, n / 256)));  // what ValidateBatch uses
   std::vector<Series> series = {
       // Sign: contentHash, document hash, Ed25519, base32 (keys::Identity::Sign).
-      {"sign", 1, [&] {
+      {"sign", 1,
+       [&] {
          for (auto& d : docs) identity->Sign(d);
          return 0L;
        }},
       // Bare libsodium on the same 53-byte messages: the document hashes.
-      {"sodium_sign", 1, [&] {
+      {"sodium_sign", 1,
+       [&] {
          for (size_t i = 0; i < n; ++i) {
            crypto_sign_detached(signatures[i].data(), nullptr, reinterpret_cast<const uint8_t*>(messages[i].data()),
                                 messages[i].size(), secret.data());
@@ -252,12 +254,14 @@ int main(int argc, char** argv) {
          return 0L;
        }},
       // Document hash (core::DocumentHash). The sum keeps the work observable.
-      {"hash", 1, [&] {
+      {"hash", 1,
+       [&] {
          for (const auto& d : docs) hash_check += static_cast<unsigned char>(esfs::core::DocumentHash(d)[7]);
          return 0L;
        }},
       // Validate on one thread (core::ValidateDocument).
-      {"validate", 1, [&] {
+      {"validate", 1,
+       [&] {
          long failed = 0;
          for (const auto& d : docs) {
            if (esfs::Status s = esfs::core::ValidateDocument(d, opts.now); !s.ok()) note_error(d, s), ++failed;
@@ -266,7 +270,8 @@ int main(int argc, char** argv) {
        }},
       {"sodium_verify", 1, [&] { return verify_range(0, n); }},
       // Validate in a batch on every core (core::ValidateBatch, threads = 0).
-      {"validate_batch", batch_threads, [&] {
+      {"validate_batch", batch_threads,
+       [&] {
          long failed = 0;
          const auto verdicts = esfs::core::ValidateBatch(docs, opts.now, 0);
          for (size_t i = 0; i < verdicts.size(); ++i) {
@@ -283,8 +288,7 @@ int main(int argc, char** argv) {
   crypto_hash_sha256_state digest_state;
   crypto_hash_sha256_init(&digest_state);
   for (const auto& d : docs) {
-    crypto_hash_sha256_update(&digest_state, reinterpret_cast<const uint8_t*>(d.signature.data()),
-                              d.signature.size());
+    crypto_hash_sha256_update(&digest_state, reinterpret_cast<const uint8_t*>(d.signature.data()), d.signature.size());
     crypto_hash_sha256_update(&digest_state, reinterpret_cast<const uint8_t*>("\n"), 1);
   }
   uint8_t digest[32];
@@ -298,10 +302,11 @@ int main(int argc, char** argv) {
     g_failures += static_cast<int>(mismatched);
   }
 
-  std::printf("{\"impl\":\"esfs\",\"op\":\"info\",\"n\":%zu,\"cores\":%u,\"now\":%lld,\"author\":\"%s\","
-              "\"sig_digest\":\"%s\",\"hash_check\":%lu,\"failures\":%d}\n",
-              n, cores, static_cast<long long>(opts.now), identity->address().c_str(),
-              Hex(digest, sizeof digest).c_str(), hash_check, g_failures);
+  std::printf(
+      "{\"impl\":\"esfs\",\"op\":\"info\",\"n\":%zu,\"cores\":%u,\"now\":%lld,\"author\":\"%s\","
+      "\"sig_digest\":\"%s\",\"hash_check\":%lu,\"failures\":%d}\n",
+      n, cores, static_cast<long long>(opts.now), identity->address().c_str(), Hex(digest, sizeof digest).c_str(),
+      hash_check, g_failures);
   if (g_failures) {
     std::fprintf(stderr, "core_bench: FAILED: %d documents or signatures did not check out%s%s\n", g_failures,
                  first_error.empty() ? "" : "; first error: ", first_error.c_str());

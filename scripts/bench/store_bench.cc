@@ -68,8 +68,6 @@
 #include <thread>
 #include <vector>
 
-#include "scripts/bench/parallel.h"
-#include "scripts/bench/series.h"
 #include "core/base32.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -79,6 +77,8 @@
 #include "core/store.h"
 #include "core/validate.h"
 #include "keys/identity.h"
+#include "scripts/bench/parallel.h"
+#include "scripts/bench/series.h"
 
 namespace {
 
@@ -297,8 +297,8 @@ uint64_t StatusBytes(const char* field) {
 
 std::string MemoryJson() {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "\"vm_hwm\":%" PRIu64 ",\"vm_rss\":%" PRIu64 ",\"rss_anon\":%" PRIu64
-                                 ",\"rss_file\":%" PRIu64,
+  std::snprintf(buf, sizeof buf,
+                "\"vm_hwm\":%" PRIu64 ",\"vm_rss\":%" PRIu64 ",\"rss_anon\":%" PRIu64 ",\"rss_file\":%" PRIu64,
                 StatusBytes("VmHWM"), StatusBytes("VmRSS"), StatusBytes("RssAnon"), StatusBytes("RssFile"));
   return buf;
 }
@@ -326,8 +326,9 @@ std::string LatencyJson(std::vector<double> us) {
   double sum = 0;
   for (double x : us) sum += x;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "\"count\":%zu,\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"max_us\":%.2f,"
-                                 "\"mean_us\":%.2f",
+  std::snprintf(buf, sizeof buf,
+                "\"count\":%zu,\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"max_us\":%.2f,"
+                "\"mean_us\":%.2f",
                 us.size(), Percentile(us, 50), Percentile(us, 90), Percentile(us, 99), us.empty() ? 0 : us.back(),
                 us.empty() ? 0 : sum / static_cast<double>(us.size()));
   return buf;
@@ -519,8 +520,8 @@ Outcomes IngestRange(esfs::core::Store& store, const std::vector<Document>& docs
 long Expect(const Outcomes& o, long accepted, long ignored, const char* what) {
   if (o.accepted == accepted && o.ignored == ignored && o.invalid == 0) return 0;
   std::fprintf(stderr, "store_bench: %s: expected %ld accepted and %ld ignored, got %ld / %ld / %ld invalid%s%s\n",
-               what, accepted, ignored, o.accepted, o.ignored, o.invalid, o.first_problem.empty() ? "" : "; first: ",
-               o.first_problem.c_str());
+               what, accepted, ignored, o.accepted, o.ignored, o.invalid,
+               o.first_problem.empty() ? "" : "; first: ", o.first_problem.c_str());
   return std::max<long>(1, std::labs(o.accepted - accepted) + std::labs(o.ignored - ignored) + o.invalid);
 }
 
@@ -535,7 +536,8 @@ int IngestCommand(const Options& o) {
   if (o.n > total || total > reader.count()) Usage("need --n <= --total <= documents in the file");
   stdfs::create_directories(o.dir);
   const char* fs_note = FileSystemWarning(o.dir);
-  if (*fs_note) std::fprintf(stderr, "store_bench: WARNING: %s is on %s: fsync costs nothing there\n", o.dir.c_str(), fs_note);
+  if (*fs_note)
+    std::fprintf(stderr, "store_bench: WARNING: %s is on %s: fsync costs nothing there\n", o.dir.c_str(), fs_note);
 
   const std::vector<Document> docs = reader.Read(o.n);
   const size_t n = docs.size();
@@ -551,7 +553,8 @@ int IngestCommand(const Options& o) {
   auto verify = [&](size_t b, size_t e) {
     long failed = 0;
     for (size_t i = b; i < e; ++i) {
-      if (crypto_sign_verify_detached(bare.signatures[i].data(), reinterpret_cast<const uint8_t*>(bare.messages[i].data()),
+      if (crypto_sign_verify_detached(bare.signatures[i].data(),
+                                      reinterpret_cast<const uint8_t*>(bare.messages[i].data()),
                                       bare.messages[i].size(), bare.keys[i].data()) != 0) {
         ++failed;
       }
@@ -568,8 +571,8 @@ int IngestCommand(const Options& o) {
                          long failed = 0;
                          for (size_t from = 0; from < n; from += o.batch) {
                            const size_t to = std::min(n, from + o.batch);
-                           for (const auto& s :
-                                esfs::core::ValidateBatch(std::span<const Document>(docs.data() + from, to - from), o.now)) {
+                           for (const auto& s : esfs::core::ValidateBatch(
+                                    std::span<const Document>(docs.data() + from, to - from), o.now)) {
                              if (!s.ok()) ++failed;
                            }
                          }
@@ -830,9 +833,10 @@ int LookupCommand(const Options& o) {
     disk = static_cast<uint64_t>(st.st_blocks) * 512;
     apparent = static_cast<uint64_t>(st.st_size);
   }
-  std::printf("{\"impl\":\"esfs\",\"op\":\"lookup_process\",\"documents\":%zu,\"open_us\":%.1f,%s,"
-              "\"data_mdb_disk\":%" PRIu64 ",\"data_mdb_size\":%" PRIu64 ",\"layout\":%s,\"failures\":%d}\n",
-              o.total, open_us, memory.c_str(), disk, apparent, LayoutJson(dir + "/store").c_str(), g_failures);
+  std::printf(
+      "{\"impl\":\"esfs\",\"op\":\"lookup_process\",\"documents\":%zu,\"open_us\":%.1f,%s,"
+      "\"data_mdb_disk\":%" PRIu64 ",\"data_mdb_size\":%" PRIu64 ",\"layout\":%s,\"failures\":%d}\n",
+      o.total, open_us, memory.c_str(), disk, apparent, LayoutJson(dir + "/store").c_str(), g_failures);
   return g_failures ? 1 : 0;
 }
 

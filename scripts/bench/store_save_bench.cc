@@ -44,8 +44,7 @@ struct Options {
 };
 
 [[noreturn]] void Usage() {
-  std::fprintf(stderr,
-               "usage: store_save_bench --dir DIR [--threads 1,8] [--seconds S] [--bytes B] [--setmany K]\n");
+  std::fprintf(stderr, "usage: store_save_bench --dir DIR [--threads 1,8] [--seconds S] [--bytes B] [--setmany K]\n");
   std::exit(2);
 }
 

@@ -42,17 +42,14 @@ bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsBase32Char(char c) { return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'); }
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
+bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 void CheckAuthor(std::string_view s) {
   auto author = esfs::core::ParseAuthorAddress(s);
   if (!author.ok()) {
     const auto& st = author.status();
     Require(st.code() == StatusCode::kInvalidDocument, "author: wrong error code", s);
-    Require(StartsWith(st.message(), "author address ") ||
-                StartsWith(st.message(), "author shortname ") ||
+    Require(StartsWith(st.message(), "author address ") || StartsWith(st.message(), "author shortname ") ||
                 StartsWith(st.message(), "author pubkey "),
             "author: message does not name the address", s);
     return;
@@ -71,8 +68,8 @@ void CheckAuthor(std::string_view s) {
   if (key.ok()) Require(key->size() == 32, "author: pubkey decodes to other than 32 bytes", s);
   // Anyone can write a path without '~', and an author can write its own "~" path.
   Require(esfs::core::AuthorCanWrite(s, "/shared/x.txt"), "author: cannot write a shared path", s);
-  Require(esfs::core::AuthorCanWrite(s, "/about/~" + std::string(s) + "/name"),
-          "author: cannot write its own ~ path", s);
+  Require(esfs::core::AuthorCanWrite(s, "/about/~" + std::string(s) + "/name"), "author: cannot write its own ~ path",
+          s);
 }
 
 void CheckWorkspace(std::string_view s) {
@@ -80,8 +77,7 @@ void CheckWorkspace(std::string_view s) {
   if (!ws.ok()) {
     const auto& st = ws.status();
     Require(st.code() == StatusCode::kInvalidDocument, "workspace: wrong error code", s);
-    Require(StartsWith(st.message(), "workspace address ") ||
-                StartsWith(st.message(), "workspace name ") ||
+    Require(StartsWith(st.message(), "workspace address ") || StartsWith(st.message(), "workspace name ") ||
                 StartsWith(st.message(), "workspace key "),
             "workspace: message does not name the address", s);
     return;
@@ -134,8 +130,7 @@ void CheckWrite(std::string_view author, std::string_view path, std::string_view
   Require(esfs::core::AuthorCanWrite(author, own), "write: own ~ marker refused", input);
   // Appending to a writable path keeps its marker (or adds the first '~').
   if (can && path.find('~') != std::string_view::npos) {
-    Require(esfs::core::AuthorCanWrite(author, std::string(path) + "/~z"), "write: suffix removed marker",
-            input);
+    Require(esfs::core::AuthorCanWrite(author, std::string(path) + "/~z"), "write: suffix removed marker", input);
   }
 }
 

@@ -33,9 +33,7 @@ constexpr int64_t kNow = 1'767'229'200'000'000;
   std::abort();
 }
 
-std::string Describe(const Status& s) {
-  return std::to_string(static_cast<int>(s.code())) + " " + s.message();
-}
+std::string Describe(const Status& s) { return std::to_string(static_cast<int>(s.code())) + " " + s.message(); }
 
 void CheckOne(const OrderedJson& value) {
   auto validated = esfs::core::ParseAndValidate(value, kNow);
@@ -44,8 +42,7 @@ void CheckOne(const OrderedJson& value) {
   if (!doc.ok()) {
     // The shape check failed, so the whole check must fail with its verdict.
     if (validated.ok()) Fail("ParseAndValidate ok but DocumentFromJson failed", value.dump());
-    if (validated.status().code() != doc.status().code() ||
-        validated.status().message() != doc.status().message()) {
+    if (validated.status().code() != doc.status().code() || validated.status().message() != doc.status().message()) {
       Fail("ParseAndValidate and DocumentFromJson disagree",
            Describe(validated.status()) + "\n" + Describe(doc.status()));
     }
@@ -71,9 +68,8 @@ void CheckOne(const OrderedJson& value) {
 
   // Validation looks at nothing but the Document: the copy gets the same verdict.
   Status verdict = esfs::core::ValidateDocument(*again, kNow);
-  if (verdict.ok() != validated.ok() ||
-      (!verdict.ok() && (verdict.code() != validated.status().code() ||
-                         verdict.message() != validated.status().message()))) {
+  if (verdict.ok() != validated.ok() || (!verdict.ok() && (verdict.code() != validated.status().code() ||
+                                                           verdict.message() != validated.status().message()))) {
     Fail("validation verdict changed across the round trip",
          Describe(validated.status()) + "\n" + Describe(verdict) + "\n" + text);
   }

@@ -67,8 +67,7 @@ void Walk(const Json& value, Corpus& docs, Corpus& addrs) {
   }
   if (!value.is_object()) return;
   if (value.contains("format") && value.contains("signature")) docs.Add(value.dump());
-  if (value.contains("author") && value.contains("path") && value["author"].is_string() &&
-      value["path"].is_string()) {
+  if (value.contains("author") && value.contains("path") && value["author"].is_string() && value["path"].is_string()) {
     addrs.Add(Selected(3, value["author"].get<std::string>() + "\n" + value["path"].get<std::string>()));
   }
   for (const auto& [key, v] : value.items()) {
@@ -80,8 +79,7 @@ void Walk(const Json& value, Corpus& docs, Corpus& addrs) {
       if (key == "author" || key == "address") addrs.Add(Selected(0, s));
       if (key == "workspace") addrs.Add(Selected(1, s));
       if (key == "path") addrs.Add(Selected(2, s));
-      if (key == "encoded" || key == "secret" || key == "signature" || key == "contentHash" ||
-          key == "pubkey") {
+      if (key == "encoded" || key == "secret" || key == "signature" || key == "contentHash" || key == "pubkey") {
         addrs.Add(Selected(4, s));
       }
       std::string bytes;
@@ -112,7 +110,7 @@ int main(int argc, char** argv) {
     }
     Walk(json, docs, addrs);
   }
-  std::printf("seed corpus: %zu document inputs in %s, %zu address/path inputs in %s\n",
-              docs.seen.size(), argv[1], addrs.seen.size(), argv[2]);
+  std::printf("seed corpus: %zu document inputs in %s, %zu address/path inputs in %s\n", docs.seen.size(), argv[1],
+              addrs.seen.size(), argv[2]);
   return 0;
 }

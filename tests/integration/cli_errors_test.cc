@@ -31,12 +31,13 @@ class CliErrors : public ::testing::Test {
 };
 
 TEST_F(CliErrors, ReadCommandsOnAFolderWithNoStoreSaySoAndCreateNothing) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{"status"},
-                                                                {"get", "+garden.friends", "/a.txt"},
-                                                                {"export", "+garden.friends"},
-                                                                {"workspace", "list"},
-                                                                {"workspace", "remove-pub", "+garden.friends", "http://x"},
-                                                                {"sync", "--once"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"status"},
+                                             {"get", "+garden.friends", "/a.txt"},
+                                             {"export", "+garden.friends"},
+                                             {"workspace", "list"},
+                                             {"workspace", "remove-pub", "+garden.friends", "http://x"},
+                                             {"sync", "--once"}}) {
     auto r = Esfs(args);
     EXPECT_EQ(r.exit_code, 1) << args[0];
     EXPECT_EQ(r.err, "esfs " + args[0] + ": there is no store in " + data +

@@ -91,17 +91,16 @@ TEST_F(Installed, SystemdUserUnitsVerify) {
   const std::string runtime = dir.File("runtime");
   ASSERT_EQ(mkdir(runtime.c_str(), 0700), 0);
   WriteFile(dir.File("esfs-mount@earthstar.service"), mount_unit);
-  auto verify = RunProgram({"env", "XDG_RUNTIME_DIR=" + runtime, "MANPATH=" + prefix + "/share/man:",
-                            "systemd-analyze", "verify", "--user", dir.File("esfs-mount@earthstar.service"),
-                            units + "/esfs-pub.service"},
+  auto verify = RunProgram({"env", "XDG_RUNTIME_DIR=" + runtime, "MANPATH=" + prefix + "/share/man:", "systemd-analyze",
+                            "verify", "--user", dir.File("esfs-mount@earthstar.service"), units + "/esfs-pub.service"},
                            "", 60);
   EXPECT_EQ(verify.exit_code, 0) << verify.err;
   EXPECT_EQ(verify.err, "");
   // It does find mistakes: a unit whose command is not there fails.
   WriteFile(dir.File("esfs-broken.service"), "[Service]\nExecStart=" + prefix + "/bin/esfs-missing\n");
-  auto broken = RunProgram({"env", "XDG_RUNTIME_DIR=" + runtime, "systemd-analyze", "verify", "--user",
-                            dir.File("esfs-broken.service")},
-                           "", 60);
+  auto broken = RunProgram(
+      {"env", "XDG_RUNTIME_DIR=" + runtime, "systemd-analyze", "verify", "--user", dir.File("esfs-broken.service")}, "",
+      60);
   EXPECT_NE(broken.exit_code, 0);
 }
 

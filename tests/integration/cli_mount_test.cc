@@ -74,8 +74,8 @@ TEST_F(CliMount, MountTypeFuseEsfsMountsAndUmountUnmounts) {
 TEST_F(CliMount, AnFstabLineMountsReadOnly) {
   ProgramInDefaultPath program;
   ASSERT_TRUE(program.link_ok);
-  WriteFile(dir.File("fstab"), data + " " + mnt + " fuse." + program.name + " key=" + key +
-                                   ",ro,noauto,_netdev,nofail,x-esfs-test 0 0\n");
+  WriteFile(dir.File("fstab"),
+            data + " " + mnt + " fuse." + program.name + " key=" + key + ",ro,noauto,_netdev,nofail,x-esfs-test 0 0\n");
   auto mounted = RunProgram({"mount", "-T", dir.File("fstab"), mnt}, "", 30);
   ASSERT_EQ(mounted.exit_code, 0) << mounted.err;
   EXPECT_NE(MountLine(mnt).find(" fuse.esfs ro,"), std::string::npos) << MountLine(mnt);
@@ -146,7 +146,8 @@ TEST_F(CliMount, AutoUnmountUnmountsWhenTheDaemonIsKilled) {
 TEST_F(CliMount, ADaemonThatCannotMountShowsLibfusesReason) {
   auto bad_option = esfs({"mount", mnt, "-o", "no_such_option"});
   EXPECT_EQ(bad_option.exit_code, 1);
-  EXPECT_EQ(bad_option.err, "esfs mount: could not start a FUSE session: fuse: unknown option(s): `-o no_such_option'\n");
+  EXPECT_EQ(bad_option.err,
+            "esfs mount: could not start a FUSE session: fuse: unknown option(s): `-o no_such_option'\n");
   // An unprivileged user: libfuse or fusermount3 says why (no access to
   // /dev/fuse, or allow_other without user_allow_other), not a guess.
   const std::string home = dir.File("nobody");

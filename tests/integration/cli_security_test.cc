@@ -1,8 +1,8 @@
 // Issue #15 items 3, 7 and 8 through the real esfs binary: key-file input
 // never printed, text from outside never printed raw, and commands that
 // would lose data refuse instead.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,7 +70,7 @@ TEST(CliSecurity, MalformedKeyFilesNeverShowTheSecret) {
       json_head + upper + "\"}",
       json_head + with_control + "\"}",
       json_head + with_digit + "\"}",
-      json_head + secret.substr(0, 40),  // truncated JSON
+      json_head + secret.substr(0, 40),   // truncated JSON
       "{\"secret\": \"" + secret + "\"",  // truncated, address missing
       "{\"address\": \"" + secret + "\", \"secret\": \"" + secret + "\"}",
   };
@@ -133,10 +133,8 @@ TEST(CliSecurity, TextFromOutsideIsNeverPrintedRaw) {
   auto sync = s.Run({"sync", "--once"}, "", 60);
   EXPECT_EQ(sync.exit_code, 1) << sync.err;
   EXPECT_FALSE(HasControlByte(sync.out + sync.err)) << sync.err;
-  for (auto args : std::vector<std::vector<std::string>>{{"workspace", "list"},
-                                                          {"workspace", "list", "--json"},
-                                                          {"status"},
-                                                          {"status", "--json"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"workspace", "list"}, {"workspace", "list", "--json"}, {"status"}, {"status", "--json"}}) {
     auto r = s.Run(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     EXPECT_FALSE(HasControlByte(r.out + r.err)) << args[0] << ": " << r.out;
@@ -227,8 +225,8 @@ TEST(CliSecurity, MountDaemonIsNotDumpable) {
   TempDir mnt;
   const std::vector<std::string> no_ptrace = {"setpriv", "--bounding-set", "-sys_ptrace"};
   std::vector<std::string> mount = no_ptrace;
-  for (const auto& a : {EsfsBinary(), std::string("--data"), s.data, std::string("--key"), s.key,
-                        std::string("mount"), mnt.path()}) {
+  for (const auto& a :
+       {EsfsBinary(), std::string("--data"), s.data, std::string("--key"), s.key, std::string("mount"), mnt.path()}) {
     mount.push_back(a);
   }
   auto started = RunProgram(mount, "", 30);

@@ -28,9 +28,13 @@ TEST(Cli, HelpEverywhere) {
 }
 
 TEST(Cli, BadUsageExitsTwoWithOneLine) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"frobnicate"}, {"--bogus"}, {"keygen"}, {"sign", "--bogus"}, {"validate"},
-           {"sign", "--workspace", "+a.b"}, {"validate", "x", "--now", "soon"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"frobnicate"},
+                                                                {"--bogus"},
+                                                                {"keygen"},
+                                                                {"sign", "--bogus"},
+                                                                {"validate"},
+                                                                {"sign", "--workspace", "+a.b"},
+                                                                {"validate", "x", "--now", "soon"}}) {
     auto r = Esfs(args);
     EXPECT_EQ(r.exit_code, 2) << args[0];
     EXPECT_EQ(LineCount(r.err), 1) << r.err;
@@ -67,7 +71,8 @@ TEST(Cli, SignRefusesInvalidDocumentsAndBadKeys) {
   auto not_mine = Esfs({"sign", "--keypair", key, "--workspace", "+a.b", "--path", "/~@matt.x/y", "--content", "x"});
   EXPECT_EQ(not_mine.exit_code, 1);
   EXPECT_NE(not_mine.err.find("can't write to path"), std::string::npos);
-  auto missing_key = Esfs({"sign", "--keypair", dir.File("none.json"), "--workspace", "+a.b", "--path", "/p", "--content", "x"});
+  auto missing_key =
+      Esfs({"sign", "--keypair", dir.File("none.json"), "--workspace", "+a.b", "--path", "/p", "--content", "x"});
   EXPECT_EQ(missing_key.exit_code, 1);
   EXPECT_NE(missing_key.err.find("none.json"), std::string::npos);
   auto folder_key = Esfs({"sign", "--keypair", dir.path(), "--workspace", "+a.b", "--path", "/p", "--content", "x"});
@@ -75,7 +80,7 @@ TEST(Cli, SignRefusesInvalidDocumentsAndBadKeys) {
   EXPECT_NE(folder_key.err.find("not a regular file"), std::string::npos);
   // A key file the user cannot read (as root: run as nobody).
   auto unreadable = RunProgram({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", EsfsBinary(), "sign",
-                         "--keypair", key, "--workspace", "+a.b", "--path", "/p", "--content", "x"});
+                                "--keypair", key, "--workspace", "+a.b", "--path", "/p", "--content", "x"});
   EXPECT_EQ(unreadable.exit_code, 1) << unreadable.err;
   EXPECT_NE(unreadable.err.find("Permission denied"), std::string::npos) << unreadable.err;
   const std::string binary = dir.File("bin.dat");
@@ -102,7 +107,8 @@ TEST(Cli, ValidateReportsEachDocumentAndFailsOnBadInput) {
   auto report = core::OrderedJson::parse(mixed.out);
   ASSERT_EQ(report.size(), 3u);
   EXPECT_TRUE(report[0]["valid"].get<bool>());
-  EXPECT_EQ(report[1]["error"].get<std::string>().rfind("content does not match contentHash.  sha256(content) is ", 0), 0u);
+  EXPECT_EQ(report[1]["error"].get<std::string>().rfind("content does not match contentHash.  sha256(content) is ", 0),
+            0u);
   EXPECT_EQ(report[2]["error"], "doc must be an object, but is 42");
   EXPECT_FALSE(report[2].contains("path"));
   for (const std::string& garbage : {std::string("[{\"format\":"), std::string("\xff\xfe"), std::string("")}) {

@@ -58,7 +58,7 @@ void PutFile(const std::string& path, const std::string& data) {
 }
 
 timespec MTime(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(lstat(path.c_str(), &st), 0) << path;
   return st.st_mtim;
 }
@@ -173,7 +173,8 @@ class Editors : public ::testing::Test {
       std::istringstream lines(ReadFile(trace_file));
       for (std::string line; std::getline(lines, line);) {
         const size_t quote = line.find('"');
-        if (quote == npos || (line[quote + 1] == '/' && line.compare(quote + 1, m_.mountpoint().size(), m_.mountpoint()) != 0)) {
+        if (quote == npos ||
+            (line[quote + 1] == '/' && line.compare(quote + 1, m_.mountpoint().size(), m_.mountpoint()) != 0)) {
           continue;
         }
         for (char c : line) {
@@ -265,8 +266,8 @@ class Editors : public ::testing::Test {
 // backupskip is emptied because its default skips everything under /tmp.
 std::vector<std::string> Vim(const std::string& sets, const std::string& keys,
                              const std::vector<std::string>& finish = {"wq"}) {
-  std::vector<std::string> argv = {"vim", "-u", "NONE", "-i", "NONE", "-N", "-es",
-                                   "-c", "set backupskip= " + sets, "-c", "normal! " + keys};
+  std::vector<std::string> argv = {
+      "vim", "-u", "NONE", "-i", "NONE", "-N", "-es", "-c", "set backupskip= " + sets, "-c", "normal! " + keys};
   for (const auto& command : finish) argv.insert(argv.end(), {"-c", command});
   argv.push_back("note.txt");
   return argv;
@@ -292,8 +293,7 @@ TEST_F(Editors, VimBackupcopyYesCopiesThenOverwritesInPlace) {
   auto run = Tool(Vim("backupcopy=yes", "Gosecond line"), dir, "", true);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_TRUE(Traced(run, kSwapCreated)) << run.trace;
-  EXPECT_TRUE(Traced(run, "openat(AT_FDCWD, \"note.txt~\", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW, 0644) = "))
-      << run.trace;
+  EXPECT_TRUE(Traced(run, "openat(AT_FDCWD, \"note.txt~\", O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW, 0644) = ")) << run.trace;
   EXPECT_FALSE(Traced(run, "rename(\"note.txt\"")) << run.trace;
   EXPECT_TRUE(Traced(run, "openat(AT_FDCWD, \"note.txt\", O_WRONLY|O_CREAT, 0644) = ")) << run.trace;
   EXPECT_TRUE(Traced(run, "unlink(\"note.txt~\") = 0")) << run.trace;
@@ -357,8 +357,9 @@ TEST_F(Editors, EmacsFirstSaveKeepsABackupLaterSavesInPlace) {
   auto second = emacs("three", "four");
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(Count(second.trace, to_backup), 1u) << second.trace;  // replaces the old backup
-  CheckAll("emacs", {.files = {{"note.txt", "original\none\ntwo\nthree\nfour\n"}, {"note.txt~", "original\none\ntwo\n"}},
-                     .local = {"note.txt~"}});
+  CheckAll("emacs",
+           {.files = {{"note.txt", "original\none\ntwo\nthree\nfour\n"}, {"note.txt~", "original\none\ntwo\n"}},
+            .local = {"note.txt~"}});
 }
 
 // ---- ed, sed ----
@@ -495,8 +496,9 @@ TEST_F(Editors, GitCloneStatusAndCommitPublishOnlyTrackedFiles) {
   EXPECT_EQ(commit.exit_code, 0) << commit.out << commit.err;
   status = Tool({"git", "status", "--porcelain"}, work);
   EXPECT_EQ(status.out, "") << status.err;
-  CheckAll("git", {.files = {{"clone/README.md", "hello\nmore\n"}, {"clone/docs/guide.txt", "guide\nedited in the mount\n"}},
-                   .dirs = {"clone/.git/"}});
+  CheckAll("git",
+           {.files = {{"clone/README.md", "hello\nmore\n"}, {"clone/docs/guide.txt", "guide\nedited in the mount\n"}},
+            .dirs = {"clone/.git/"}});
   status = Tool({"git", "status", "--porcelain"}, work);
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_EQ(status.out, "");
@@ -571,7 +573,8 @@ TEST_F(Editors, RmRecursive) {
   PutFile(dir + "/keep.txt", "stays\n");
   auto run = Tool({"rm", "-r", "tree"}, dir);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  CheckAll("rm", {.files = {{"keep.txt", "stays\n"}}, .deleted = {"tree/x.txt", "tree/sub/y.txt", "tree/sub/deep/z.txt"}});
+  CheckAll("rm",
+           {.files = {{"keep.txt", "stays\n"}}, .deleted = {"tree/x.txt", "tree/sub/y.txt", "tree/sub/deep/z.txt"}});
 }
 
 // ---- gio (GLib) ----
@@ -655,7 +658,8 @@ TEST_F(Editors, TwoProcessesWriteDifferentFilesAtOnce) {
   }
   Want want;
   for (int w = 0; w < 2; ++w) {
-    for (int i = 0; i < kFiles; ++i) want.files["w" + std::to_string(w) + "-" + std::to_string(i) + ".txt"] = Numbered(w, i);
+    for (int i = 0; i < kFiles; ++i)
+      want.files["w" + std::to_string(w) + "-" + std::to_string(i) + ".txt"] = Numbered(w, i);
   }
   CheckAll("parallel", want);
 }
@@ -735,9 +739,9 @@ TEST_F(Editors, OthersTildeFolderRefusesShellAndVim) {
   ASSERT_EQ(key.exit_code, 0) << key.err;
   const std::string matt = key.out.substr(0, key.out.find('\n'));
   const std::string doc_path = "/perm/~" + matt + "/note.txt";
-  auto put = RunProgram({EsfsBinary(), "--data", m_.data_dir(), "--key", other_key, "put", MountedEsfs::kWorkspace,
-                         doc_path},
-                        "Matt's note\n");
+  auto put =
+      RunProgram({EsfsBinary(), "--data", m_.data_dir(), "--key", other_key, "put", MountedEsfs::kWorkspace, doc_path},
+                 "Matt's note\n");
   ASSERT_EQ(put.exit_code, 0) << put.err;
   const std::string dir = m_.Path("perm/~" + matt);
   ASSERT_TRUE(WaitFor([&] { return ReadFile(dir + "/note.txt") == "Matt's note\n"; }));

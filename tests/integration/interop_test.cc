@@ -35,15 +35,17 @@ const std::vector<DocSpec> kDocs = {
 };
 
 std::vector<std::string> SignArgs(const std::string& key, const DocSpec& d, const std::string& ts) {
-  std::vector<std::string> args = {"sign", "--keypair", key, "--workspace", "+gardening.friends", "--path", d.path,
-                                   "--content", d.content, "--timestamp", ts};
+  std::vector<std::string> args = {"sign",   "--keypair", key,         "--workspace", "+gardening.friends",
+                                   "--path", d.path,      "--content", d.content,     "--timestamp",
+                                   ts};
   if (!d.delete_after.empty()) args.insert(args.end(), {"--delete-after", d.delete_after});
   return args;
 }
 
 std::string NowMicros() {
-  return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count());
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
 }
 
 TEST(Interop, EsfsSignedDocsValidateInBothReferenceVersions) {

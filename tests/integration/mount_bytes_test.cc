@@ -35,7 +35,9 @@ std::string RandomBytes(size_t n, uint32_t seed) {
 // among the 15 binary extensions, one that is, text that looks like a data
 // URL, and plain text.
 std::map<std::string, std::string> SampleFiles() {
-  std::string elf = "\x7f" "ELF\x02\x01\x01";
+  std::string elf =
+      "\x7f"
+      "ELF\x02\x01\x01";
   elf += RandomBytes(70'000, 2);
   return {
       {"photo", RandomBytes(200'000, 1)},

@@ -43,7 +43,7 @@ void WaitPast(int64_t ns) {
 }
 
 struct stat Stat(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(stat(path.c_str(), &st), 0) << path << ": " << strerror(errno);
   return st;
 }
@@ -139,7 +139,7 @@ TEST_F(MountPosix, SizeAndTimesAfterFtruncateAndCloseAreTheSavedOnesAtOnce) {
     ASSERT_GE(fd, 0);
     const off_t size = 10 - round;  // "hello world" shrinks a byte per round
     ASSERT_EQ(ftruncate(fd, size), 0);
-    struct stat during{};
+    struct stat during {};
     ASSERT_EQ(fstat(fd, &during), 0);
     EXPECT_EQ(during.st_size, size);
     ASSERT_EQ(close(fd), 0);
@@ -195,7 +195,7 @@ TEST_F(MountPosix, AnUnlinkedOpenFileHasNoLinks) {
     WriteFile(m_.Path(name), "content");
     int fd = open(m_.Path(name).c_str(), O_RDWR);
     ASSERT_GE(fd, 0);
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(fstat(fd, &st), 0);
     EXPECT_EQ(st.st_nlink, 1u);
     ASSERT_EQ(unlink(m_.Path(name).c_str()), 0);
@@ -209,7 +209,7 @@ TEST_F(MountPosix, AnUnlinkedOpenFileHasNoLinks) {
   int fd = open(m_.Path("old.txt").c_str(), O_RDONLY);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(rename(m_.Path("new.txt").c_str(), m_.Path("old.txt").c_str()), 0);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(fstat(fd, &st), 0);
   EXPECT_EQ(st.st_nlink, 0u);
   EXPECT_EQ(close(fd), 0);

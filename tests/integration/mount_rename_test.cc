@@ -42,8 +42,8 @@ TEST(MountFolderRename, AFolderOfThreeHundredPublishedFilesMovesInOneCommit) {
   ASSERT_EQ(rename(m.Path("big").c_str(), m.Path("moved").c_str()), 0) << strerror(errno) << "\n" << m.LogText();
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ((*store)->CommitCount(), before + 1) << "one commit for " << 2 * kFiles << " documents";
-  std::cout << "rename of a folder of " << kFiles << " files: "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms" << std::endl;
+  std::cout << "rename of a folder of " << kFiles
+            << " files: " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms" << std::endl;
   for (int i = 0; i < kFiles; ++i) {
     const std::string rest = "/sub" + std::to_string(i % 4) + "/f" + std::to_string(i) + ".txt";
     auto moved = (*store)->replica().Winner(MountedEsfs::kWorkspace, "/moved" + rest);

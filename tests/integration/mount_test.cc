@@ -166,9 +166,9 @@ TEST_F(Mount, RenameInAcrossAndOverFiles) {
   EXPECT_EQ(ReadFile(m_.Path("dir/uno.txt")), "2");
   EXPECT_EQ(ListDir(m_.Path()), std::set<std::string>{"dir"});
   Write(m_.Path("three.txt"), "3");
-  EXPECT_EQ(renameat2(AT_FDCWD, m_.Path("three.txt").c_str(), AT_FDCWD, m_.Path("dir/uno.txt").c_str(),
-                      RENAME_NOREPLACE),
-            -1);
+  EXPECT_EQ(
+      renameat2(AT_FDCWD, m_.Path("three.txt").c_str(), AT_FDCWD, m_.Path("dir/uno.txt").c_str(), RENAME_NOREPLACE),
+      -1);
   EXPECT_EQ(errno, EEXIST);
   EXPECT_EQ(ReadFile(m_.Path("dir/uno.txt")), "2");
   auto live = Live(m_.Export());
@@ -409,8 +409,7 @@ TEST_F(Mount, EphemeralFilesGetALifetimeAndVanishAtExpiry) {
   };
   const auto until_expiry = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::microseconds(std::max<int64_t>(delete_after - NowUs(), 0)));
-  EXPECT_TRUE(WaitUntil(gone, until_expiry + std::chrono::seconds(5)))
-      << "still there after its expiry";
+  EXPECT_TRUE(WaitUntil(gone, until_expiry + std::chrono::seconds(5))) << "still there after its expiry";
   EXPECT_GE(NowUs(), delete_after) << "gone before its expiry";
   // A bad lifetime is a usage error.
   auto bad = m_.Esfs({"mount", m_.mountpoint() + "-x", "--ephemeral-lifetime", "soon"});
@@ -423,9 +422,11 @@ TEST_F(Mount, EphemeralFilesGetALifetimeAndVanishAtExpiry) {
 // to documents below "/wiki/": every one has a name, reads back, and a save
 // under that name goes back to the same path (docs/names.md).
 TEST_F(Mount, PathsFromOtherAppsAreReachableAndSaveBackToTheSamePath) {
-  const std::vector<std::pair<std::string, std::string>> foreign = {
-      {"/50%", "fifty"}, {"/%c3%bc.txt", "lower-case escapes"}, {"/a%2Fb", "an escaped slash"},
-      {"/wiki", "the wiki document"}, {"/wiki/x", "below the wiki"}};
+  const std::vector<std::pair<std::string, std::string>> foreign = {{"/50%", "fifty"},
+                                                                    {"/%c3%bc.txt", "lower-case escapes"},
+                                                                    {"/a%2Fb", "an escaped slash"},
+                                                                    {"/wiki", "the wiki document"},
+                                                                    {"/wiki/x", "below the wiki"}};
   for (const auto& [path, content] : foreign) {
     ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, path}, content).exit_code, 0) << path;
   }
@@ -476,7 +477,8 @@ TEST_F(Mount, PathsFromOtherAppsAreReachableAndSaveBackToTheSamePath) {
 // saves as one new document with everything else intact.
 TEST_F(Mount, AMebibyteTextFileReadsAtRandomOffsetsAndTakesAPatchInTheMiddle) {
   std::string text;
-  for (int line = 0; text.size() < (size_t{1} << 20); ++line) text += "line " + std::to_string(line) + " of the big file\n";
+  for (int line = 0; text.size() < (size_t{1} << 20); ++line)
+    text += "line " + std::to_string(line) + " of the big file\n";
   text.resize(size_t{1} << 20);
   Write(m_.Path("big.txt"), text);
   int fd = open(m_.Path("big.txt").c_str(), O_RDONLY);
@@ -538,10 +540,16 @@ TEST_F(Mount, BinaryFilesRoundTripAsBase64OrDataUrlsAndTooLargeIsRefused) {
   Write(m_.Path("text.txt"), "good text");
   int fd = open(m_.Path("text.txt").c_str(), O_WRONLY | O_TRUNC);
   ASSERT_GE(fd, 0);
-  ASSERT_EQ(write(fd, "\xff\xfe\x00" "bad", 6), 6);
+  ASSERT_EQ(write(fd,
+                  "\xff\xfe\x00"
+                  "bad",
+                  6),
+            6);
   EXPECT_EQ(close(fd), 0) << strerror(errno);
   EXPECT_EQ(Live(m_.Export())["/text.txt"], "data:application/octet-stream;base64,//4AYmFk");
-  EXPECT_EQ(ReadFile(m_.Path("text.txt")), std::string("\xff\xfe\x00" "bad", 6));
+  EXPECT_EQ(ReadFile(m_.Path("text.txt")), std::string("\xff\xfe\x00"
+                                                       "bad",
+                                                       6));
   ASSERT_EQ(stat(m_.Path("text.txt").c_str(), &st), 0);
   EXPECT_EQ(st.st_size, 6);
   Write(m_.Path("text.txt"), "good text");
@@ -645,9 +653,10 @@ TEST_F(Mount, TheWorkspacesOwnListKeepsMoreNamesLocal) {
   Write(m_.Path("notes/x.tmp"), "scratch");
   Write(m_.Path("sub/drafts/kept.md"), "published: the rooted pattern is /drafts");
   Write(m_.Path("readme.md"), "hello");
-  const std::map<std::string, std::string> published{{"/old.log", "published before"},
-                                                     {"/readme.md", "hello"},
-                                                     {"/sub/drafts/kept.md", "published: the rooted pattern is /drafts"}};
+  const std::map<std::string, std::string> published{
+      {"/old.log", "published before"},
+      {"/readme.md", "hello"},
+      {"/sub/drafts/kept.md", "published: the rooted pattern is /drafts"}};
   EXPECT_EQ(Live(m_.Export()), published);
   EXPECT_EQ(ReadFile(m_.data_dir() + "/local/" + MountedEsfs::kWorkspace + "/drafts/plan.md"), "a plan");
   // The listed document is hidden the same way in a listing and a lookup
@@ -695,10 +704,11 @@ TEST_F(Mount, OthersTildePathsAreReadOnly) {
   ASSERT_EQ(other.exit_code, 0);
   const std::string matt = other.out.substr(0, other.out.find('\n'));
   const std::string owned = "/about/~" + matt + "/name.txt";
-  ASSERT_EQ(RunProgram({EsfsBinary(), "--data", m_.data_dir(), "--key", other_key, "put", MountedEsfs::kWorkspace, owned},
-                "Matt")
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      RunProgram({EsfsBinary(), "--data", m_.data_dir(), "--key", other_key, "put", MountedEsfs::kWorkspace, owned},
+                 "Matt")
+          .exit_code,
+      0);
   const std::string dir = m_.Path("about/~" + matt);
   const std::string file = dir + "/name.txt";
   EXPECT_EQ(ReadFile(file), "Matt");
@@ -732,8 +742,8 @@ TEST_F(Mount, ChangesFromAnotherProcessShowUpAtOnce) {
   ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/shared.txt"}, "from outside").exit_code, 0);
   ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/brand/new.txt"}, "new").exit_code, 0);
   std::string seen;
-  EXPECT_TRUE(WaitUntil([&] { return (seen = ReadFile(m_.Path("shared.txt"))) == "from outside"; },
-                        std::chrono::seconds(2)))
+  EXPECT_TRUE(
+      WaitUntil([&] { return (seen = ReadFile(m_.Path("shared.txt"))) == "from outside"; }, std::chrono::seconds(2)))
       << "read: " << seen;
   EXPECT_EQ(ReadFile(m_.Path("brand/new.txt")), "new");
 
@@ -761,9 +771,11 @@ TEST_F(Mount, ChangesFromAnotherProcessShowUpAtOnce) {
   ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/open.txt"}, "short outside text").exit_code, 0);
   ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/marker.txt"}, "marker two").exit_code, 0);
   struct stat marker_now;
-  EXPECT_TRUE(WaitUntil([&] { return stat(m_.Path("marker.txt").c_str(), &marker_now) == 0 &&
-                                     marker_now.st_ino != marker_before.st_ino; },
-                        std::chrono::seconds(5)))
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return stat(m_.Path("marker.txt").c_str(), &marker_now) == 0 && marker_now.st_ino != marker_before.st_ino;
+      },
+      std::chrono::seconds(5)))
       << "the mount did not follow the change feed";
   close(marker);
   std::string rest(300 * 1000, '\0');
@@ -782,8 +794,8 @@ TEST_F(Mount, ChangesFromAnotherProcessShowUpAtOnce) {
   ASSERT_GE(long_reader, 0);
   ASSERT_EQ(m_.Esfs({"put", MountedEsfs::kWorkspace, "/long.txt"}, "version two").exit_code, 0);
   std::string now_seen;
-  EXPECT_TRUE(WaitUntil([&] { return (now_seen = ReadFile(m_.Path("long.txt"))) == "version two"; },
-                        std::chrono::seconds(2)))
+  EXPECT_TRUE(
+      WaitUntil([&] { return (now_seen = ReadFile(m_.Path("long.txt"))) == "version two"; }, std::chrono::seconds(2)))
       << "read: " << now_seen;
   char old_bytes[64] = {0};
   ASSERT_EQ(pread(long_reader, old_bytes, sizeof old_bytes, 0), 11);

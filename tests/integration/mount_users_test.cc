@@ -79,7 +79,7 @@ std::set<std::string> Tree(const std::string& dir) {
 }
 
 mode_t ModeOf(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0) return 07777;
   return st.st_mode & 07777;
 }
@@ -117,7 +117,7 @@ TEST_F(MountUsers, FilesAreOwnedByTheMountOwnerAndReadsFollowTheModes) {
   WriteFile(m_.Path("secret.txt"), "only mine");
   WriteFile(m_.Path("shared.txt"), "for everyone");
   ASSERT_EQ(chmod(m_.Path("secret.txt").c_str(), 0600), 0);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(m_.Path("secret.txt").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, getuid());
   EXPECT_EQ(st.st_gid, getgid());
@@ -179,10 +179,12 @@ TEST_F(MountUsers, AnotherUserChangesNothingEvenWhereTheModesAllowIt) {
       // Only a file's owner may chmod or set explicit times: the kernel
       // answers these itself (EPERM) under default_permissions.
       {"chmod", [&] { return Errno(chmod(f.c_str(), 0600)); }, EPERM},
-      {"set a time", [&] {
+      {"set a time",
+       [&] {
          const struct timespec t[2] = {{0, UTIME_OMIT}, {1262304000, 0}};
          return Errno(utimensat(AT_FDCWD, f.c_str(), t, 0));
-       }, EPERM},
+       },
+       EPERM},
   };
   for (const auto& c : cases) EXPECT_EQ(Other(c.call), c.expected) << c.what;
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);

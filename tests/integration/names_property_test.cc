@@ -47,8 +47,8 @@ std::string RandomName(std::mt19937& rng, int index) {
   // Every tenth name is long and made of bytes that encode to three
   // characters each: over the 512-character path limit.
   const bool long_name = index % 10 == 0;
-  const int length = long_name ? std::uniform_int_distribution<int>(180, 240)(rng)
-                               : std::uniform_int_distribution<int>(1, 40)(rng);
+  const int length =
+      long_name ? std::uniform_int_distribution<int>(180, 240)(rng) : std::uniform_int_distribution<int>(1, 40)(rng);
   for (int i = 0; i < length && name.size() < 250; ++i) {
     const int kind = std::uniform_int_distribution<int>(0, long_name ? 1 : 3)(rng);
     char c;
@@ -180,8 +180,9 @@ TEST(NamesProperty, ReferenceSignedUnusualPathsAppearUnderDecodableNames) {
   };
   OrderedJson all = OrderedJson::array();
   for (const auto& d : docs) {
-    std::vector<std::string> args = {"sign", "--keypair", tmp.File("matt.json"), "--workspace",
-                                     MountedEsfs::kWorkspace, "--path", d.path, "--content", d.content};
+    std::vector<std::string> args = {
+        "sign",   "--keypair", tmp.File("matt.json"), "--workspace", MountedEsfs::kWorkspace,
+        "--path", d.path,      "--content",           d.content};
     if (d.ephemeral) args.insert(args.end(), {"--delete-after", "9000000000000000"});
     auto signed_doc = RunRefclient(args);
     ASSERT_EQ(signed_doc.exit_code, 0) << d.path << ": " << signed_doc.err;

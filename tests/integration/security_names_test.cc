@@ -29,9 +29,9 @@ namespace {
 using core::OrderedJson;
 
 struct PeerDoc {
-  std::string path;     // the es.4 path the peer wrote
+  std::string path;  // the es.4 path the peer wrote
   std::string content;
-  std::string name;     // where it must show, relative to the workspace
+  std::string name;  // where it must show, relative to the workspace
 };
 
 // The documented escape of a segment whose name would be over 255 bytes:
@@ -65,9 +65,9 @@ std::vector<PeerDoc> HostileDocs() {
 // Signs |docs| as a second identity and imports them into |m|'s store.
 void ImportAsPeer(const MountedEsfs& m, const std::vector<PeerDoc>& docs) {
   const keys::Identity matt = MakeIdentity("matt", 2);
-  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   OrderedJson all = OrderedJson::array();
   for (const auto& d : docs) {
     core::Document doc;

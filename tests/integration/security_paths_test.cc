@@ -40,8 +40,7 @@ bool Exists(const std::string& path) {
 }
 
 // Signs |path| by a second identity and imports it into |m|'s store.
-void ImportPeerDocument(const MountedEsfs& m, const TempDir& tmp, const std::string& path,
-                        const std::string& content) {
+void ImportPeerDocument(const MountedEsfs& m, const TempDir& tmp, const std::string& path, const std::string& content) {
   auto key = RunProgram({EsfsBinary(), "keygen", "matt", "--out", tmp.File("matt.json")});
   ASSERT_EQ(key.exit_code, 0) << key.err;
   auto doc = RunProgram({EsfsBinary(), "sign", "--keypair", tmp.File("matt.json"), "--workspace",
@@ -110,9 +109,9 @@ TEST_P(SecurityPaths, PeerDotDotDocumentNeverLeavesTheLocalArea) {
   EXPECT_FALSE(Exists(m.Path("notes")));
 }
 
-INSTANTIATE_TEST_SUITE_P(Security, SecurityPaths, ::testing::Values("notes~", ".git/notes"),
-                         [](const auto& info) { return info.index == 0 ? std::string("JunkName")
-                                                                       : std::string("GitFolder"); });
+INSTANTIATE_TEST_SUITE_P(Security, SecurityPaths, ::testing::Values("notes~", ".git/notes"), [](const auto& info) {
+  return info.index == 0 ? std::string("JunkName") : std::string("GitFolder");
+});
 
 // The same document, but pulled by the mount's own syncer from a hostile
 // pub (tests/support/hostile_pub.h) instead of imported: it is valid es.4,
@@ -132,8 +131,10 @@ TEST(SecurityPathsFromAPub, TraversalDocumentFromAHostilePubStaysInside) {
 
   MountedEsfs m("suzy", pub.Url("served"));
   ASSERT_TRUE(m.mounted());
-  ASSERT_TRUE(Eventually([&] { return m.Esfs({"get", MountedEsfs::kWorkspace, doc_path}).out == "hostile"; }))
-      << "the pub's document never arrived: " << m.LogText();
+  ASSERT_TRUE(Eventually([&] {
+    return m.Esfs({"get", MountedEsfs::kWorkspace, doc_path}).out == "hostile";
+  })) << "the pub's document never arrived: "
+      << m.LogText();
   ASSERT_TRUE(Eventually([&] { return Exists(m.Path("notes")); }));
   ASSERT_EQ(Save(m.Path("notes/mine.txt"), "my notes"), 0);
   ASSERT_EQ(::rename(m.Path("notes").c_str(), m.Path("notes~").c_str()), 0) << std::strerror(errno);

@@ -49,8 +49,7 @@ int Truncate(const std::string& path, off_t size) { return truncate(path.c_str()
 // Compares without printing megabytes of content on a failure.
 void ExpectContent(const std::string& path, const std::string& want) {
   const std::string got = ReadFile(path);
-  EXPECT_TRUE(got == want) << path << ": " << got.size() << " bytes, want " << want.size() << " bytes: "
-                           << want;
+  EXPECT_TRUE(got == want) << path << ": " << got.size() << " bytes, want " << want.size() << " bytes: " << want;
 }
 
 std::string Stored(const MountedEsfs& m, const std::string& path) {

@@ -45,7 +45,8 @@ TEST_F(StoreCli, PutGetExportImportRoundTrip) {
   RunResult first = RunProgram({EsfsBinary(), "--data", dir_.File("other"), "workspace", "add", "+gardening.friends"});
   ASSERT_EQ(first.exit_code, 0);
   for (int round = 0; round < 2; ++round) {
-    auto imported = RunProgram({EsfsBinary(), "--data", dir_.File("other"), "import", "+gardening.friends", "-"}, exported.out);
+    auto imported =
+        RunProgram({EsfsBinary(), "--data", dir_.File("other"), "import", "+gardening.friends", "-"}, exported.out);
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
     auto counts = OrderedJson::parse(imported.out);
     EXPECT_EQ(counts["accepted"], round == 0 ? 2 : 0);
@@ -97,8 +98,9 @@ TEST_F(StoreCli, ImportMatchesTheReferencePubsCounts) {
   auto keypair = RunRefclient({"keygen", "matt"});
   ASSERT_EQ(keypair.exit_code, 0);
   WriteFile(dir_.File("matt.json"), keypair.out);
-  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   OrderedJson batch = OrderedJson::array();
   auto sign = [&](const std::string& path, const std::string& content, int64_t ts) {
     auto r = RunRefclient({"sign", "--keypair", dir_.File("matt.json"), "--workspace", "+gardening.friends", "--path",
@@ -125,7 +127,8 @@ TEST_F(StoreCli, ImportMatchesTheReferencePubsCounts) {
   ASSERT_EQ(ours.exit_code, 0) << ours.out << ours.err;
   auto counts = OrderedJson::parse(ours.out);
   EXPECT_EQ(counts["accepted"], pub_counts["numIngested"]);
-  EXPECT_EQ(counts["ignored"].get<int>() + static_cast<int>(counts["invalid"].size()), pub_counts["numIgnored"].get<int>());
+  EXPECT_EQ(counts["ignored"].get<int>() + static_cast<int>(counts["invalid"].size()),
+            pub_counts["numIgnored"].get<int>());
 
   // What the pub serves (the reference's pull) imports completely, and our
   // export of it validates under 6.8.5's rules.
@@ -134,7 +137,8 @@ TEST_F(StoreCli, ImportMatchesTheReferencePubsCounts) {
   auto pulled_docs = OrderedJson::parse(ReadFile(dir_.File("pulled.json")));
   RunResult add = RunProgram({EsfsBinary(), "--data", dir_.File("fresh"), "workspace", "add", "+gardening.friends"});
   ASSERT_EQ(add.exit_code, 0);
-  auto fresh = RunProgram({EsfsBinary(), "--data", dir_.File("fresh"), "import", "+gardening.friends", dir_.File("pulled.json")});
+  auto fresh = RunProgram(
+      {EsfsBinary(), "--data", dir_.File("fresh"), "import", "+gardening.friends", dir_.File("pulled.json")});
   ASSERT_EQ(fresh.exit_code, 0) << fresh.out;
   EXPECT_EQ(OrderedJson::parse(fresh.out)["accepted"], pulled_docs.size());
   auto exported = RunProgram({EsfsBinary(), "--data", dir_.File("fresh"), "export", "+gardening.friends"});

@@ -758,7 +758,8 @@ void FillHoldStore(const std::string& data) {
   ASSERT_TRUE((*store)->workspaces().Add(kWs).ok());
   const keys::Identity id = MakeIdentity("hold", 3);
   for (int i = 0; i < kReads; ++i) {
-    ASSERT_TRUE((*store)->replica().Set(id, kWs, "/hold/" + std::to_string(i) + ".txt", "held " + std::to_string(i)).ok());
+    ASSERT_TRUE(
+        (*store)->replica().Set(id, kWs, "/hold/" + std::to_string(i) + ".txt", "held " + std::to_string(i)).ok());
   }
 }
 
@@ -920,8 +921,8 @@ TEST(StoreProcess, MapGrowsFromOneMebibyteAndReopensSmall) {
   }
   // And it still grows after the reopen.
   for (int i = 0; i < 300; ++i) {
-    auto doc =
-        (*store)->replica().Set(id, kWs, "/grow/more/" + std::to_string(i) + ".txt", ContentFor(std::to_string(i), 4000, 8000));
+    auto doc = (*store)->replica().Set(id, kWs, "/grow/more/" + std::to_string(i) + ".txt",
+                                       ContentFor(std::to_string(i), 4000, 8000));
     ASSERT_TRUE(doc.ok()) << "write " << i << " after reopening small: " << StatusText(doc.status());
   }
   CheckIntegrity(**store);

@@ -115,7 +115,8 @@ TEST(SyncFeed, ChangesOfAnotherWorkspaceDoNotWakeThePusher) {
       Eventually([&] { return Count(pub, "mem", "GET stream") >= 1 && Count(pub, "mem", "GET documents") >= 2; }));
   ASSERT_TRUE(Settle(peer, 200ms));
   const uint64_t looks = peer.syncer->live_push_looks(), reads = peer.feed->reads();
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(peer.store->replica().Set(peer.suzy, kOther, "/x" + std::to_string(i), "x").ok());
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(peer.store->replica().Set(peer.suzy, kOther, "/x" + std::to_string(i), "x").ok());
   ASSERT_TRUE(Eventually([&] { return peer.feed->position() == peer.store->replica().LastSeq().value(); }, 10));
   EXPECT_GT(peer.feed->reads(), reads);
   EXPECT_EQ(peer.syncer->live_push_looks(), looks);

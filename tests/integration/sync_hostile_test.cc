@@ -29,7 +29,8 @@ struct ScopedEnv {
 
 struct Peer : SyncPeer {
   Peer(const std::string& dir, const std::string& pub)
-      : SyncPeer(dir, kWs, pub, "suzy", 1, sync::HttpOptions{5, 30}, sync::BackoffPolicy{std::chrono::milliseconds(50), std::chrono::milliseconds(200)}) {}
+      : SyncPeer(dir, kWs, pub, "suzy", 1, sync::HttpOptions{5, 30},
+                 sync::BackoffPolicy{std::chrono::milliseconds(50), std::chrono::milliseconds(200)}) {}
 };
 
 TEST(SyncHostile, JunkListingGivesOneBoundedSummaryLine) {

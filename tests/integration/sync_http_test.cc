@@ -154,9 +154,9 @@ TEST(SyncTls, AnUntrustedCertificateIsAClearErrorInStatus) {
     sync::HttpOptions http;
     const char* expect;
   };
-  for (const auto& c : {Case{"system CAs", sync::HttpOptions{5, 5}, "certificate"},
-                        Case{"another CA", wrong_ca, "certificate"},
-                        Case{"a CA file that is not there", missing_ca, "cannot be read"}}) {
+  for (const auto& c :
+       {Case{"system CAs", sync::HttpOptions{5, 5}, "certificate"}, Case{"another CA", wrong_ca, "certificate"},
+        Case{"a CA file that is not there", missing_ca, "cannot be read"}}) {
     Peer peer(dir.File(std::string("store-") + c.name), url, c.http);
     ASSERT_TRUE(peer.store->replica().Set(peer.identity, kWs, "/mine.txt", "not for an untrusted pub").ok());
     auto pass = peer.syncer->SyncOnce(kWs, url);
@@ -198,7 +198,7 @@ TEST(SyncHttp, EveryRequestSaysItIsEsfsAndWhichVersion) {
   Peer a(dir.File("a"), url);
   ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/a.txt", "a").ok());
   ASSERT_TRUE(a.syncer->SyncOnce(kWs, url).ok());  // GET and POST documents
-  a.syncer->Start();                                // and the stream
+  a.syncer->Start();                               // and the stream
   ASSERT_TRUE(Eventually([&] { return !pub.requests("mem", "GET stream").empty(); }, 20)) << a.Logged();
   a.syncer->Stop();
   // The esfs command too.
@@ -217,8 +217,8 @@ TEST(SyncHttp, EveryRequestSaysItIsEsfsAndWhichVersion) {
     EXPECT_TRUE(std::regex_match(r.user_agent, agent)) << r.what << ": '" << r.user_agent << "'";
     kinds.insert(r.mode + " " + r.what);
   }
-  EXPECT_EQ(kinds, (std::set<std::string>{"mem GET documents", "mem POST documents", "mem GET stream",
-                                          "ok GET documents"}));
+  EXPECT_EQ(kinds,
+            (std::set<std::string>{"mem GET documents", "mem POST documents", "mem GET stream", "ok GET documents"}));
 }
 
 // ---- redirects ----
@@ -260,7 +260,8 @@ TEST(SyncHttp, GetFollowsRedirectsAndPostSaysWhereTheyPoint) {
   options.cancel = &cancel;
   sync::PubClient client(pub.Url("r307"), options);
   bool opened = false;
-  Status streamed = client.Stream(kWs, [&] { opened = true, cancel = true; }, [](const OrderedJson&) { return true; });
+  Status streamed = client.Stream(
+      kWs, [&] { opened = true, cancel = true; }, [](const OrderedJson&) { return true; });
   EXPECT_TRUE(opened) << streamed.message();
   EXPECT_EQ(pub.requests("r307", "GET stream").size(), 1u);
   EXPECT_EQ(pub.requests("mem", "GET stream").size(), 1u);
@@ -314,7 +315,8 @@ TEST(SyncBackoff, RetriesAgainstAFailingPubAreSpacedOutAndStopWhenItIsBack) {
   ASSERT_TRUE(WaitUntil([&] { return pub.requests("outage", "GET stream").size() == 1; }, std::chrono::seconds(10)));
   const size_t posts = pub.requests("outage", "POST documents").size();
   ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/written-live.txt", "y").ok());
-  ASSERT_TRUE(WaitUntil([&] { return pub.requests("outage", "POST documents").size() > posts; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      WaitUntil([&] { return pub.requests("outage", "POST documents").size() > posts; }, std::chrono::seconds(10)));
   const int keepalives = pub.keepalives("outage");
   ASSERT_TRUE(WaitUntil([&] { return pub.keepalives("outage") >= keepalives + 3; }, std::chrono::seconds(10)));
   EXPECT_LE(pub.requests("outage", "GET documents").size(), passes + 1);  // + the catch-up pull
@@ -395,8 +397,7 @@ TEST(SyncLive, InvalidDocumentsFromTheStreamAreCountedInStatus) {
   TempDir dir;
   Peer a(dir.File("a"), url);
   a.syncer->Start();
-  ASSERT_TRUE(Eventually([&] { return sync::LoadPubStatus(*a.store, kWs, url).invalid_total >= 2; }, 20))
-      << a.Logged();
+  ASSERT_TRUE(Eventually([&] { return sync::LoadPubStatus(*a.store, kWs, url).invalid_total >= 2; }, 20)) << a.Logged();
   // Nothing counted twice: Stop() ends the stream and saves what its tally
   // still holds, so once it returns every count that will ever be made is
   // in the status.

@@ -38,7 +38,8 @@ TEST(SyncMounts, SavesDeletesAndConflictsTravelLiveBetweenMounts) {
   ASSERT_TRUE(Eventually([&] {
     const std::string in_a = ReadFile(a.Path("shared.md")), in_b = ReadFile(b.Path("shared.md"));
     return in_a == in_b && !in_a.empty() && a.Export().size() >= 3 && b.Export().size() >= 3;
-  })) << a.LogText() << b.LogText();
+  })) << a.LogText()
+      << b.LogText();
   // A delete in A removes the file in B.
   ASSERT_EQ(unlink(a.Path("hello.txt").c_str()), 0);
   ASSERT_TRUE(Eventually([&] { return !Exists(b.Path("hello.txt")); })) << b.LogText();
@@ -61,7 +62,6 @@ TEST(SyncMounts, SavesDeletesAndConflictsTravelLiveBetweenMounts) {
   EXPECT_GT(json[0]["pubs"][0]["last_success_us"].get<int64_t>(), 0);
   EXPECT_TRUE(json[0]["pubs"][0]["last_error"].is_null()) << status.out;
 }
-
 
 // Issue #18: a peer's save that arrives through a pub (not an import)
 // replaces yours: your content is kept as a local version in the history
@@ -149,11 +149,14 @@ TEST(SyncMounts, OfflineEditsInBothMountsConvergeWhenAnEmptyPubReturns) {
   pub = std::make_unique<ReferencePub>("", port);
   ASSERT_TRUE(pub->ready());
   // Backoff may wait up to ~12 s before the next try.
-  ASSERT_TRUE(Eventually([&] {
-    return ReadFile(b.Path("offline-a.txt")) == "written offline in a" &&
-           ReadFile(a.Path("notes/offline-b.txt")) == "written offline in b" && !Exists(a.Path("before.txt")) &&
-           ReadFile(a.Path("both.md")) == ReadFile(b.Path("both.md"));
-  }, 60)) << a.LogText() << b.LogText();
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return ReadFile(b.Path("offline-a.txt")) == "written offline in a" &&
+               ReadFile(a.Path("notes/offline-b.txt")) == "written offline in b" && !Exists(a.Path("before.txt")) &&
+               ReadFile(a.Path("both.md")) == ReadFile(b.Path("both.md"));
+      },
+      60))
+      << a.LogText() << b.LogText();
   const std::string winner = ReadFile(a.Path("both.md"));
   EXPECT_TRUE(winner == "a's offline version" || winner == "b's offline version") << winner;
   // Nothing lost: both stores and the new pub hold every document, the
@@ -163,10 +166,12 @@ TEST(SyncMounts, OfflineEditsInBothMountsConvergeWhenAnEmptyPubReturns) {
   const std::set<std::string> expected = {"/before.txt", "/both.md", "/notes/offline-b.txt", "/offline-a.txt"};
   EXPECT_EQ(Paths(a.Export()), expected);
   TempDir dir;
-  ASSERT_TRUE(Eventually([&] {
-    auto pulled = RunRefclient({"pull", pub->url(), MountedEsfs::kWorkspace, "--out", dir.File("pulled.json")});
-    return pulled.exit_code == 0 && core::OrderedJson::parse(ReadFile(dir.File("pulled.json"))).size() == 6;
-  }, 30));
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto pulled = RunRefclient({"pull", pub->url(), MountedEsfs::kWorkspace, "--out", dir.File("pulled.json")});
+        return pulled.exit_code == 0 && core::OrderedJson::parse(ReadFile(dir.File("pulled.json"))).size() == 6;
+      },
+      30));
   EXPECT_EQ(Paths(core::OrderedJson::parse(ReadFile(dir.File("pulled.json")))), expected);
   for (const MountedEsfs* m : {&a, &b}) {
     ASSERT_TRUE(Eventually([&] {

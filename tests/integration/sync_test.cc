@@ -7,9 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <atomic>
 #include <chrono>
-#include <fcntl.h>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -65,11 +65,12 @@ OrderedJson RefPull(const std::string& url, const TempDir& dir) {
 // Signs |path| = |content| as a fresh reference identity and pushes it with
 // the reference client.
 void RefPush(const std::string& url, const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& docs) {
-  if (!std::ifstream(dir.File("fern.json")).good()) WriteFile(dir.File("fern.json"), RunRefclient({"keygen", "fern"}).out);
+  if (!std::ifstream(dir.File("fern.json")).good())
+    WriteFile(dir.File("fern.json"), RunRefclient({"keygen", "fern"}).out);
   std::string batch = "[";
   for (const auto& [path, content] : docs) {
-    auto signed_doc = RunRefclient({"sign", "--keypair", dir.File("fern.json"), "--workspace", kWs, "--path", path,
-                                    "--content", content});
+    auto signed_doc = RunRefclient(
+        {"sign", "--keypair", dir.File("fern.json"), "--workspace", kWs, "--path", path, "--content", content});
     ASSERT_EQ(signed_doc.exit_code, 0) << signed_doc.err;
     batch += (batch.size() > 1 ? "," : "") + signed_doc.out;
   }
@@ -139,9 +140,9 @@ TEST(SyncFaults, EveryBadReplyIsAClearStatusAndStoresNothing) {
     std::string mode, expect;
   };
   const std::vector<Case> cases = {
-      {"403", "read-only (403)"},       {"413", "too large (413)"},     {"500", "HTTP 500"},
-      {"html", "not JSON"},             {"truncated", "not JSON"},      {"notarray", "not a JSON array"},
-      {"huge", "larger than 16 MiB"},   {"stall", "Timeout"},
+      {"403", "read-only (403)"},     {"413", "too large (413)"}, {"500", "HTTP 500"},
+      {"html", "not JSON"},           {"truncated", "not JSON"},  {"notarray", "not a JSON array"},
+      {"huge", "larger than 16 MiB"}, {"stall", "Timeout"},
   };
   for (const auto& c : cases) {
     Peer peer(dir.File("store-" + c.mode), fake.Url(c.mode), "suzy", 1, size_t{16} << 20);
@@ -276,9 +277,11 @@ TEST(SyncFaults, ALivePushThatFailsIsRetriedWhileTheStreamStaysOpen) {
   // the stream opens and the catch-up pull follows (the second listing),
   // and nothing was POSTed on the way.
   ASSERT_TRUE(Eventually([&] { return sync::LoadPubStatus(*a.store, kWs, url).last_success_us > 0; }, 20));
-  ASSERT_TRUE(Eventually([&] {
-    return fake.requests("flaky", "GET stream").size() == 1 && fake.requests("flaky", "GET documents").size() >= 2;
-  }, 10));
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return fake.requests("flaky", "GET stream").size() == 1 && fake.requests("flaky", "GET documents").size() >= 2;
+      },
+      10));
   EXPECT_EQ(fake.posts(), 0);
   ASSERT_TRUE(a.store->replica().Set(a.identity, kWs, "/saved.txt", "saved while live").ok());
   // The first POST gets a 500 and shows in the status ...
@@ -291,7 +294,8 @@ TEST(SyncFaults, ALivePushThatFailsIsRetriedWhileTheStreamStaysOpen) {
   EXPECT_TRUE(sync::LoadPubStatus(*a.store, kWs, url).last_error.empty());
   a.syncer->Stop();
   EXPECT_NE(a.Logged().find("live push of +gardening.friends"), std::string::npos) << a.Logged();
-  EXPECT_EQ(a.Logged().find("synced +gardening.friends"), std::string::npos) << "a new pass did the push: " << a.Logged();
+  EXPECT_EQ(a.Logged().find("synced +gardening.friends"), std::string::npos)
+      << "a new pass did the push: " << a.Logged();
 }
 
 // The pub takes at most 10 MB per POST: 12 MB of documents go in batches
@@ -386,9 +390,8 @@ TEST(SyncSelective, OnlyPrefixesLimitPushPullAndLiveSync) {
   once = esfs({"sync", kWs, "--once"});
   ASSERT_EQ(once.exit_code, 0) << once.err;
   EXPECT_EQ(esfs({"get", kWs, "/wiki/FromFern.md"}).out, "in");
-  EXPECT_EQ(PathsOf(esfs.Export()),
-            (std::set<std::string>{"/chat/hello.txt", "/notes/private.txt", "/wiki/Bees.md", "/wiki/FromFern.md",
-                                   "/wikipedia.txt"}));
+  EXPECT_EQ(PathsOf(esfs.Export()), (std::set<std::string>{"/chat/hello.txt", "/notes/private.txt", "/wiki/Bees.md",
+                                                           "/wiki/FromFern.md", "/wikipedia.txt"}));
   // Live: the stream brings /chat/live.txt; /other/live.txt, pushed to the
   // pub before it, must not have been stored when it arrives.
   LiveSync live(esfs, dir.File("live.log"));
@@ -397,7 +400,11 @@ TEST(SyncSelective, OnlyPrefixesLimitPushPullAndLiveSync) {
   // The background pass, then the stream opens (the pub says so).
   ASSERT_TRUE(Eventually([&] { return pub.StreamsOpened() >= 1; }, 30)) << pub.Output();
   RefPush(pub.url(), dir, {{"/other/live.txt", "out"}, {"/chat/live.txt", "in"}});
-  ASSERT_TRUE(Eventually([&] { return esfs({"get", kWs, "/chat/live.txt"}).exit_code == 0; }, 30))
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return esfs({"get", kWs, "/chat/live.txt"}).exit_code == 0;
+      },
+      30))
       << ReadFile(dir.File("live.log"));
   EXPECT_EQ(esfs({"get", kWs, "/other/live.txt"}).exit_code, 1);
   // Live pushes: /notes/later.txt (written first) stays local.
@@ -426,8 +433,9 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPush) {
   // A sqlite pub ingests ~600 documents/s: a batch takes seconds to answer.
   sync::Syncer syncer(*a.store, a.Logger(), sync::HttpOptions{5, 60, 0});
   std::vector<core::Document> docs(kDocs);
-  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   for (size_t i = 0; i < kDocs; ++i) {
     docs[i].workspace = kWs;
     docs[i].path = "/fault/" + std::to_string(i) + ".txt";
@@ -438,7 +446,9 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPush) {
   }
   ASSERT_TRUE(a.store->replica().IngestBatch(kWs, docs).ok());
   const auto t0 = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) + " s"; };
+  auto elapsed = [&] {
+    return std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) + " s";
+  };
   std::atomic<size_t> sent{0};
   std::atomic<bool> killed{false};
   std::thread killer([&] {
@@ -448,7 +458,7 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPush) {
     if (!Eventually([&] { return sent.load() >= 3000; }, 90)) return;
     const std::string db = pub->data_dir() + "/gardening.friends.sqlite";
     auto stamp = [&] {
-      struct stat st{};
+      struct stat st {};
       if (stat(db.c_str(), &st) != 0) return std::pair<int64_t, int64_t>{-1, -1};
       return std::pair<int64_t, int64_t>{st.st_size, int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
     };
@@ -506,12 +516,15 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPull) {
   ASSERT_TRUE(pub->ready());
   const std::string url = pub->url();
   const auto t0 = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) + " s"; };
+  auto elapsed = [&] {
+    return std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()) + " s";
+  };
   // Seed the pub: 10,000 documents of ~3 KB from store A (30 MB: far more
   // than socket buffers hold, so a kill really cuts the reply).
   Peer a(dir.File("a"), url, "suzy", 1);
-  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   std::vector<core::Document> docs(kDocs);
   for (size_t i = 0; i < kDocs; ++i) {
     docs[i].workspace = kWs;
@@ -533,7 +546,8 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPull) {
   // kill lands while the pub is still sending).
   Peer b(dir.File("b"), url, "matt", 2);
   for (size_t i = 0; i < kOwn; ++i) {
-    ASSERT_TRUE(b.store->replica().Set(b.identity, kWs, "/own/" + std::to_string(i) + ".txt", "b's " + std::to_string(i)).ok());
+    ASSERT_TRUE(
+        b.store->replica().Set(b.identity, kWs, "/own/" + std::to_string(i) + ".txt", "b's " + std::to_string(i)).ok());
   }
   std::atomic<bool> killed{false};
   size_t received_at_kill = 0;
@@ -585,8 +599,9 @@ TEST(SyncFaults, PubKilledInTheMiddleOfA10000DocumentPull) {
   auto stored = b.store->replica().AllDocuments(kWs);
   ASSERT_TRUE(stored.ok());
   size_t from_a = 0;
-  const int64_t check_time = std::chrono::duration_cast<std::chrono::microseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t check_time =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   for (const auto& doc : *stored) {
     EXPECT_TRUE(core::ValidateDocument(doc, check_time).ok()) << doc.path;
     if (doc.author == a.identity.address()) {

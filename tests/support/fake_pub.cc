@@ -15,7 +15,9 @@ namespace {
 constexpr const char* kBadSignatureDoc =
     R"({"format":"es.4","workspace":"+gardening.friends","path":"/evil.txt","contentHash":"bzklycewkdo64v6wcggzzui64jwtyn37ycr6e44vzqb3yll7ojc5q","content":"a","author":"@suzy.bfhcpxc5ixkxvzhwq4futxms2dxesgrk2qxpaknu4pfdd6unqjugq","timestamp":1767225600000000,"deleteAfter":null,"signature":"bjljalsg2mulkut56anrteaejvrrtnjlrwfvswiqsi2psero22qqw7am34z3u3xcw7nx6mha42isfuzae5xda3armky5clrqrewrhgca"})";
 
-bool IsRedirect(const std::string& mode) { return mode == "r301" || mode == "r302" || mode == "r307" || mode == "r308"; }
+bool IsRedirect(const std::string& mode) {
+  return mode == "r301" || mode == "r302" || mode == "r307" || mode == "r308";
+}
 
 }  // namespace
 
@@ -118,7 +120,7 @@ void FakePub::Routes() {
     }
   });
   s.Get(R"(/([a-z0-9]+)/earthstar-api/v1/([^/]+)/stream)", [this, detour](const httplib::Request& req,
-                                                                        httplib::Response& res) {
+                                                                          httplib::Response& res) {
     const std::string mode = req.matches[1];
     Log(mode, "GET stream", req.get_header_value("User-Agent"));
     if (detour(req, res, mode)) return;

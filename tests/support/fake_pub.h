@@ -73,7 +73,7 @@ class FakePub {
   std::atomic<int> posts_{0};
   mutable std::mutex mu_;  // guards requests_, stored_ and keepalives_
   std::vector<Request> requests_;
-  std::vector<std::string> stored_;  // "mem": the documents POSTed, as JSON text
+  std::vector<std::string> stored_;        // "mem": the documents POSTed, as JSON text
   std::map<std::string, int> keepalives_;  // by mode
 };
 

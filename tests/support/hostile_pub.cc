@@ -67,8 +67,8 @@ HostilePub::HostilePub() : server_(std::make_unique<httplib::Server>()) {
       if (!*sent && release) {
         *sent = true;
         for (size_t i = 0; i < junk_count && !stop_.stopped(); ++i) {
-          std::string event = i % 3 == 0 ? "data: not json " + std::to_string(i) + "\n\n"
-                                         : "data: " + JunkElement(i) + "\n\n";
+          std::string event =
+              i % 3 == 0 ? "data: not json " + std::to_string(i) + "\n\n" : "data: " + JunkElement(i) + "\n\n";
           if (!sink.write(event.data(), event.size())) return false;
           ++junk_events_sent;
         }

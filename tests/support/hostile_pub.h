@@ -44,10 +44,10 @@ class HostilePub {
 
   std::atomic<size_t> junk_count{1000};
   std::atomic<size_t> huge_bytes{size_t{8} << 20};
-  std::atomic<bool> release{false};       // "stream": send the junk now
-  std::atomic<int> streams_opened{0};     // "stream": connections so far
+  std::atomic<bool> release{false};    // "stream": send the junk now
+  std::atomic<int> streams_opened{0};  // "stream": connections so far
   std::atomic<size_t> junk_events_sent{0};
-  std::atomic<int> listings_served{0};    // GET documents, any mode
+  std::atomic<int> listings_served{0};  // GET documents, any mode
   // "stream": an event sent after the junk (set before |release|).
   std::string final_event;
 

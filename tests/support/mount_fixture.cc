@@ -72,8 +72,8 @@ bool MountedEsfs::Mount() {
   if (pipe2(ready, O_CLOEXEC) != 0) return false;
   const std::string log = dir_.File("daemon.log");
   // Built before fork: the child of a threaded process must not allocate.
-  std::vector<std::string> args = {EsfsBinary(), "--data", data_dir_, "--key", key_file_, "mount", mountpoint_,
-                                    "-f", "--ready-fd", "3"};
+  std::vector<std::string> args = {EsfsBinary(), "--data",    data_dir_, "--key",      key_file_,
+                                   "mount",      mountpoint_, "-f",      "--ready-fd", "3"};
   args.insert(args.end(), mount_args_.begin(), mount_args_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

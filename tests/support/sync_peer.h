@@ -18,8 +18,8 @@ namespace esfs::testing {
 
 class SyncPeer {
  public:
-  SyncPeer(const std::string& dir, const std::string& workspace, const std::string& pub, const char* name,
-           uint8_t seed, sync::HttpOptions http, sync::BackoffPolicy backoff = {})
+  SyncPeer(const std::string& dir, const std::string& workspace, const std::string& pub, const char* name, uint8_t seed,
+           sync::HttpOptions http, sync::BackoffPolicy backoff = {})
       : identity(MakeIdentity(name, seed)), workspace_(workspace) {
     store = std::move(core::Store::Open({dir}).value());
     EXPECT_TRUE(store->workspaces().Add(workspace, {{"pubs", {pub}}}).ok());

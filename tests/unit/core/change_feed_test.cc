@@ -162,13 +162,14 @@ TEST_F(ChangeFeedTest, UnsubscribeDuringABurstWaitsForTheRunningCallbackAndIsFin
   bool inside = false, release = false, unsubscribed = false, left = false;
   std::atomic<int> calls_after_unsubscribe{0};
   const auto id = feed->Subscribe([&](const ChangeFeed::Batch&) {
-    std::unique_lock lock(mu);
-    if (unsubscribed) ++calls_after_unsubscribe;
-    inside = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });  // held here until the test lets go
-    left = true;
-  }).id;
+                        std::unique_lock lock(mu);
+                        if (unsubscribed) ++calls_after_unsubscribe;
+                        inside = true;
+                        cv.notify_all();
+                        cv.wait(lock, [&] { return release; });  // held here until the test lets go
+                        left = true;
+                      })
+                      .id;
   feed->Subscribe(other.Callback());
   std::atomic<bool> writing{true};
   std::thread writer([&] {
@@ -214,10 +215,11 @@ TEST_F(ChangeFeedTest, UnsubscribingFromItsOwnCallbackDoesNotDeadlock) {
   {
     std::scoped_lock lock(id_mu);
     id = feed->Subscribe([&](const ChangeFeed::Batch&) {
-      ++calls;
-      std::scoped_lock lock(id_mu);
-      feed->Unsubscribe(id);
-    }).id;
+               ++calls;
+               std::scoped_lock lock(id_mu);
+               feed->Unsubscribe(id);
+             })
+             .id;
   }
   feed->Subscribe(other.Callback());
   Write("/a.txt", "1");

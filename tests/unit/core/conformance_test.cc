@@ -162,9 +162,9 @@ TEST(Conformance, Keypairs) {
   for (const auto& kp : vectors["keypairs"]) {
     std::string seed = HexToBytes(kp["secretHex"]);
     ASSERT_EQ(seed.size(), 32u);
-    auto identity = keys::Identity::FromSeed(
-        kp["shortname"].get<std::string>(),
-        std::span<const uint8_t, 32>(reinterpret_cast<const uint8_t*>(seed.data()), 32));
+    auto identity =
+        keys::Identity::FromSeed(kp["shortname"].get<std::string>(),
+                                 std::span<const uint8_t, 32>(reinterpret_cast<const uint8_t*>(seed.data()), 32));
     ASSERT_TRUE(identity.ok());
     EXPECT_EQ(identity->address(), kp["address"].get<std::string>());
     EXPECT_EQ(identity->EncodedSecret(), kp["secret"].get<std::string>());

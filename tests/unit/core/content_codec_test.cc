@@ -45,7 +45,7 @@ TEST(ContentCodec, BytesThatAreNotUtf8BecomeADataUrl) {
 
 TEST(ContentCodec, TextThatLooksLikeADataUrlIsEncodedItself) {
   for (const std::string& text : {std::string(kDataUrlPrefix) + "aGk=", std::string("data:image/png;base64,aGk="),
-                                 std::string("DATA:text/plain;BASE64,aGk=")}) {
+                                  std::string("DATA:text/plain;BASE64,aGk=")}) {
     const std::string stored = EncodeContent(NameKind::kText, text);
     EXPECT_NE(stored, text);
     EXPECT_TRUE(stored.starts_with(kDataUrlPrefix));
@@ -75,8 +75,9 @@ TEST(ContentCodec, EmptyStaysEmpty) {
 }
 
 TEST(ContentCodec, AFileThatChangesBetweenTextAndBinaryRoundTripsEachTime) {
-  const std::string versions[] = {"plain text", Bytes({0xc3, 0x28}), "text again",
-                                  std::string(kDataUrlPrefix).append("AA=="), Bytes({0x00, 0x80}), ""};
+  const std::string versions[] = {"plain text",        Bytes({0xc3, 0x28}),
+                                  "text again",        std::string(kDataUrlPrefix).append("AA=="),
+                                  Bytes({0x00, 0x80}), ""};
   for (const auto& v : versions) ExpectRoundTrip(NameKind::kText, v);
 }
 
@@ -97,9 +98,10 @@ TEST(ContentCodec, PeersContentReadsAsItsBytesOrAsItsText) {
   EXPECT_EQ(DecodedSize(NameKind::kText, "data:image/gif;base64,R0lG"), 3u);
   EXPECT_EQ(DecodeContent(NameKind::kBinary, "data:image/gif;base64,R0lG"), "GIF");
   // Malformed: shown as the text it is, with its own size.
-  for (const std::string& text : {std::string("data:application/octet-stream;base64,R0l"), std::string("data:;base64,!!!!"), std::string("data:"),
-                                 std::string("data:application/octet-stream;base64,R0l="),  // stray bits: not canonical
-                                 "data:" + std::string(300, 'x') + ";base64,R0lG"}) {
+  for (const std::string& text :
+       {std::string("data:application/octet-stream;base64,R0l"), std::string("data:;base64,!!!!"), std::string("data:"),
+        std::string("data:application/octet-stream;base64,R0l="),  // stray bits: not canonical
+        "data:" + std::string(300, 'x') + ";base64,R0lG"}) {
     EXPECT_EQ(DecodeContent(NameKind::kText, text), text);
     EXPECT_EQ(DecodedSize(NameKind::kText, text), text.size());
   }

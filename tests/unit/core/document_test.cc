@@ -1,9 +1,9 @@
 // Failure paths of parsing and validation: each a clear error, never a crash.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include "core/signing.h"
 #include "core/validate.h"
-#include <filesystem>
 
 #include "keys/identity.h"
 #include "tests/support/test_support.h"
@@ -92,7 +92,6 @@ TEST(Document, SignatureSuffixesAndTamperingAreRejected) {
   json["path"] = "/a/c.txt";
   EXPECT_EQ(ParseAndValidate(json, kNow).status().message(), "signature is invalid");
 }
-
 
 TEST(Document, OwnDocumentCheckSkipsOnlyTheSignatureAndTheHash) {
   // A local write's document: every rule but the Ed25519 and content-hash

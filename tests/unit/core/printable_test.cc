@@ -25,18 +25,20 @@ TEST(Printable, EscapesTerminalControls) {
   EXPECT_EQ(Printable("c1\xc2\x9b"), "c1\\xC2\\x9B");
 }
 
-TEST(Printable, BackslashCannotFakeAnEscape) {
-  EXPECT_EQ(Printable("\\x1B"), "\\\\x1B");
-}
+TEST(Printable, BackslashCannotFakeAnEscape) { EXPECT_EQ(Printable("\\x1B"), "\\\\x1B"); }
 
 TEST(Printable, EscapesBytesThatAreNotUtf8) {
-  EXPECT_EQ(Printable("a\xff" "b"), "a\\xFFb");
-  EXPECT_EQ(Printable("\xc0\xaf"), "\\xC0\\xAF");          // overlong '/'
+  EXPECT_EQ(Printable("a\xff"
+                      "b"),
+            "a\\xFFb");
+  EXPECT_EQ(Printable("\xc0\xaf"), "\\xC0\\xAF");           // overlong '/'
   EXPECT_EQ(Printable("\xed\xa0\x80"), "\\xED\\xA0\\x80");  // surrogate
 }
 
 TEST(Printable, EscapesBidiOverrides) {
-  EXPECT_EQ(Printable("evil\xe2\x80\xae" "txt.exe"), "evil\\u{202E}txt.exe");
+  EXPECT_EQ(Printable("evil\xe2\x80\xae"
+                      "txt.exe"),
+            "evil\\u{202E}txt.exe");
   EXPECT_EQ(Printable("\xef\xbb\xbfx"), "\\u{FEFF}x");
 }
 

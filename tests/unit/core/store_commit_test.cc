@@ -16,7 +16,6 @@
 namespace esfs::core {
 namespace {
 
-
 class StoreCommitTest : public StoreFixture {
  protected:
   std::optional<Document> WinnerAt(const std::string& path) {

@@ -15,7 +15,6 @@
 namespace esfs::core {
 namespace {
 
-
 using StorePartsTest = StoreFixture;
 
 TEST_F(StorePartsTest, FolderIndexStatusCodes) {

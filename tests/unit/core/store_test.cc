@@ -31,8 +31,8 @@ class StoreTest : public ::testing::Test {
     ASSERT_NE(store_, nullptr);
   }
 
-  Document Signed(const keys::Identity& who, const std::string& path, const std::string& content,
-                  int64_t timestamp, std::optional<int64_t> delete_after = std::nullopt) {
+  Document Signed(const keys::Identity& who, const std::string& path, const std::string& content, int64_t timestamp,
+                  std::optional<int64_t> delete_after = std::nullopt) {
     Document doc;
     doc.workspace = kWs;
     doc.path = path;
@@ -306,11 +306,13 @@ TEST_F(StoreTest, ChangeFeedIsMonotonicAndKeepsOnlyCurrentDocuments) {
 
 TEST_F(StoreTest, BatchIngestSkipsVerifyingKnownDocuments) {
   std::vector<Document> docs;
-  for (int i = 0; i < 300; ++i) docs.push_back(Signed(suzy_, "/b/" + std::to_string(i), "c" + std::to_string(i), kNow - i));
+  for (int i = 0; i < 300; ++i)
+    docs.push_back(Signed(suzy_, "/b/" + std::to_string(i), "c" + std::to_string(i), kNow - i));
   docs.push_back(docs[0]);  // a duplicate inside the batch
   auto first = store_->replica().IngestBatch(kWs, docs);
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(std::count_if(first->begin(), first->end(), [](auto& o) { return o.result == IngestResult::kAccepted; }), 300);
+  EXPECT_EQ(std::count_if(first->begin(), first->end(), [](auto& o) { return o.result == IngestResult::kAccepted; }),
+            300);
   EXPECT_EQ(first->back().result, IngestResult::kIgnored);
   auto again = store_->replica().IngestBatch(kWs, docs);
   for (const auto& o : *again) {
@@ -322,14 +324,14 @@ TEST_F(StoreTest, BatchIngestSkipsVerifyingKnownDocuments) {
   EXPECT_EQ((*store_->replica().IngestBatch(kWs, std::span(&docs[5], 1)))[0].result, IngestResult::kInvalid);
 }
 
-
 TEST_F(StoreTest, IngestManyMatchesOneBatchAcrossBatchBoundaries) {
   // Batches of 7: duplicates, newer versions and a forgery land in
   // different batches, so the pipelined check of batch k+1 runs before
   // batch k is written.
   std::vector<Document> docs;
-  for (int i = 0; i < 40; ++i) docs.push_back(Signed(suzy_, "/m/" + std::to_string(i % 25), "v" + std::to_string(i), kNow - 1000 + i));
-  docs.push_back(docs[3]);                               // duplicate of an earlier batch's document
+  for (int i = 0; i < 40; ++i)
+    docs.push_back(Signed(suzy_, "/m/" + std::to_string(i % 25), "v" + std::to_string(i), kNow - 1000 + i));
+  docs.push_back(docs[3]);                                  // duplicate of an earlier batch's document
   docs.push_back(Signed(matt_, "/m/1", "matt", kNow - 5));  // another author at a path already there
   Document forged = docs[10];
   forged.content = "forged";
@@ -372,7 +374,8 @@ TEST_F(StoreTest, IngestManyMatchesOneBatchAcrossBatchBoundaries) {
 }
 TEST_F(StoreTest, IngesterTakesPartsAsTheyComeAndKeepsTheirOrder) {
   std::vector<std::vector<Document>> parts(3);
-  for (int i = 0; i < 30; ++i) parts[i % 3].push_back(Signed(suzy_, "/p/" + std::to_string(i % 7), "v" + std::to_string(i), kNow - 100 + i));
+  for (int i = 0; i < 30; ++i)
+    parts[i % 3].push_back(Signed(suzy_, "/p/" + std::to_string(i % 7), "v" + std::to_string(i), kNow - 100 + i));
   parts[2].push_back(parts[0][0]);  // seen in an earlier part
   std::vector<size_t> progress;
   auto ingester = store_->replica().StartIngest(kWs, [&](size_t done) { progress.push_back(done); });
@@ -442,7 +445,8 @@ long MappedKb(const std::string& file_name) {
   while (std::getline(smaps, line)) {
     if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') != std::string::npos &&
         line.find(' ') > line.find('-')) {
-      in_file = line.size() >= file_name.size() && line.compare(line.size() - file_name.size(), file_name.size(), file_name) == 0;
+      in_file = line.size() >= file_name.size() &&
+                line.compare(line.size() - file_name.size(), file_name.size(), file_name) == 0;
     } else if (in_file && line.rfind("Rss:", 0) == 0) {
       kb += std::stol(line.substr(4));
     }

@@ -96,7 +96,8 @@ TEST_F(LockingTest, AFolderRenameIsOneCommitAndOthersAnswerWhileItRuns) {
   const uint64_t before = store_->CommitCount();
   // Held until one more write than the rename's 600 is queued: released below.
   store_->replica().HoldCommitsForTest(2 * kFiles + 1);
-  auto rename = std::async(std::launch::async, [&] { return fs_->Rename(kRootInode, "dir", kRootInode, "moved", false); });
+  auto rename =
+      std::async(std::launch::async, [&] { return fs_->Rename(kRootInode, "dir", kRootInode, "moved", false); });
   // Meanwhile: lookups, reads and listings of other files answer.
   for (int i = 0; i < 5; ++i) EXPECT_EQ(ReadFile(kRootInode, "outside.txt"), "outside");
   EXPECT_TRUE(fs_->ReadDir(kRootInode).ok());

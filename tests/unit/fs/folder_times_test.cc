@@ -34,9 +34,9 @@ TEST(FolderTimes, MoveTreeTakesTheFolderAndEverythingBelowAndReplacesTheTarget) 
   FolderTimes times;
   times.Touch(Folder("+ws.a", {"a"}), 1);
   times.Touch(Folder("+ws.a", {"a", "b"}), 2);
-  times.Touch(Folder("+ws.a", {"ab"}), 3);          // shares a prefix of the name only
-  times.Touch(Folder("+ws.a", {"z", "old"}), 4);    // below the target: replaced
-  times.Touch(Folder("+ws.b", {"a"}), 5);           // another workspace
+  times.Touch(Folder("+ws.a", {"ab"}), 3);        // shares a prefix of the name only
+  times.Touch(Folder("+ws.a", {"z", "old"}), 4);  // below the target: replaced
+  times.Touch(Folder("+ws.b", {"a"}), 5);         // another workspace
   times.MoveTree(Folder("+ws.a", {"a"}), Folder("+ws.a", {"z"}));
   EXPECT_FALSE(times.Get(Folder("+ws.a", {"a"})).has_value());
   EXPECT_FALSE(times.Get(Folder("+ws.a", {"a", "b"})).has_value());

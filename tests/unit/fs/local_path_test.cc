@@ -22,10 +22,25 @@ using esfs::testing::TempDir;
 using esfs::testing::WriteFile;
 
 TEST(LocalPath, AcceptsEveryOrdinaryName) {
-  const std::vector<std::string> good = {
-      "a",         "notes~",    ".git",     "...",        ".a",      "a..",     "..a",
-      "%2e%2e",    "~@suzy.b",  "a\\b",     "sp ace",     "tab\tx",  "\x1b[31m", "\xff\xfe",
-      "é",         "#x#",       ".~lock.x#", std::string(255, 'x'), "+gardening.friends"};
+  const std::vector<std::string> good = {"a",
+                                         "notes~",
+                                         ".git",
+                                         "...",
+                                         ".a",
+                                         "a..",
+                                         "..a",
+                                         "%2e%2e",
+                                         "~@suzy.b",
+                                         "a\\b",
+                                         "sp ace",
+                                         "tab\tx",
+                                         "\x1b[31m",
+                                         "\xff\xfe",
+                                         "é",
+                                         "#x#",
+                                         ".~lock.x#",
+                                         std::string(255, 'x'),
+                                         "+gardening.friends"};
   for (const auto& name : good) {
     EXPECT_TRUE(CheckLocalComponent(name).ok()) << name;
     auto path = LocalRelPath().Child(name);

@@ -27,7 +27,7 @@ TEST(NamesEscape, ReservedSegmentsGetNamesWithAPercent) {
       {".esfs-history", false, ".esfs-history"},  // only the root's is reserved
       {"%7E@x", false, "%7E@x"},
       {"%7E@x", true, "%7E@x"},
-      {"~@x", false, "~@x"},      // a real owner marker
+      {"~@x", false, "~@x"},        // a real owner marker
       {"%7E%7E@x", false, "~~@x"},  // no look-alike of a marker
       {"...", false, "..."},
       {"a%2E", false, "a%2E"},

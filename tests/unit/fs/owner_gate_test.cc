@@ -37,7 +37,7 @@ TEST_F(OwnerGateTest, TheOwnerPassesAndEveryoneElseIsRefusedRootIncluded) {
 TEST_F(OwnerGateTest, AtMostOneLineASecondPerUidWithTheCountOfTheRest) {
   for (int i = 0; i < 10000; ++i) EXPECT_FALSE(gate_.Check(1001, "write", file_).ok());
   EXPECT_EQ(lines_.size(), 1u);
-  EXPECT_EQ(described_, 1);  // the file is named only for lines written
+  EXPECT_EQ(described_, 1);                              // the file is named only for lines written
   EXPECT_FALSE(gate_.Check(1002, "write", file_).ok());  // another uid has its own second
   EXPECT_EQ(lines_.size(), 2u);
   now_ += 1;

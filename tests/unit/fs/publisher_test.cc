@@ -44,7 +44,8 @@ TEST_F(PublisherTest, PublishesAsTheAuthorAndEphemeralPathsGetALifetime) {
 TEST_F(PublisherTest, PublishManyIsOneCommit) {
   Publisher publisher(*store_, identity_, kLifetimeUs);
   std::vector<Publisher::Item> items;
-  for (int i = 0; i < 300; ++i) items.push_back({kWs, "/new/" + std::to_string(i) + ".txt", "doc " + std::to_string(i)});
+  for (int i = 0; i < 300; ++i)
+    items.push_back({kWs, "/new/" + std::to_string(i) + ".txt", "doc " + std::to_string(i)});
   const uint64_t before = store_->CommitCount();
   auto docs = publisher.PublishMany(items);
   ASSERT_TRUE(docs.ok()) << docs.status().message();

@@ -21,7 +21,8 @@ TEST(Backoff, TheDefaultScheduleDoublesFromOneSecondUpToFiveMinutes) {
     EXPECT_EQ(BackoffNominal(failures, policy).count(), expected[failures - 1]) << failures;
   }
   // Never past the cap, however many failures (no overflow either).
-  for (int failures : {12, 40, 63, 64, 1000, 1 << 30}) EXPECT_EQ(BackoffNominal(failures, policy), milliseconds(300000));
+  for (int failures : {12, 40, 63, 64, 1000, 1 << 30})
+    EXPECT_EQ(BackoffNominal(failures, policy), milliseconds(300000));
   // Nonsense counts mean "the first failure".
   EXPECT_EQ(BackoffNominal(0, policy), milliseconds(1000));
   EXPECT_EQ(BackoffNominal(-5, policy), milliseconds(1000));
