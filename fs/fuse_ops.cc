@@ -162,6 +162,7 @@ bool ReplayMkdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
   }
   attr->uncached = true;  // as in ReplayCreate
   Fs(req).ReplayMadeEntry(parent);
+  Context(req).replayer->AwaitScanOf(attr->ino);
   ReplyEntry(req, attr);
   return true;
 }
@@ -349,6 +350,10 @@ void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (!entries.ok()) return (void)fuse_reply_err(req, ToErrno(entries.status()));
   auto* snapshot = new DirSnapshot{std::move(entries.value())};
   fi->fh = reinterpret_cast<uint64_t>(snapshot);
+  // A watcher scanning a folder the replay made (Replayer::WaitForScan).
+  if (Replayer* replayer = Context(req).replayer; replayer != nullptr && ReplayCaller(req) == nullptr) {
+    replayer->FolderOpened(ino);
+  }
   fuse_reply_open(req, fi);
 }
 
@@ -378,9 +383,10 @@ void OpReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file
   fuse_reply_buf(req, buf.data(), used);
 }
 
-void OpReleasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+void OpReleasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   delete reinterpret_cast<DirSnapshot*>(fi->fh);
-  fuse_reply_err(req, 0);
+  if (Replayer* replayer = Context(req).replayer) replayer->FolderClosed(ino);
+  fuse_reply_err(req, 0);  // |req| is gone after this
 }
 
 void OpStatfs(fuse_req_t req, fuse_ino_t) {

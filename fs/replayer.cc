@@ -66,6 +66,11 @@ void Replayer::Enqueue(const std::vector<core::Change>& changes, const std::vect
 }
 
 bool Replayer::Stop(const std::function<bool()>& serve, std::chrono::milliseconds limit) {
+  {
+    std::scoped_lock scan(scan_mu_);
+    scan_stop_ = true;
+    scan_cv_.notify_all();
+  }
   std::unique_lock lock(mu_);
   stop_ = true;
   order_.clear();
@@ -88,6 +93,48 @@ bool Replayer::Stop(const std::function<bool()>& serve, std::chrono::millisecond
   lock.unlock();
   if (done) thread_.join();
   return done;
+}
+
+void Replayer::AwaitScanOf(uint64_t ino) {
+  std::scoped_lock lock(scan_mu_);
+  // The last folder was opened after its wait ended: a slow watcher, not
+  // none.
+  if (scan_opens_ > 0) scan_misses_ = 0;
+  scan_folder_.store(ino, std::memory_order_relaxed);
+  scan_opens_ = scan_closes_ = 0;
+}
+
+void Replayer::FolderOpened(uint64_t ino) {
+  if (ino == 0 || scan_folder_.load(std::memory_order_relaxed) != ino) return;
+  std::scoped_lock lock(scan_mu_);
+  if (scan_folder_.load(std::memory_order_relaxed) != ino) return;
+  ++scan_opens_;
+  scan_cv_.notify_all();
+}
+
+void Replayer::FolderClosed(uint64_t ino) {
+  if (ino == 0 || scan_folder_.load(std::memory_order_relaxed) != ino) return;
+  std::scoped_lock lock(scan_mu_);
+  if (scan_folder_.load(std::memory_order_relaxed) != ino) return;
+  ++scan_closes_;
+  scan_cv_.notify_all();
+}
+
+void Replayer::WaitForScan() {
+  std::unique_lock lock(scan_mu_);
+  const auto open_wait = scan_misses_ >= 2 ? options_.new_folder_pause : options_.watcher_open_wait;
+  const bool opened = scan_cv_.wait_for(lock, open_wait, [this] { return scan_stop_ || scan_opens_ > 0; });
+  if (scan_stop_) return;
+  if (!opened) {
+    ++scan_misses_;
+    return;
+  }
+  scan_misses_ = 0;
+  scan_cv_.wait_for(lock, options_.scan_limit, [this] { return scan_stop_ || scan_closes_ >= scan_opens_; });
+  if (scan_stop_) return;
+  lock.unlock();
+  // The watcher adds its watch right after its close returned.
+  std::this_thread::sleep_for(options_.scan_grace);
 }
 
 Replayer::Expect Replayer::ExpectFor(std::string_view name) const {
@@ -313,10 +360,10 @@ bool Replayer::Execute(const ReplayPlan& plan) {
       if (mkdirat(chain_fds_.back(), name.c_str(), 0755) == 0) {
         ++made;
         made_folders_.insert(joined);
-        // A recursive watcher (inotifywait -r, GIO) adds its watch on the
-        // new folder when it reads the event; what is made inside before
-        // that is lost to it. A short pause per new folder lets it.
-        std::this_thread::sleep_for(options_.new_folder_pause);
+        // A recursive watcher (inotifywait -r) adds its watch on the new
+        // folder after it read the event and scanned the folder; what is
+        // made inside before that is lost to it.
+        WaitForScan();
       } else if (errno != EEXIST) {
         return failed("mkdir");
       }

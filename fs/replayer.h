@@ -57,8 +57,8 @@
 // line per burst. One log line per burst says what was replayed.
 //
 // Owns: the thread, the queue, the deferred changes, the current
-// expectation, the counters. Thread-safe; lock order: mu_ and expect_mu_
-// are leaves (never held together, never across a system call or a call
+// expectation, the awaited scan, the counters. Thread-safe; lock order:
+// mu_, scan_mu_ and expect_mu_ are leaves (never held together, never across a system call or a call
 // into FileSystem).
 #pragma once
 
@@ -94,9 +94,18 @@ class Replayer {
     // A deferred change (file open for writing here, own write under way)
     // is tried again after this.
     std::chrono::milliseconds retry{200};
-    // After each new folder: time for a recursive watcher (inotifywait -r,
-    // GIO) to add its watch there before the folder's files are replayed.
+    // After each new folder, a recursive watcher (inotifywait -r) must add
+    // its watch there before the folder's entries are replayed, or it never
+    // hears of them. Such a watcher opens the new folder, reads it, closes
+    // it and then adds the watch (strace of inotifywait 3.22): the replay
+    // waits for another process to open the folder (|watcher_open_wait|;
+    // |new_folder_pause| once two new folders in a row were opened by
+    // nobody: no recursive watcher), then for the close (|scan_limit| at
+    // most), then |scan_grace|.
     std::chrono::milliseconds new_folder_pause{10};
+    std::chrono::milliseconds watcher_open_wait{50};
+    std::chrono::milliseconds scan_limit{200};
+    std::chrono::milliseconds scan_grace{2};
   };
 
   Replayer(FileSystem& fs, std::string mountpoint, LogFn log, Options options);
@@ -132,6 +141,13 @@ class Replayer {
   static constexpr uint64_t kHandleTag = uint64_t{1} << 63;
   static bool IsReplayHandle(uint64_t fh) { return (fh & kHandleTag) != 0; }
   uint64_t NewHandle() { return kHandleTag | next_handle_.fetch_add(1); }
+  // The replay thread's MKDIR made folder |ino|: the scans of it that
+  // other processes make from now on are counted (for WaitForScan).
+  void AwaitScanOf(uint64_t ino);
+  // Another process opened (OPENDIR) or closed (RELEASEDIR) folder |ino|.
+  // Cheap unless |ino| is the folder the replay awaits a scan of.
+  void FolderOpened(uint64_t ino);
+  void FolderClosed(uint64_t ino);
   // How the replay thread's LOOKUP of |name| is to be answered.
   enum class Expect { kAsIs, kAbsent, kPresentFile, kPresentFolder };
   Expect ExpectFor(std::string_view name) const;
@@ -159,6 +175,9 @@ class Replayer {
   bool Execute(const ReplayPlan& plan);
   void SetExpect(std::string_view name, Expect kind);
   void EndBurst();
+  // After a new folder: until a watcher's scan of it ended, or the
+  // waits of Options ran out (see there).
+  void WaitForScan();
 
   FileSystem& fs_;
   const std::string mountpoint_;
@@ -183,6 +202,15 @@ class Replayer {
   std::chrono::steady_clock::time_point burst_began_{};
   bool in_burst_ = false;
   std::condition_variable finished_cv_;
+
+  // The folder whose scan is awaited (0: none); read without the lock by
+  // FolderOpened/FolderClosed to keep their common case cheap.
+  std::atomic<uint64_t> scan_folder_{0};
+  std::mutex scan_mu_;  // guards the four below; a leaf
+  std::condition_variable scan_cv_;
+  int scan_opens_ = 0, scan_closes_ = 0;
+  int scan_misses_ = 0;  // new folders in a row that nobody opened
+  bool scan_stop_ = false;
 
   mutable std::mutex expect_mu_;  // guards the two below; a leaf
   std::string expect_name_;
