@@ -36,7 +36,7 @@ ChangeFeed::~ChangeFeed() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
-void ChangeFeed::Poke() {
+void ChangeFeed::Poke() const {
   const uint64_t one = 1;
   if (wake_fd_ >= 0) (void)!write(wake_fd_, &one, sizeof one);
 }

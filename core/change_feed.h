@@ -89,7 +89,7 @@ class ChangeFeed {
 
   // Looks now instead of waiting for inotify (for tests and for writers
   // that want their change out at once; never needed for correctness).
-  void Poke();
+  void Poke() const;
 
   // Counters, for tests and benchmarks: looks taken (wake-ups), and
   // ChangesSince calls made.

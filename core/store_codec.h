@@ -47,9 +47,9 @@ struct StoredDoc {
 // the store: WriteTxn::PutJoined).
 std::string EncodeDocHead(const Document& doc, uint64_t seq);
 // The workspace is not stored in the value; the caller supplies it.
-bool DecodeDoc(std::string_view value, const std::string& workspace, StoredDoc* out);
-// The same value decoded in place: |out| points into |value|.
-bool DecodeDocView(std::string_view value, DocView* out, uint64_t* seq);
+bool DecodeDoc(std::string_view in, const std::string& workspace, StoredDoc* out);
+// The same value decoded in place: |out| points into |in|.
+bool DecodeDocView(std::string_view in, DocView* out, uint64_t* seq);
 
 // What a directory listing needs without reading content.
 struct WinnerSummary {
@@ -62,6 +62,6 @@ struct WinnerSummary {
 };
 std::string EncodeWinner(const Document& doc, uint64_t seq);
 // |key_path| is the path part of the key, used when the value has no path.
-bool DecodeWinner(std::string_view value, std::string_view key_path, WinnerSummary* out);
+bool DecodeWinner(std::string_view in, std::string_view key_path, WinnerSummary* out);
 
 }  // namespace esfs::core::store_codec

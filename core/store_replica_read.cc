@@ -16,7 +16,7 @@ using namespace store_codec;
 namespace {
 
 // Below this, faulting pages in one by one costs less than the extra call.
-constexpr size_t kPrefaultBytes = 64 * 1024;
+constexpr size_t kPrefaultBytes = size_t{64} * 1024;
 
 // Newest first: the winner rule, so that element 0 is the winner.
 void SortNewestFirst(std::vector<StoredDoc>& docs) {
@@ -107,6 +107,7 @@ Result<std::vector<Document>> Replica::Versions(const std::string& workspace, co
   std::erase_if(versions, [now](const StoredDoc& d) { return StoreState::Expired(d.doc, now); });
   SortNewestFirst(versions);
   std::vector<Document> out;
+  out.reserve(versions.size());
   for (auto& v : versions) out.push_back(std::move(v.doc));
   return out;
 }

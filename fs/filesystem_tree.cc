@@ -55,9 +55,9 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
         if (FirstLocalName(child, patterns.get()) < child.size()) continue;
         if (e.is_folder) {
           names[name] = true;
-        } else if (twins.count(e.name)) {
+        } else if (twins.contains(e.name)) {
           names[name + kTwinSuffix] = false;  // the folder keeps the name (docs/names.md)
-        } else if (e.content_bytes > 0 && !names.count(name)) {
+        } else if (e.content_bytes > 0 && !names.contains(name)) {
           names[name] = false;
         }
       }
@@ -66,6 +66,7 @@ Result<std::vector<ListedEntry>> FileSystem::ReadDir(uint64_t ino) {
   // Files still being written (no commit yet) are listed too.
   for (const auto& [name, is_dir] : inodes_.OpenChildren(dir.loc)) names.emplace(name, is_dir);
   std::vector<ListedEntry> out;
+  out.reserve(names.size());
   for (const auto& [name, is_dir] : names) out.push_back({name, inodes_.InoAt(dir.loc.Child(name)), is_dir});
   return out;
 }

@@ -49,10 +49,10 @@ struct stat ToStat(const Attr& a) {
   st.st_ino = a.ino;
   st.st_mode = (a.is_dir ? S_IFDIR : S_IFREG) | a.mode;
   st.st_nlink = a.is_dir ? 2 : (a.unlinked ? 0 : 1);
-  static const uid_t uid = getuid();  // the mount's owner owns every file
-  static const gid_t gid = getgid();
-  st.st_uid = uid;
-  st.st_gid = gid;
+  static const uid_t kUid = getuid();  // the mount's owner owns every file
+  static const gid_t kGid = getgid();
+  st.st_uid = kUid;
+  st.st_gid = kGid;
   st.st_size = static_cast<off_t>(a.size);
   st.st_blksize = 4096;
   st.st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
@@ -463,7 +463,7 @@ void OpInit(void*, fuse_conn_info* conn) { conn->want &= ~FUSE_CAP_AUTO_INVAL_DA
 }  // namespace
 
 const fuse_lowlevel_ops& FuseOps() {
-  static const fuse_lowlevel_ops ops = [] {
+  static const fuse_lowlevel_ops kOps = [] {
     fuse_lowlevel_ops o{};
     o.init = OpInit;
     o.lookup = Guarded<OpLookup>::Call;
@@ -494,7 +494,7 @@ const fuse_lowlevel_ops& FuseOps() {
     o.removexattr = Guarded<OpRemovexattr>::Call;
     return o;
   }();
-  return ops;
+  return kOps;
 }
 
 }  // namespace esfs::fs

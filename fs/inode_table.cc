@@ -128,7 +128,7 @@ std::shared_ptr<Node> InodeTable::NodeForLocked(const Location& loc, bool is_dir
   // The place's own number unless a live node has it (a clash of hashes,
   // or the file that had this name is still open after an unlink).
   uint64_t ino = PreferredIno(key);
-  while (ino <= kRootInode || nodes_.count(ino)) ino = (ino + 1) & ((uint64_t{1} << 63) - 1);
+  while (ino <= kRootInode || nodes_.contains(ino)) ino = (ino + 1) & ((uint64_t{1} << 63) - 1);
   auto node = std::make_shared<Node>(ino);
   SetPlace(*node, loc);
   node->is_dir_ = is_dir;
@@ -182,7 +182,7 @@ int InodeTable::Closed(Node& node) {
     std::abort();  // a close without an open: a bug (STYLE: broken invariants abort)
   }
   const int left = --node.open_count_;
-  if (left == 0 && nodes_.count(node.ino) && nodes_.at(node.ino).get() == &node) EraseIfUnusedLocked(node);
+  if (left == 0 && nodes_.contains(node.ino) && nodes_.at(node.ino).get() == &node) EraseIfUnusedLocked(node);
   return left;
 }
 

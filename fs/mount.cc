@@ -57,6 +57,7 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output = nullp
       dup2(fds[1], STDERR_FILENO);
     }
     std::vector<char*> args;
+    args.reserve(argv.size());
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execvp(args[0], args.data());

@@ -21,7 +21,7 @@ void OwnWrites::End(const std::string& ws, const std::string& path, const std::s
 OwnWrites::Verdict OwnWrites::Check(const std::string& ws, const std::string& path, const std::string& signature) {
   std::scoped_lock lock(mu_);
   if (signatures_.erase(signature) > 0) return Verdict::kOurs;
-  if (pending_.count(Key(ws, path)) > 0) return Verdict::kPending;
+  if (pending_.contains(Key(ws, path))) return Verdict::kPending;
   return Verdict::kNotOurs;
 }
 

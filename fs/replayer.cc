@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ranges>
 
 #include "core/printable.h"
 #include "fs/filesystem.h"
@@ -162,7 +163,7 @@ bool Replayer::Next(Item* out) {
       // Deferred changes go back in the queue, unless a newer change of
       // the same path is queued already.
       for (auto& [key, item] : deferred_) {
-        if (queued_.count(key) > 0) continue;
+        if (queued_.contains(key)) continue;
         queued_.emplace(key, std::move(item));
         order_.push_back(key);
       }
@@ -273,7 +274,7 @@ void Replayer::Loop() {
 void Replayer::ReplayOne(const Item& item) {
   const uint64_t shown_key = std::hash<std::string>{}(Key(item.change));
   ReplayHint hint = item.hint;
-  if (shown_.count(shown_key) > 0) hint.file_known = true;
+  if (shown_.contains(shown_key)) hint.file_known = true;
   const ReplayPlan plan = fs_.PlanReplay(item.change, hint);
   switch (plan.kind) {
     case ReplayPlan::Kind::kNothing: {
@@ -302,7 +303,7 @@ void Replayer::ReplayOne(const Item& item) {
 }
 
 void Replayer::CloseChain() {
-  for (auto it = chain_fds_.rbegin(); it != chain_fds_.rend(); ++it) close(*it);
+  for (int& chain_fd : std::ranges::reverse_view(chain_fds_)) close(chain_fd);
   chain_fds_.clear();
   chain_names_.clear();
 }
@@ -355,7 +356,7 @@ bool Replayer::Execute(const ReplayPlan& plan) {
   for (size_t i = shared; i < folders; ++i) {
     const std::string& name = names[i];
     joined += (i ? "/" : "") + name;
-    if (is_file && i >= plan.known_folders && made_folders_.count(joined) == 0) {
+    if (is_file && i >= plan.known_folders && !made_folders_.contains(joined)) {
       SetExpect(name, Expect::kAbsent);
       if (mkdirat(chain_fds_.back(), name.c_str(), 0755) == 0) {
         ++made;

@@ -17,7 +17,7 @@ std::set<std::string> Resolver::TwinSegments(const std::vector<core::DirEntry>& 
     if (e.is_folder) folders.insert(e.name);
   }
   for (const auto& e : listed) {
-    if (!e.is_folder && e.content_bytes > 0 && folders.count(e.name)) twins.insert(e.name);
+    if (!e.is_folder && e.content_bytes > 0 && folders.contains(e.name)) twins.insert(e.name);
   }
   return twins;
 }
@@ -28,7 +28,7 @@ std::string Resolver::ListedName(const std::string& segment, bool workspace_root
   std::string name = SegmentToName(segment, workspace_root);
   const std::string_view suffix = kTwinSuffix;
   if (segment.ends_with(suffix) && name.ends_with(suffix) &&
-      twins.count(segment.substr(0, segment.size() - suffix.size())) > 0) {
+      twins.contains(segment.substr(0, segment.size() - suffix.size()))) {
     name.resize(name.size() - suffix.size());
     name += "%2E";
     name += suffix.substr(1);

@@ -89,13 +89,13 @@ struct PubServer::Impl {
   void PostDocuments(const httplib::Request& req, httplib::Response& res);
   void GetStream(const httplib::Request& req, httplib::Response& res);
   void GetChanges(const httplib::Request& req, httplib::Response& res);
-  void GetWorkspaces(httplib::Response& res);
+  void GetWorkspaces(httplib::Response& res) const;
   void GetPage(httplib::Response& res);
   std::vector<PageWorkspace> Overview(size_t recent) const;
 };
 
 std::string PubServer::Impl::ServedWorkspace(const httplib::Request& req, httplib::Response& res, bool may_create) {
-  const std::string ws = req.matches[1];
+  std::string ws = req.matches[1];
   if (auto parsed = core::ParseWorkspaceAddress(ws); !parsed.ok()) {
     Text(res, 400, "Bad Request: " + parsed.status().message());
     return "";
@@ -266,7 +266,7 @@ std::vector<PageWorkspace> PubServer::Impl::Overview(size_t recent) const {
   return out;
 }
 
-void PubServer::Impl::GetWorkspaces(httplib::Response& res) {
+void PubServer::Impl::GetWorkspaces(httplib::Response& res) const {
   OrderedJson list = OrderedJson::array();
   for (const auto& w : Overview(0))
     list.push_back({{"workspace", w.address}, {"documents", w.documents}, {"last", w.last}});
@@ -312,7 +312,7 @@ void PubServer::Impl::Routes() {
     }
     return httplib::Server::HandlerResponse::Handled;
   }));
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
     Text(res, 500, "Internal Server Error");
   });
   http.Options(R"(.*)", [](const httplib::Request& req, httplib::Response& res) {

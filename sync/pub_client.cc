@@ -131,7 +131,7 @@ Status PubClient::Stream(const std::string& workspace, const std::function<void(
 Result<bool> PubClient::OffersChanges() {
   const std::string url = base_ + "/earthstar-api/esfs/v1/info";
   HttpOptions options = options_;
-  options.max_body_bytes = 64 * 1024;
+  options.max_body_bytes = size_t{64} * 1024;
   // A small answer, soon: a pub that hangs or fails here is left to the
   // reference protocol, whose requests then report what is wrong with it.
   options.total_timeout_s = options.total_timeout_s > 0 ? std::min<long>(options.total_timeout_s, 15) : 15;

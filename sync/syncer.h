@@ -132,8 +132,8 @@ class Syncer {
  private:
   struct Worker;
   struct Live;
-  // A pass with |http| (a worker's, cancelled when it stops).
-  Result<PassReport> Pass(const HttpOptions& http, const std::string& workspace, const std::string& pub,
+  // A pass with |base| (a worker's HTTP options, cancelled when it stops).
+  Result<PassReport> Pass(const HttpOptions& base, const std::string& workspace, const std::string& pub,
                           const SyncProgress& progress);
   // The supervisor and the steps of a worker (sync/syncer_live.cc).
   void Supervise();

@@ -42,7 +42,7 @@ class RejectTally {
   void Add(const std::string& what, const std::string& why) {
     ++total_;
     std::string reason = ReasonKind(why, kReasonBytes);
-    if (!by_reason_.count(reason) && by_reason_.size() >= kMaxReasons) reason = "other reasons";
+    if (!by_reason_.contains(reason) && by_reason_.size() >= kMaxReasons) reason = "other reasons";
     ++by_reason_[reason];
     if (examples_.size() < kMaxExamples) examples_.push_back(core::Printable(what + ": " + why, kExampleBytes));
   }

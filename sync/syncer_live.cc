@@ -178,7 +178,7 @@ void Syncer::ReconcileWorkers() {
           log_("the paths synced of " + ws.address + " with " + pub + " changed; starting again");
         }
         wanted.insert(key);
-        if (workers_.count(key)) continue;
+        if (workers_.contains(key)) continue;
         auto worker = std::make_unique<Worker>(ws.address, pub, only, http_);
         Worker* raw = worker.get();
         worker->thread = std::thread([this, raw] { RunWorker(*raw); });
@@ -186,7 +186,7 @@ void Syncer::ReconcileWorkers() {
       }
     }
     for (auto it = workers_.begin(); it != workers_.end();) {
-      if (wanted.count(it->first)) {
+      if (wanted.contains(it->first)) {
         ++it;
         continue;
       }
@@ -199,7 +199,7 @@ void Syncer::ReconcileWorkers() {
   // notice (libcurl's progress callback).
   for (auto& worker : leaving) {
     worker->thread.join();
-    if (!wanted.count(worker->workspace + " " + worker->pub)) {
+    if (!wanted.contains(worker->workspace + " " + worker->pub)) {
       log_("stopped syncing " + worker->workspace + " with " + worker->pub +
            " (the workspace was removed or the pub taken out of its config)");
     }

@@ -87,10 +87,10 @@ void FakePub::Routes() {
       // (Built in one piece first, it outlasted the client's 3 s stall
       // timeout under TSan on a busy machine; a bare "application/json"
       // would make cpp-httplib brotli-compress it.)
-      constexpr size_t kXs = 50 * 1000 * 1000;
+      constexpr size_t kXs = size_t{50} * 1000 * 1000;
       res.set_content_provider(kXs + 4, "application/json; charset=utf-8",
                                [](size_t offset, size_t length, httplib::DataSink& sink) {
-                                 std::string piece(std::min<size_t>(length, 64 * 1024), 'x');
+                                 std::string piece(std::min<size_t>(length, size_t{64} * 1024), 'x');
                                  for (size_t i = 0; i < piece.size(); ++i) {
                                    const size_t at = offset + i;
                                    if (at == 0) piece[i] = '[';

@@ -40,7 +40,7 @@ HostilePub::HostilePub() : server_(std::make_unique<httplib::Server>()) {
       // Express's content type, as the reference pub sends it: cpp-httplib
       // compresses a bare "application/json", and compressing 24 MB took
       // as long as the client's 30 s stall timeout on a busy machine.
-      res.set_content(std::move(body), "application/json; charset=utf-8");
+      res.set_content(body, "application/json; charset=utf-8");
     } else if (mode == "huge") {
       std::string body = "[\"" + std::string(huge_bytes, 'x') + "\"]";
       res.set_content(body, "application/json; charset=utf-8");

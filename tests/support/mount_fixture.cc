@@ -76,6 +76,7 @@ bool MountedEsfs::Mount() {
                                    "mount",      mountpoint_, "-f",      "--ready-fd", "3"};
   args.insert(args.end(), mount_args_.begin(), mount_args_.end());
   std::vector<char*> argv;
+  argv.reserve(args.size());
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_ = fork();

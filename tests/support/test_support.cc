@@ -92,6 +92,7 @@ RunResult RunProgram(const std::vector<std::string>& argv, const std::string& in
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     std::vector<char*> args;
+    args.reserve(argv.size());
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execvp(args[0], args.data());
