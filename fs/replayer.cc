@@ -105,19 +105,15 @@ void Replayer::AwaitScanOf(uint64_t ino) {
   scan_opens_ = scan_closes_ = 0;
 }
 
-void Replayer::FolderOpened(uint64_t ino) {
-  if (ino == 0 || scan_folder_.load(std::memory_order_relaxed) != ino) return;
-  std::scoped_lock lock(scan_mu_);
-  if (scan_folder_.load(std::memory_order_relaxed) != ino) return;
-  ++scan_opens_;
-  scan_cv_.notify_all();
-}
+void Replayer::FolderOpened(uint64_t ino) { CountScan(ino, &scan_opens_); }
 
-void Replayer::FolderClosed(uint64_t ino) {
+void Replayer::FolderClosed(uint64_t ino) { CountScan(ino, &scan_closes_); }
+
+void Replayer::CountScan(uint64_t ino, int* counter) {
   if (ino == 0 || scan_folder_.load(std::memory_order_relaxed) != ino) return;
   std::scoped_lock lock(scan_mu_);
   if (scan_folder_.load(std::memory_order_relaxed) != ino) return;
-  ++scan_closes_;
+  ++*counter;
   scan_cv_.notify_all();
 }
 

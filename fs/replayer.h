@@ -178,6 +178,9 @@ class Replayer {
   // After a new folder: until a watcher's scan of it ended, or the
   // waits of Options ran out (see there).
   void WaitForScan();
+  // ++*|counter| (scan_opens_ or scan_closes_, under scan_mu_) if |ino| is
+  // the awaited folder.
+  void CountScan(uint64_t ino, int* counter);
 
   FileSystem& fs_;
   const std::string mountpoint_;
