@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ranges>
 
 #include "core/printable.h"
 #include "fs/filesystem.h"
@@ -299,8 +298,11 @@ void Replayer::ReplayOne(const Item& item) {
 }
 
 void Replayer::CloseChain() {
-  for (int& chain_fd : std::ranges::reverse_view(chain_fds_)) close(chain_fd);
-  chain_fds_.clear();
+  // Deepest first.
+  while (!chain_fds_.empty()) {
+    close(chain_fds_.back());
+    chain_fds_.pop_back();
+  }
   chain_names_.clear();
 }
 
